@@ -1,0 +1,1 @@
+"""Prefect flows and tasks only: thin orchestration over exporters/, noark/ and schemas/."""

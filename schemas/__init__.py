@@ -1,0 +1,1 @@
+"""Data contracts: the canonical thread model, its JSON Schema, and the package manifest schema."""

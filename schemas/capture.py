@@ -1,0 +1,67 @@
+"""Reading and writing the canonical capture (``capture/thread.json``) byte-exactly.
+
+Rule for text that XML/PDF can't hold (control characters, lone surrogates): the capture keeps it
+verbatim. JSON can carry any code point as a ``\\uXXXX`` escape, so the file is written as UTF-8 with
+only those code points that UTF-8 can't encode (lone surrogates) escaped; parsing gives the same string.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from schemas.thread import Flag, Thread
+
+
+class CaptureError(ValueError):
+    """A capture that can't be read into the model; the message names the file and field."""
+
+
+def capture_bytes(thread: Thread) -> bytes:
+    """Canonical bytes of a thread: sorted keys, 2-space indent, UTF-8, lone surrogates escaped."""
+    data = thread.model_dump(mode="json", exclude_none=False)
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
+    # A lone surrogate can only stand inside a JSON string, where "\udXXX" is a valid escape for it.
+    return text.encode("utf-8", errors="backslashreplace")
+
+
+def capture_sha256(thread: Thread) -> str:
+    return hashlib.sha256(capture_bytes(thread)).hexdigest()
+
+
+def _format_errors(source: str, exc: ValidationError) -> str:
+    lines = [f"{source}: invalid thread capture ({exc.error_count()} problem(s))"]
+    for err in exc.errors():
+        field = ".".join(str(p) for p in err["loc"]) or "(root)"
+        lines.append(f"  {field}: {err['msg']}")
+    return "\n".join(lines)
+
+
+def parse_thread(raw: bytes | str, source: str = "<capture>") -> Thread:
+    """Parse capture JSON into a Thread; errors name the source and the failing field."""
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise CaptureError(f"{source}: not valid JSON: {exc}") from exc
+    if isinstance(data, dict) and "thread_id" in data:
+        source = f"{source} (thread {data.get('platform', '?')}/{data['thread_id']})"
+    try:
+        return Thread.model_validate(data)
+    except ValidationError as exc:
+        raise CaptureError(_format_errors(source, exc)) from exc
+
+
+def load_thread(path: Path) -> Thread:
+    return parse_thread(path.read_bytes(), source=str(path))
+
+
+def load_flags(path: Path) -> list[Flag]:
+    """Read a JSON list of flags."""
+    try:
+        data = json.loads(path.read_bytes())
+        return [Flag.model_validate(item) for item in data]
+    except (json.JSONDecodeError, ValidationError) as exc:
+        raise CaptureError(f"{path}: invalid flags file: {exc}") from exc

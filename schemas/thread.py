@@ -1,0 +1,206 @@
+"""The canonical, versioned thread model: one social-media thread as captured from any platform.
+
+A thread is a root post plus a flat list of comments in capture (conversation) order; a reply points at
+its parent comment through ``parent_id`` (``None`` means a direct comment on the post). Everything the
+archive needs travels in this model; platform connectors and export importers produce it, exporters
+consume it. ``schemas/thread.schema.json`` is generated from it (``python -m schemas.generate``).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+SCHEMA_VERSION = "1"
+
+
+class Platform(StrEnum):
+    """Social-media platforms the municipality talks on."""
+
+    FACEBOOK = "facebook"
+    INSTAGRAM = "instagram"
+    X = "x"
+    TIKTOK = "tiktok"
+    LINKEDIN = "linkedin"
+    YOUTUBE = "youtube"
+
+
+PLATFORM_LABELS: dict[Platform, str] = {
+    Platform.FACEBOOK: "Facebook",
+    Platform.INSTAGRAM: "Instagram",
+    Platform.X: "X",
+    Platform.TIKTOK: "TikTok",
+    Platform.LINKEDIN: "LinkedIn",
+    Platform.YOUTUBE: "YouTube",
+}
+
+
+class RemovalReason(StrEnum):
+    """Why an item was deleted or hidden (the municipality's guideline)."""
+
+    PERSONSJIKANE = "personsjikane"  # personal harassment
+    SENSITIVE_PERSONAL_DATA = "sensitive_personal_data"
+    SPAM = "spam"
+    CASE_HANDLING = "case_handling"  # case handling with personal data does not belong on social media
+    DELETED_BY_AUTHOR = "deleted_by_author"
+    OTHER = "other"
+
+
+REMOVAL_REASON_LABELS: dict[RemovalReason, str] = {
+    RemovalReason.PERSONSJIKANE: "Personsjikane",
+    RemovalReason.SENSITIVE_PERSONAL_DATA: "Sensitive personopplysninger",
+    RemovalReason.SPAM: "Spam",
+    RemovalReason.CASE_HANDLING: "Saksbehandling med personopplysninger",
+    RemovalReason.DELETED_BY_AUTHOR: "Slettet av forfatteren",
+    RemovalReason.OTHER: "Annet",
+}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Account(_Model):
+    """The municipality's page/account the thread lives on; editorial responsibility is delegated per page."""
+
+    id: str = Field(min_length=1)
+    name: str = Field(min_length=1, description="Display name of the page, e.g. 'Fjordvik kommune'")
+    url: str | None = None
+    owning_unit: str = Field(min_length=1, description="Unit with redaktøransvar for this page")
+
+
+class Author(_Model):
+    id: str = Field(min_length=1)
+    display_name: str
+    is_municipality: bool = False
+
+
+class Media(_Model):
+    """A media item attached to a post or comment, or a screenshot kept before a deletion.
+
+    ``path`` is relative to the capture's media folder (bundled samples: ``samples/media``); the file is
+    copied into the package as-is, so originals always survive. ``sha256`` is of that file.
+    """
+
+    id: str = Field(min_length=1)
+    kind: Literal["image", "video", "link", "screenshot"] = "image"
+    path: str | None = Field(default=None, description="Relative path of the captured file, if captured")
+    url: str | None = Field(default=None, description="Original URL on the platform")
+    mime_type: str | None = None
+    alt_text: str | None = None
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+
+
+class Revision(_Model):
+    """An earlier text of an edited item, when the platform let us see it."""
+
+    text: str
+    valid_from: AwareDatetime | None = None
+    valid_to: AwareDatetime | None = None
+
+
+class Removal(_Model):
+    """A deleted or hidden item; a screenshot is taken before deletion as documentation."""
+
+    state: Literal["deleted", "hidden"]
+    reason: RemovalReason
+    removed_at: AwareDatetime | None = None
+    removed_by: str | None = Field(default=None, description="Editor who removed it")
+    note: str | None = None
+    screenshot: Media | None = None
+
+
+class Item(_Model):
+    """A post or a comment."""
+
+    id: str = Field(min_length=1)
+    parent_id: str | None = Field(default=None, description="Comment this replies to; None = on the post")
+    author: Author
+    created_at: AwareDatetime
+    edited_at: AwareDatetime | None = None
+    text: str = ""
+    media: list[Media] = Field(default_factory=list)
+    reactions: int = Field(default=0, ge=0, description="Total reaction/like count")
+    revisions: list[Revision] = Field(default_factory=list, description="Earlier texts, oldest first")
+    removal: Removal | None = None
+    url: str | None = None
+
+
+class Thread(_Model):
+    """One thread: the root post and all its comments and replies, as captured."""
+
+    schema_version: Literal["1"] = SCHEMA_VERSION
+    platform: Platform
+    account: Account
+    thread_id: str = Field(min_length=1, description="Platform id of the root post")
+    url: str = Field(min_length=1)
+    title: str | None = Field(default=None, description="Short human title; defaults to the post's first line")
+    post: Item
+    comments: list[Item] = Field(default_factory=list, description="Conversation order, replies after parents")
+    captured_at: AwareDatetime
+    source: Literal["api", "export", "sample"] = "api"
+
+    @model_validator(mode="after")
+    def _check_tree(self) -> Thread:
+        where = f"thread {self.platform.value}/{self.thread_id}"
+        if self.post.parent_id is not None:
+            raise ValueError(f"{where}: post.parent_id must be empty")
+        seen: set[str] = {self.post.id}
+        for index, comment in enumerate(self.comments):
+            if comment.id in seen:
+                raise ValueError(f"{where}: comments[{index}].id {comment.id!r} is not unique")
+            if comment.parent_id is not None and comment.parent_id not in seen - {self.post.id}:
+                raise ValueError(
+                    f"{where}: comments[{index}] ({comment.id}).parent_id {comment.parent_id!r} "
+                    "does not name an earlier comment"
+                )
+            seen.add(comment.id)
+        return self
+
+    @property
+    def display_title(self) -> str:
+        """The title, or the post's first non-empty line, shortened."""
+        if self.title:
+            return self.title
+        first = next((line.strip() for line in self.post.text.splitlines() if line.strip()), "")
+        return (first[:117] + "...") if len(first) > 120 else (first or f"Tråd {self.thread_id}")
+
+    def depth_of(self) -> dict[str, int]:
+        """Nesting depth per comment id (1 = comment on the post, 2 = reply, ...)."""
+        depth: dict[str, int] = {}
+        for comment in self.comments:
+            depth[comment.id] = 1 if comment.parent_id is None else depth[comment.parent_id] + 1
+        return depth
+
+    def all_items(self) -> list[Item]:
+        """The post followed by every comment, in conversation order."""
+        return [self.post, *self.comments]
+
+
+class FlagKind(StrEnum):
+    """Why an editor flagged a thread."""
+
+    JOURNAL_REQUIRED = "journal-required"  # journalpliktig: input in a consultation or on a decision
+    ARCHIVE_WORTHY = "archive-worthy"  # arkivverdig, not journaled
+
+
+FLAG_KIND_LABELS: dict[FlagKind, str] = {
+    FlagKind.JOURNAL_REQUIRED: "Journalpliktig",
+    FlagKind.ARCHIVE_WORTHY: "Arkivverdig",
+}
+
+
+class Flag(_Model):
+    """An editor's decision that a thread goes to the archive."""
+
+    thread_url: str = Field(min_length=1)
+    kind: FlagKind
+    case_number: str | None = Field(
+        default=None, pattern=r"^\d{4}/\d{1,7}$", description="Saksnummer saksaar/sakssekvensnummer"
+    )
+    case_title: str | None = Field(default=None, description="Title for a new saksmappe")
+    flagged_by: str = Field(min_length=1)
+    flagged_at: AwareDatetime
+    note: str | None = None

@@ -1,0 +1,1 @@
+"""Application shell: settings and the ``somearkiv`` command line."""
