@@ -1,0 +1,33 @@
+"""Shared fixtures. Prefect is kept off the network and gets one test harness per session, on demand."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """A temporary Prefect server and database, started once for the tests that run real flows."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=90):
+        yield
+
+
+@pytest.fixture(scope="session")
+def xsd_dir() -> Path:
+    """Arkivverket's and KS's official schemas (../shared/noark5/xsd, or SOMEARKIV_XSD_DIR)."""
+    from somearkiv.settings import Settings
+
+    path = Settings().xsd_dir
+    if not (path / "N5-v5.0" / "arkivstruktur.xsd").is_file():
+        pytest.fail(f"official XSDs not found at {path}; set SOMEARKIV_XSD_DIR")
+    return path
