@@ -1,0 +1,163 @@
+"""Package assembly: one thread capture → one package folder with PDF/A, Noark 5 XML and manifest.
+
+The folder is staged locally, complete, before any sink sees it; ``manifest.json`` is written last.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import mimetypes
+import shutil
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import Literal
+
+from exporters.pdf import CoverInfo, PdfResult, render_thread_pdf
+from noark import NoarkContext, journalpost_system_id, package_metadata
+from schemas.capture import capture_bytes
+from schemas.package import (
+    MANIFEST_NAME,
+    FileRole,
+    Manifest,
+    PackageFile,
+    package_id_for,
+    safe_segment,
+    sha256_file,
+    thread_key,
+)
+from schemas.thread import FLAG_KIND_LABELS, Flag, Media, Thread
+
+log = logging.getLogger(__name__)
+
+CAPTURE_PATH = "capture/thread.json"
+
+
+@dataclass(frozen=True)
+class BuiltPackage:
+    """A complete package folder, staged and ready for a sink."""
+
+    package_id: str
+    directory: Path
+    manifest: Manifest
+    pdf: PdfResult
+    comments: int
+    warnings: list[str] = field(default_factory=list)
+
+
+def _mime(path: str) -> str:
+    return mimetypes.guess_type(path)[0] or "application/octet-stream"
+
+
+def _entry(root: Path, rel: str, role: FileRole, title: str | None = None) -> PackageFile:
+    path = root / rel
+    return PackageFile(
+        path=rel, size=path.stat().st_size, sha256=sha256_file(path), role=role, mime_type=_mime(rel), title=title
+    )
+
+
+def _copy_media(
+    thread: Thread, media_dir: Path | None, root: Path, warnings: list[str]
+) -> list[tuple[str, FileRole, str]]:
+    """Copy captured media into the package; screenshots of removed items become vedlegg.
+
+    Returns (relative path, role, title) per copied file. A missing or altered file is reported, not fatal:
+    the capture and the PDF still carry the item.
+    """
+    copied: list[tuple[str, FileRole, str]] = []
+    where = f"thread {thread.platform.value}/{thread.thread_id}"
+    seen: set[str] = set()
+
+    def copy(media: Media, item_id: str, role: FileRole, title: str) -> None:
+        if media.path is None or media.path in seen:
+            return
+        seen.add(media.path)
+        source = (media_dir / media.path) if media_dir else None
+        if source is None or not source.is_file():
+            warnings.append(f"{where}: item {item_id}: media {media.id} file {media.path!r} was not captured")
+            return
+        if media.sha256 and sha256_file(source) != media.sha256:
+            warnings.append(f"{where}: item {item_id}: media {media.id} file {media.path!r} differs from its sha256")
+        name = safe_segment(PurePosixPath(media.path).name)
+        rel = f"DOKUMENT/vedlegg-{safe_segment(item_id)}-{name}" if role == "vedlegg" else f"media/{name}"
+        target = root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        copied.append((rel, role, title))
+
+    for item in thread.all_items():
+        for media in item.media:
+            copy(media, item.id, "media", media.alt_text or f"Vedlegg til {item.id}")
+        if item.removal and item.removal.screenshot:
+            copy(item.removal.screenshot, item.id, "vedlegg", f"Skjermbilde før fjerning av {item.id}")
+    return copied
+
+
+def build_package(
+    thread: Thread,
+    flag: Flag | None,
+    *,
+    media_dir: Path | None,
+    work_dir: Path,
+    exported_at: datetime,
+    ctx: NoarkContext,
+    pdfa_part: Literal["1", "2"] = "2",
+    previous_package_id: str | None = None,
+) -> BuiltPackage:
+    """Stage the package of one thread under ``work_dir/<package_id>`` and return it with its manifest."""
+    raw = capture_bytes(thread)
+    capture_sha = hashlib.sha256(raw).hexdigest()
+    package_id = package_id_for(thread.platform, thread.thread_id, capture_sha)
+    root = work_dir / package_id
+    if root.exists():
+        shutil.rmtree(root)
+    (root / "capture").mkdir(parents=True)
+    (root / CAPTURE_PATH).write_bytes(raw)
+
+    warnings: list[str] = []
+    copied = _copy_media(thread, media_dir, root, warnings)
+
+    pdf_rel = f"DOKUMENT/{package_id}.pdf"
+    cover = CoverInfo(
+        flag_label=FLAG_KIND_LABELS[flag.kind] if flag else None,
+        case_number=flag.case_number if flag else None,
+        journalpost_id=journalpost_system_id(thread.platform.value, thread.thread_id),
+        capture_sha256=capture_sha,
+    )
+    (root / "DOKUMENT").mkdir(exist_ok=True)
+    pdf = render_thread_pdf(thread, root / pdf_rel, cover=cover, media_dir=media_dir, pdfa_part=pdfa_part)
+    warnings.extend(pdf.warnings)
+
+    files = [_entry(root, pdf_rel, "hoveddokument", thread.display_title)]
+    files += [_entry(root, rel, role, title) for rel, role, title in copied]
+    files.append(_entry(root, CAPTURE_PATH, "capture", "Rå innsamling (kanonisk JSON)"))
+    for name, xml in package_metadata(
+        thread, flag, files, capture_sha256=capture_sha, exported_at=exported_at, ctx=ctx
+    ).items():
+        (root / name).write_bytes(xml)
+        files.append(_entry(root, name, "metadata"))
+
+    manifest = Manifest(
+        package_id=package_id,
+        platform=thread.platform,
+        thread_id=thread.thread_id,
+        thread_url=thread.url,
+        thread_key=thread_key(thread.platform, thread.thread_id),
+        capture_sha256=capture_sha,
+        previous_package_id=previous_package_id,
+        flag=flag,
+        created_at=exported_at,
+        files=files,
+    )
+    (root / MANIFEST_NAME).write_bytes(manifest.to_bytes())  # last: the package is complete
+    for warning in warnings:
+        log.warning(warning)
+    return BuiltPackage(
+        package_id=package_id,
+        directory=root,
+        manifest=manifest,
+        pdf=pdf,
+        comments=len(thread.comments),
+        warnings=warnings,
+    )
