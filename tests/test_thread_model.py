@@ -1,0 +1,114 @@
+"""The canonical thread model: round-trips, its JSON Schema stays in sync, and bad input is named."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from schemas.capture import CaptureError, capture_bytes, capture_sha256, parse_thread
+from schemas.generate import generated
+from schemas.package import package_id_for, thread_key
+from schemas.thread import Account, Author, Item, Media, Removal, Revision, Thread
+
+T0 = datetime(2026, 3, 2, 9, 15, tzinfo=UTC)
+KOMMUNE = Author(id="k1", display_name="Fjordvik kommune", is_municipality=True)
+INNBYGGER = Author(id="u7", display_name="Åse Ødegård")
+
+
+def make_thread(**overrides: object) -> Thread:
+    post = Item(id="p1", author=KOMMUNE, created_at=T0, text="Høring: ny skolevei – si din mening! 🙏")
+    comments = [
+        Item(id="c1", author=INNBYGGER, created_at=T0 + timedelta(minutes=5), text="Buorre beaivi! áčđŋšŧž", reactions=3),
+        Item(
+            id="c2",
+            parent_id="c1",
+            author=KOMMUNE,
+            created_at=T0 + timedelta(minutes=9),
+            edited_at=T0 + timedelta(minutes=20),
+            text="Takk for innspillet 👍",
+            revisions=[Revision(text="Takk for innspilet", valid_from=T0 + timedelta(minutes=9))],
+        ),
+        Item(
+            id="c3",
+            author=INNBYGGER,
+            created_at=T0 + timedelta(minutes=30),
+            text="(fjernet tekst)",
+            removal=Removal(
+                state="deleted",
+                reason="personsjikane",
+                removed_at=T0 + timedelta(hours=1),
+                screenshot=Media(id="s1", kind="screenshot", path="shots/c3.png"),
+            ),
+        ),
+    ]
+    fields: dict[str, object] = {
+        "platform": "facebook",
+        "account": Account(id="fjordvik", name="Fjordvik kommune", owning_unit="Kommunikasjon"),
+        "thread_id": "100_200",
+        "url": "https://www.facebook.com/fjordvikkommune/posts/200",
+        "post": post,
+        "comments": comments,
+        "captured_at": T0 + timedelta(days=2),
+    }
+    fields.update(overrides)
+    return Thread.model_validate(fields)
+
+
+def test_capture_round_trips_byte_exactly() -> None:
+    thread = make_thread()
+    raw = capture_bytes(thread)
+    again = parse_thread(raw)
+    assert again == thread
+    assert capture_bytes(again) == raw
+    assert "æ".encode() in raw or "Å".encode() in raw  # UTF-8, not escaped
+    assert again.depth_of() == {"c1": 1, "c2": 2, "c3": 1}
+
+
+def test_text_xml_cannot_hold_survives_the_capture_verbatim() -> None:
+    hostile = "bell\x07 nul\x00 lone\ud83d surrogate \udc00 end"
+    thread = make_thread(post=Item(id="p1", author=KOMMUNE, created_at=T0, text=hostile))
+    raw = capture_bytes(thread)
+    raw.decode("utf-8")  # still valid UTF-8 on disk
+    assert parse_thread(raw).post.text == hostile
+
+
+def test_package_id_is_stable_and_changes_with_the_capture() -> None:
+    thread = make_thread()
+    first = package_id_for(thread.platform, thread.thread_id, capture_sha256(thread))
+    assert first == package_id_for(thread.platform, thread.thread_id, capture_sha256(make_thread()))
+    assert first.startswith(thread_key(thread.platform, thread.thread_id) + "-")
+    edited = make_thread(captured_at=T0 + timedelta(days=3))
+    assert package_id_for(edited.platform, edited.thread_id, capture_sha256(edited)) != first
+
+
+def test_checked_in_json_schemas_match_the_models() -> None:
+    for path, text in generated().items():
+        assert path.read_text(encoding="utf-8") == text, f"{path.name} is stale: run python -m schemas.generate"
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (lambda d: d["comments"][1].update(parent_id="nope"), "comments[1] (c2).parent_id 'nope'"),
+        (lambda d: d["comments"][2].update(id="c1"), "comments[2].id 'c1' is not unique"),
+        (lambda d: d["comments"][0].update(created_at="2026-03-02T09:20:00"), "comments.0.created_at"),
+        (lambda d: d["post"].pop("author"), "post.author"),
+        (lambda d: d.update(platform="myspace"), "platform"),
+    ],
+)
+def test_bad_input_names_the_thread_and_field(mutate, expected: str) -> None:
+    data = json.loads(capture_bytes(make_thread()))
+    mutate(data)
+    with pytest.raises(CaptureError) as info:
+        parse_thread(json.dumps(data), source="inbox/x.json")
+    message = str(info.value)
+    assert "inbox/x.json" in message
+    assert "100_200" in message
+    assert expected in message
+
+
+def test_not_json_is_a_clear_error() -> None:
+    with pytest.raises(CaptureError, match=r"bad\.json: not valid JSON"):
+        parse_thread(b"{oops", source="bad.json")
