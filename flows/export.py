@@ -86,7 +86,7 @@ def export_threads(
     catalog = load_catalog(Path(source_dir) if source_dir else settings.samples_dir)
     exported_at = datetime.now(UTC)
     results: list[ExportResult] = []
-    failures: list[tuple[str, str]] = []
+    failures = [] if threads else [(path.name, error) for path, error in catalog.broken]
     uploads = []
     for item in catalog.select(threads):
         built_state = build_package_task(item, catalog.media_dir, bucket_url, exported_at, return_state=True)

@@ -34,6 +34,7 @@ class Catalog:
     root: Path
     flagged: list[FlaggedThread]
     unflagged: list[Path]
+    broken: list[tuple[Path, str]]  # captures that could not be read, with the error naming the field
 
     @property
     def media_dir(self) -> Path:
@@ -52,7 +53,11 @@ class Catalog:
 
 
 def load_catalog(root: Path) -> Catalog:
-    """Read ``root`` and pair each thread with its flag; a flag without a thread is an error."""
+    """Read ``root`` and pair each thread with its flag.
+
+    A capture that can't be read is listed in ``broken`` (the others go on); a flag whose thread URL matches
+    no capture is an error unless some capture is broken (it may be that one).
+    """
     threads_dir = root / "threads"
     if not threads_dir.is_dir():
         raise CaptureError(f"{root}: no threads/ folder")
@@ -60,9 +65,14 @@ def load_catalog(root: Path) -> Catalog:
     flags = {flag.thread_url: flag for flag in load_flags(flags_path)} if flags_path.exists() else {}
     flagged: list[FlaggedThread] = []
     unflagged: list[Path] = []
+    broken: list[tuple[Path, str]] = []
     seen_urls: set[str] = set()
     for path in sorted(threads_dir.glob("*.json")):
-        thread = load_thread(path)
+        try:
+            thread = load_thread(path)
+        except CaptureError as exc:
+            broken.append((path, str(exc)))
+            continue
         seen_urls.add(thread.url)
         flag = flags.get(thread.url)
         if flag is None:
@@ -70,6 +80,6 @@ def load_catalog(root: Path) -> Catalog:
         else:
             flagged.append(FlaggedThread(path=path, flag=flag, key=thread_key(thread.platform, thread.thread_id)))
     orphans = sorted(set(flags) - seen_urls)
-    if orphans:
+    if orphans and not broken:
         raise CaptureError(f"{flags_path}: flag(s) for unknown thread URL(s): {', '.join(orphans)}")
-    return Catalog(root=root, flagged=flagged, unflagged=unflagged)
+    return Catalog(root=root, flagged=flagged, unflagged=unflagged, broken=broken)

@@ -3,58 +3,15 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from schemas.capture import CaptureError, capture_bytes, capture_sha256, parse_thread
 from schemas.generate import generated
 from schemas.package import package_id_for, thread_key
-from schemas.thread import Account, Author, Item, Media, Removal, Revision, Thread
-
-T0 = datetime(2026, 3, 2, 9, 15, tzinfo=UTC)
-KOMMUNE = Author(id="k1", display_name="Fjordvik kommune", is_municipality=True)
-INNBYGGER = Author(id="u7", display_name="Åse Ødegård")
-
-
-def make_thread(**overrides: object) -> Thread:
-    post = Item(id="p1", author=KOMMUNE, created_at=T0, text="Høring: ny skolevei – si din mening! 🙏")
-    comments = [
-        Item(id="c1", author=INNBYGGER, created_at=T0 + timedelta(minutes=5), text="Buorre beaivi! áčđŋšŧž", reactions=3),
-        Item(
-            id="c2",
-            parent_id="c1",
-            author=KOMMUNE,
-            created_at=T0 + timedelta(minutes=9),
-            edited_at=T0 + timedelta(minutes=20),
-            text="Takk for innspillet 👍",
-            revisions=[Revision(text="Takk for innspilet", valid_from=T0 + timedelta(minutes=9))],
-        ),
-        Item(
-            id="c3",
-            author=INNBYGGER,
-            created_at=T0 + timedelta(minutes=30),
-            text="(fjernet tekst)",
-            removal=Removal(
-                state="deleted",
-                reason="personsjikane",
-                removed_at=T0 + timedelta(hours=1),
-                screenshot=Media(id="s1", kind="screenshot", path="shots/c3.png"),
-            ),
-        ),
-    ]
-    fields: dict[str, object] = {
-        "platform": "facebook",
-        "account": Account(id="fjordvik", name="Fjordvik kommune", owning_unit="Kommunikasjon"),
-        "thread_id": "100_200",
-        "url": "https://www.facebook.com/fjordvikkommune/posts/200",
-        "post": post,
-        "comments": comments,
-        "captured_at": T0 + timedelta(days=2),
-    }
-    fields.update(overrides)
-    return Thread.model_validate(fields)
-
+from schemas.thread import Item
+from tests.factories import KOMMUNE, T0, make_thread
 
 def test_capture_round_trips_byte_exactly() -> None:
     thread = make_thread()

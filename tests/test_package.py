@@ -1,0 +1,92 @@
+"""Package assembly as plain functions: contents, manifest, versions, missing media, local bucket."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from PIL import Image
+
+from exporters.export import planned_package_id, stage_thread, upload_package
+from exporters.package import CAPTURE_PATH, build_package
+from exporters.sinks.factory import open_sink
+from noark.xsd import validate_xml
+from schemas.capture import capture_bytes, parse_thread
+from schemas.package import MANIFEST_NAME, Manifest, sha256_file
+from schemas.thread import Flag, Media
+from somearkiv.settings import Settings
+from tests.factories import make_thread
+
+EXPORTED = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+FLAG = Flag(
+    thread_url="https://www.facebook.com/fjordvikkommune/posts/200",
+    kind="journal-required",
+    case_number="2026/1042",
+    flagged_by="redaktor@fjordvik.kommune.no",
+    flagged_at=EXPORTED - timedelta(days=1),
+)
+
+
+def _media_dir(tmp_path: Path) -> Path:
+    media = tmp_path / "media"
+    (media / "shots").mkdir(parents=True)
+    Image.new("RGB", (320, 120), (240, 240, 240)).save(media / "shots" / "c3.png")
+    return media
+
+
+def test_package_holds_pdf_screenshot_capture_xml_and_a_complete_manifest(tmp_path: Path, xsd_dir: Path) -> None:
+    thread = make_thread()
+    built = build_package(
+        thread, FLAG, media_dir=_media_dir(tmp_path), work_dir=tmp_path / "work", exported_at=EXPORTED,
+        ctx=_ctx(),
+    )
+    root = built.directory
+    assert built.package_id == planned_package_id(thread) == root.name
+    manifest = Manifest.model_validate_json((root / MANIFEST_NAME).read_bytes())
+    roles = {f.path: f.role for f in manifest.files}
+    assert roles[f"DOKUMENT/{built.package_id}.pdf"] == "hoveddokument"
+    assert roles["DOKUMENT/vedlegg-c3-c3.png"] == "vedlegg"
+    assert roles[CAPTURE_PATH] == "capture"
+    assert roles["arkivstruktur.xml"] == roles["arkivmelding.xml"] == "metadata"
+    assert (root / CAPTURE_PATH).read_bytes() == capture_bytes(thread)
+    assert parse_thread((root / CAPTURE_PATH).read_bytes()) == thread
+    for entry in manifest.files:
+        assert sha256_file(root / entry.path) == entry.sha256
+    assert manifest.flag == FLAG
+    assert built.package_id.endswith(manifest.capture_sha256[:16])
+    assert validate_xml(root / "arkivstruktur.xml", "arkivstruktur", xsd_dir) == []
+    assert built.warnings == []
+
+
+def test_missing_media_is_reported_not_fatal(tmp_path: Path) -> None:
+    thread = make_thread()
+    post = thread.post.model_copy(update={"media": [Media(id="m9", path="gone.jpg")]})
+    built = build_package(
+        thread.model_copy(update={"post": post}), FLAG, media_dir=_media_dir(tmp_path), work_dir=tmp_path / "w",
+        exported_at=EXPORTED, ctx=_ctx(),
+    )
+    assert any("m9" in w and "gone.jpg" in w and "100_200" in w for w in built.warnings)
+    assert (built.directory / MANIFEST_NAME).is_file()
+
+
+def test_changed_thread_becomes_a_new_version_linked_to_the_previous(tmp_path: Path) -> None:
+    settings = Settings(work_dir=tmp_path / "work", bucket=str(tmp_path / "bucket"))
+    sink = open_sink(settings.bucket, settings)
+    media = _media_dir(tmp_path)
+    first = stage_thread(make_thread(), FLAG, sink=sink, media_dir=media, settings=settings, exported_at=EXPORTED)
+    assert first is not None
+    upload_package(first, sink)
+    assert stage_thread(make_thread(), FLAG, sink=sink, media_dir=media, settings=settings, exported_at=EXPORTED) is None
+
+    changed = make_thread(captured_at=make_thread().captured_at + timedelta(hours=6))
+    second = stage_thread(changed, FLAG, sink=sink, media_dir=media, settings=settings, exported_at=EXPORTED)
+    assert second is not None and second.package_id != first.package_id
+    assert second.manifest.previous_package_id == first.package_id
+    upload_package(second, sink)
+    assert sink.list_packages() == sorted([first.package_id, second.package_id])
+
+
+def _ctx():
+    from exporters.export import noark_context
+
+    return noark_context(Settings())
