@@ -14,7 +14,9 @@ INNBYGGER = Author(id="u7", display_name="Åse Ødegård")
 def make_thread(**overrides: object) -> Thread:
     post = Item(id="p1", author=KOMMUNE, created_at=T0, text="Høring: ny skolevei – si din mening! 🙏")
     comments = [
-        Item(id="c1", author=INNBYGGER, created_at=T0 + timedelta(minutes=5), text="Buorre beaivi! áčđŋšŧž", reactions=3),
+        Item(
+            id="c1", author=INNBYGGER, created_at=T0 + timedelta(minutes=5), text="Buorre beaivi! áčđŋšŧž", reactions=3
+        ),
         Item(
             id="c2",
             parent_id="c1",

@@ -13,6 +13,7 @@ from schemas.package import package_id_for, thread_key
 from schemas.thread import Item
 from tests.factories import KOMMUNE, T0, make_thread
 
+
 def test_capture_round_trips_byte_exactly() -> None:
     thread = make_thread()
     raw = capture_bytes(thread)
