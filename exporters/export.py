@@ -14,7 +14,7 @@ from typing import Literal
 
 from exporters.package import BuiltPackage, build_package
 from exporters.sinks.base import PutResult, Sink
-from noark import NoarkContext
+from noark.model import NoarkContext
 from schemas.capture import capture_bytes
 from schemas.package import package_id_for, thread_key
 from schemas.thread import Flag, Thread
@@ -55,13 +55,7 @@ class ExportRun:
 
 
 def noark_context(settings: Settings) -> NoarkContext:
-    return NoarkContext(
-        arkiv_title=settings.arkiv_title,
-        arkivdel_title=settings.arkivdel_title,
-        municipality=settings.municipality,
-        system_name=settings.system_name,
-        archivist=settings.archivist,
-    )
+    return NoarkContext.from_settings(settings)
 
 
 def planned_package_id(thread: Thread) -> str:

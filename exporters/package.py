@@ -15,7 +15,9 @@ from pathlib import Path, PurePosixPath
 from typing import Literal
 
 from exporters.pdf import CoverInfo, PdfResult, render_thread_pdf
-from noark import NoarkContext, journalpost_system_id, package_metadata
+from noark.ids import journalpost_system_id
+from noark.mapping import package_metadata
+from noark.model import NoarkContext
 from schemas.capture import capture_bytes
 from schemas.package import (
     MANIFEST_NAME,

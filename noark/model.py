@@ -1,0 +1,164 @@
+"""The Noark 5 domain model: plain frozen dataclasses, one per arkivenhet we produce.
+
+Field names are the metadatakatalog's names in snake_case; the XML writers put them in XSD order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from noark import codes, ids
+from schemas.thread import FlagKind
+
+DEFAULT_JOURNALPOSTTYPE: Mapping[FlagKind, str] = {
+    # Input from the public in a consultation or on a decision: a document received by the municipality.
+    FlagKind.JOURNAL_REQUIRED: codes.JOURNALPOSTTYPE_INNGAAENDE,
+    # Kept because it is worth archiving, not because it is case correspondence.
+    FlagKind.ARCHIVE_WORTHY: codes.JOURNALPOSTTYPE_ORGANINTERNT_UTEN_OPPFOELGING,
+}
+DEFAULT_JOURNALSTATUS: Mapping[FlagKind, str] = {
+    FlagKind.JOURNAL_REQUIRED: codes.JOURNALSTATUS_JOURNALFOERT,
+    FlagKind.ARCHIVE_WORTHY: codes.JOURNALSTATUS_ARKIVERT,
+}
+
+
+@dataclass(frozen=True)
+class NoarkContext:
+    """Identity of this archive and the code values we choose; built by the caller from Settings."""
+
+    arkiv_title: str
+    arkivdel_title: str
+    municipality: str
+    system_name: str
+    archivist: str
+    arkivskaper_id: str | None = None  # organisation number when known; defaults to the municipality name
+    pdfa_part: str = "2"
+    journalposttype: Mapping[FlagKind, str] = field(default_factory=lambda: dict(DEFAULT_JOURNALPOSTTYPE))
+    journalstatus: Mapping[FlagKind, str] = field(default_factory=lambda: dict(DEFAULT_JOURNALSTATUS))
+    default_flag_kind: FlagKind = FlagKind.ARCHIVE_WORTHY  # for a thread exported without a flag
+    tilgangsrestriksjon: str = codes.TILGANGSRESTRIKSJON_TAUSHETSPLIKT
+    skjermingshjemmel: str = codes.SKJERMINGSHJEMMEL_PERSONOPPLYSNINGER
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> NoarkContext:
+        """From ``somearkiv.settings.Settings`` (duck-typed so noark stays free of the app layer)."""
+        return cls(
+            arkiv_title=settings.arkiv_title,
+            arkivdel_title=settings.arkivdel_title,
+            municipality=settings.municipality,
+            system_name=settings.system_name,
+            archivist=settings.archivist,
+            pdfa_part=str(getattr(settings, "pdfa_part", "2")),
+        )
+
+    @property
+    def arkiv_system_id(self) -> str:
+        return ids.arkiv_system_id(self.municipality, self.arkiv_title)
+
+    @property
+    def arkivdel_system_id(self) -> str:
+        return ids.arkivdel_system_id(self.municipality, self.arkiv_title, self.arkivdel_title)
+
+    @property
+    def arkivskaper(self) -> str:
+        return self.arkivskaper_id or self.municipality
+
+
+@dataclass(frozen=True)
+class Skjerming:
+    tilgangsrestriksjon: str
+    skjermingshjemmel: str
+    skjerming_metadata: tuple[str, ...]
+    skjerming_dokument: str | None = None
+
+
+@dataclass(frozen=True)
+class Korrespondansepart:
+    korrespondanseparttype: str
+    korrespondansepart_navn: str
+    administrativ_enhet: str | None = None
+
+
+@dataclass(frozen=True)
+class Dokumentobjekt:
+    system_id: str
+    versjonsnummer: int
+    variantformat: str
+    format: str
+    format_detaljer: str | None
+    opprettet_dato: datetime
+    opprettet_av: str
+    referanse_dokumentfil: str
+    sjekksum: str
+    sjekksum_algoritme: str
+    filstoerrelse: int
+
+
+@dataclass(frozen=True)
+class Dokumentbeskrivelse:
+    system_id: str
+    dokumenttype: str
+    dokumentstatus: str
+    tittel: str
+    opprettet_dato: datetime
+    opprettet_av: str
+    tilknyttet_registrering_som: str
+    dokumentnummer: int
+    tilknyttet_dato: datetime
+    tilknyttet_av: str
+    dokumentobjekter: tuple[Dokumentobjekt, ...]
+    forfatter: str | None = None
+    skjerming: Skjerming | None = None
+
+
+@dataclass(frozen=True)
+class Journalpost:
+    system_id: str
+    opprettet_dato: datetime
+    opprettet_av: str
+    arkivert_dato: datetime
+    arkivert_av: str
+    dokumentbeskrivelser: tuple[Dokumentbeskrivelse, ...]
+    tittel: str
+    offentlig_tittel: str | None
+    beskrivelse: str | None
+    forfatter: str | None
+    korrespondanseparter: tuple[Korrespondansepart, ...]
+    journalaar: int
+    journalsekvensnummer: int
+    journalpostnummer: int
+    journalposttype: str
+    journalstatus: str
+    journaldato: date
+    dokumentets_dato: date | None
+    mottatt_dato: datetime | None
+    antall_vedlegg: int
+    skjerming: Skjerming | None = None
+
+
+@dataclass(frozen=True)
+class Saksfelter:
+    """The saksmappe extension of a mappe (written after its registreringer, as the XSD orders it)."""
+
+    saksaar: int
+    sakssekvensnummer: int
+    saksdato: date
+    administrativ_enhet: str
+    saksansvarlig: str
+    saksstatus: str
+
+
+@dataclass(frozen=True)
+class Mappe:
+    system_id: str
+    mappe_id: str
+    tittel: str
+    offentlig_tittel: str | None
+    opprettet_dato: datetime
+    opprettet_av: str
+    avsluttet_dato: datetime
+    avsluttet_av: str
+    saksmappe: Saksfelter | None = None
