@@ -31,3 +31,7 @@ def xsd_dir() -> Path:
     if not (path / "N5-v5.0" / "arkivstruktur.xsd").is_file():
         pytest.fail(f"official XSDs not found at {path}; set SOMEARKIV_XSD_DIR")
     return path
+
+
+# Bucket fixtures (moto S3 server, lock buckets, test packages): tests/s3_server.py
+pytest_plugins = ["tests.s3_server"]

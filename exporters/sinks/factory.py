@@ -1,0 +1,37 @@
+"""Open the archive bucket named by a URL: ``file:///path``, a plain path, or ``s3://bucket/prefix``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit
+
+from exporters.sinks.base import Sink, SinkError
+from exporters.sinks.local import LocalSink
+from exporters.sinks.s3 import S3Sink
+
+if TYPE_CHECKING:
+    from somearkiv.settings import Settings
+
+
+def open_sink(url: str | None, settings: Settings) -> Sink:
+    """The sink for ``url``, or for ``settings.bucket`` when ``url`` is None or empty."""
+    target = (url or settings.bucket).strip()
+    if not target:
+        raise SinkError("no bucket configured (SOMEARKIV_BUCKET)")
+    scheme = urlsplit(target).scheme.lower()
+    if scheme == "s3":
+        return S3Sink.from_settings(target, settings)
+    if scheme == "file":
+        return LocalSink(local_path_of(target))
+    if scheme and len(scheme) > 1:  # one letter would be a Windows drive, i.e. a plain path
+        raise SinkError(f"unsupported bucket URL scheme {scheme!r}: use a path, file:// or s3://")
+    return LocalSink(Path(target))
+
+
+def local_path_of(file_url: str) -> Path:
+    """``file:///abs/path`` (or ``file://localhost/abs/path``) → ``/abs/path``."""
+    parts = urlsplit(file_url)
+    if parts.netloc not in ("", "localhost"):
+        raise SinkError(f"file URL with a remote host is not supported: {file_url!r}")
+    return Path(unquote(parts.path))

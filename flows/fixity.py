@@ -1,0 +1,29 @@
+"""Prefect flow for the periodic fixity check of the archive bucket (logic in exporters/sinks/fixity.py)."""
+
+from __future__ import annotations
+
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_markdown_artifact
+
+from exporters.sinks.factory import open_sink
+from exporters.sinks.fixity import verify_bucket
+from somearkiv.settings import Settings
+
+
+class FixityCheckError(RuntimeError):
+    """The bucket has missing, extra, changed or unreadable files (see the ``fixity-report`` artifact)."""
+
+
+@flow(name="fixity-check")
+def fixity_check(bucket_url: str | None = None) -> dict[str, object]:
+    """Re-hash every complete package in the bucket; fail the run if any file differs from its manifest."""
+    logger = get_run_logger()
+    sink = open_sink(bucket_url, Settings())
+    report = verify_bucket(sink)
+    create_markdown_artifact(key="fixity-report", markdown=report.to_markdown(), description=report.summary())
+    for problem in report.problems:
+        logger.error("%s", problem.to_text())
+    if not report.ok:
+        raise FixityCheckError(report.summary())
+    logger.info("%s", report.summary())
+    return report.to_dict()

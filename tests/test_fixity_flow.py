@@ -1,0 +1,39 @@
+"""The fixity-check Prefect flow: a real flow run, its markdown artifact, and failure on a problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from exporters.sinks.local import LocalSink
+from flows.fixity import FixityCheckError, fixity_check
+from tests.s3_server import make_package
+
+pytestmark = [pytest.mark.flowrun, pytest.mark.usefixtures("prefect_harness")]
+
+
+def _latest_fixity_artifact() -> str:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["fixity-report"])))
+    return str(max(artifacts, key=lambda a: a.created).data)
+
+
+def test_fixity_flow_reports_a_clean_bucket_and_fails_on_a_changed_file(tmp_path: Path) -> None:
+    sink = LocalSink(tmp_path / "bucket")
+    package_dir, manifest = make_package(tmp_path / "staging")
+    sink.put_package(package_dir, manifest)
+
+    summary = fixity_check(bucket_url=sink.url)
+
+    assert summary["ok"] is True and summary["packages"] == 1
+    assert "# Fixity check: OK" in _latest_fixity_artifact()
+
+    (sink.root / manifest.package_id / "arkivstruktur.xml").write_bytes(b"<changed/>")
+    with pytest.raises(FixityCheckError, match="1 problem"):
+        fixity_check(bucket_url=str(sink.root))
+    artifact = _latest_fixity_artifact()
+    assert "# Fixity check: PROBLEMS" in artifact and "`arkivstruktur.xml` | changed" in artifact

@@ -1,0 +1,148 @@
+"""Archivist approval: the review record outside the package, then S3 Object Lock retention / read-only files."""
+
+from __future__ import annotations
+
+import stat
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from botocore.exceptions import ClientError
+
+from exporters.sinks.base import REVIEWS_DIR, Sink
+from exporters.sinks.fixity import verify_bucket
+from exporters.sinks.local import LocalSink
+from exporters.sinks.s3 import S3Sink
+from schemas.package import MANIFEST_NAME, Manifest
+from somearkiv.approval import ApprovalError, ApprovalRecord, approve_package, read_approval
+from somearkiv.settings import Settings
+from tests.s3_server import make_package
+
+NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(_env_file=None, object_lock_mode="COMPLIANCE", object_lock_days=30)
+
+
+def _stored(sink: Sink, tmp_path: Path) -> Manifest:
+    package_dir, manifest = make_package(tmp_path / "staging")
+    sink.put_package(package_dir, manifest)
+    return manifest
+
+
+def test_approval_is_recorded_outside_the_package(any_sink: Sink, tmp_path: Path, settings: Settings) -> None:
+    manifest = _stored(any_sink, tmp_path)
+
+    record = approve_package(
+        any_sink, manifest.package_id, approved=True, by="Kari Arkivar", comment="Godkjent", settings=settings, now=NOW
+    )
+
+    assert record.decision == "approved" and record.approved
+    assert (record.by, record.at, record.comment) == ("Kari Arkivar", NOW, "Godkjent")
+    assert record.retention is not None
+    assert record.retention.mode == "COMPLIANCE"
+    assert record.retention.retain_until == NOW + timedelta(days=30)
+    assert record.locked == [entry.path for entry in manifest.files] + [MANIFEST_NAME]
+    assert read_approval(any_sink, manifest.package_id) == record
+    assert ApprovalRecord.model_validate_json(any_sink.read_review(manifest.package_id) or b"") == record
+    stored = {obj.path for obj in any_sink.iter_objects(manifest.package_id)}
+    assert not any(REVIEWS_DIR in path for path in stored)
+    assert any_sink.list_packages() == [manifest.package_id]
+    assert verify_bucket(any_sink).ok
+
+
+def test_approved_s3_objects_are_locked(s3_sink: S3Sink, tmp_path: Path, settings: Settings) -> None:
+    manifest = _stored(s3_sink, tmp_path)
+
+    record = approve_package(s3_sink, manifest.package_id, approved=True, by="kari", comment="", settings=settings)
+
+    assert record.retention is not None
+    keys = [f"archive/{manifest.package_id}/{p}" for p in [*(e.path for e in manifest.files), MANIFEST_NAME]]
+    keys.append(f"archive/{REVIEWS_DIR}/{manifest.package_id}.json")
+    for key in keys:
+        head = s3_sink.client.head_object(Bucket=s3_sink.bucket, Key=key)
+        assert head["ObjectLockMode"] == "COMPLIANCE"
+        assert abs(head["ObjectLockRetainUntilDate"] - record.retention.retain_until) < timedelta(seconds=1)
+        with pytest.raises(ClientError) as denied:
+            s3_sink.client.delete_object(Bucket=s3_sink.bucket, Key=key, VersionId=head["VersionId"])
+        assert denied.value.response["Error"]["Code"] == "AccessDenied"
+
+
+def test_approved_local_files_are_read_only(local_sink: LocalSink, tmp_path: Path, settings: Settings) -> None:
+    manifest = _stored(local_sink, tmp_path)
+
+    approve_package(local_sink, manifest.package_id, approved=True, by="kari", comment="", settings=settings)
+
+    package = local_sink.root / manifest.package_id
+    for path in [*(entry.path for entry in manifest.files), MANIFEST_NAME]:
+        assert stat.S_IMODE((package / path).stat().st_mode) == 0o444
+    assert stat.S_IMODE(package.stat().st_mode) == 0o555
+    assert stat.S_IMODE((package / "DOKUMENT").stat().st_mode) == 0o555
+    review = local_sink.root / REVIEWS_DIR / f"{manifest.package_id}.json"
+    assert stat.S_IMODE(review.stat().st_mode) == 0o444
+
+
+def test_rejection_records_without_locking_and_can_be_followed_by_approval(
+    s3_sink: S3Sink, tmp_path: Path, settings: Settings
+) -> None:
+    manifest = _stored(s3_sink, tmp_path)
+
+    rejected = approve_package(
+        s3_sink, manifest.package_id, approved=False, by="kari", comment="Mangler vedlegg", settings=settings, now=NOW
+    )
+
+    assert rejected.decision == "rejected" and rejected.retention is None and rejected.locked == []
+    head = s3_sink.client.head_object(Bucket=s3_sink.bucket, Key=f"archive/{manifest.package_id}/{MANIFEST_NAME}")
+    assert "ObjectLockMode" not in head
+
+    approved = approve_package(s3_sink, manifest.package_id, approved=True, by="ola", comment="", settings=settings)
+
+    assert approved.approved and [(h.decision, h.by, h.comment) for h in approved.history] == [
+        ("rejected", "kari", "Mangler vedlegg")
+    ]
+
+
+def test_an_approval_is_final_and_approving_again_only_relocks(
+    any_sink: Sink, tmp_path: Path, settings: Settings
+) -> None:
+    manifest = _stored(any_sink, tmp_path)
+    first = approve_package(any_sink, manifest.package_id, approved=True, by="kari", comment="", settings=settings)
+
+    again = approve_package(any_sink, manifest.package_id, approved=True, by="ola", comment="", settings=settings)
+
+    assert again == first
+    with pytest.raises(ApprovalError, match="approved by kari"):
+        approve_package(any_sink, manifest.package_id, approved=False, by="ola", comment="", settings=settings)
+
+
+def test_a_package_that_fails_fixity_is_not_approved(local_sink: LocalSink, tmp_path: Path, settings: Settings) -> None:
+    manifest = _stored(local_sink, tmp_path)
+    (local_sink.root / manifest.package_id / "arkivstruktur.xml").write_bytes(b"<changed/>\n")
+
+    with pytest.raises(ApprovalError, match=r"fails its fixity check.*arkivstruktur\.xml"):
+        approve_package(local_sink, manifest.package_id, approved=True, by="kari", comment="", settings=settings)
+    assert read_approval(local_sink, manifest.package_id) is None
+
+
+def test_unknown_or_incomplete_packages_cannot_be_reviewed(
+    local_sink: LocalSink, tmp_path: Path, settings: Settings
+) -> None:
+    with pytest.raises(ApprovalError, match="facebook-1-0123456789abcdef is not in"):
+        approve_package(
+            local_sink, "facebook-1-0123456789abcdef", approved=True, by="kari", comment="", settings=settings
+        )
+    manifest = _stored(local_sink, tmp_path)
+    with pytest.raises(ApprovalError, match="say who"):
+        approve_package(local_sink, manifest.package_id, approved=True, by=" ", comment="", settings=settings)
+
+
+def test_lock_package_reports_what_it_locked(any_sink: Sink, tmp_path: Path, settings: Settings) -> None:
+    manifest = _stored(any_sink, tmp_path)
+    approve_package(any_sink, manifest.package_id, approved=False, by="kari", comment="", settings=settings)
+
+    locked = any_sink.lock_package(manifest.package_id, mode="GOVERNANCE", retain_until=NOW + timedelta(days=400))
+
+    review = f"../{REVIEWS_DIR}/{manifest.package_id}.json"
+    assert locked == [entry.path for entry in manifest.files] + [MANIFEST_NAME, review]
