@@ -1,0 +1,224 @@
+"""Font registry and per-character font routing, so no character ever falls to .notdef.
+
+Nothing is read from the operating system: DejaVu Sans (regular, bold, oblique, bold oblique), the body
+font, is vendored in ``assets/fonts`` (its only PyPI package drags in Sphinx);
+Noto Sans, Noto Emoji, Noto Sans Symbols, Arabic, Hebrew and the Indic/South-East Asian scripts come
+from ``manimgx-fonts``. reportlab embeds subsets of all of them as simple TrueType fonts.
+
+A character no shipped font has (CJK, for instance) goes to the *replacement* font: a separate
+instance of DejaVu Sans whose ``charToGlyph`` maps that code point to the glyph of U+FFFD (visible) or,
+for default-ignorable characters such as tag characters, to an empty zero-width glyph. reportlab then
+draws that glyph, while the font's ToUnicode CMap maps the code back to the original character, so the
+text layer keeps it verbatim.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import threading
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+
+BODY = "SA-Sans"
+BODY_BOLD = "SA-Sans-Bold"
+BODY_ITALIC = "SA-Sans-Oblique"
+BODY_BOLD_ITALIC = "SA-Sans-BoldOblique"
+EMOJI = "SA-NotoEmoji"
+ARABIC = "SA-NotoSansArabic"
+HEBREW = "SA-NotoSansHebrew"
+REPLACEMENT = "SA-Replacement"
+BODY_FAMILY = BODY
+
+VISIBLE_REPLACEMENT = 0xFFFD  # glyph drawn for a character no shipped font has
+INVISIBLE_REPLACEMENT = 0x200B  # zero-width glyph for default-ignorable characters no font has
+
+DEJAVU_DIR = Path(__file__).with_name("assets") / "fonts"
+_DEJAVU_FILES = {
+    BODY: "DejaVuSans.ttf",
+    BODY_BOLD: "DejaVuSans-Bold.ttf",
+    BODY_ITALIC: "DejaVuSans-Oblique.ttf",
+    BODY_BOLD_ITALIC: "DejaVuSans-BoldOblique.ttf",
+}
+# Fallback fonts after the body font, in the order they are tried.
+_NOTO_FILES = {
+    "SA-NotoSans": "NotoSans[wght].ttf",
+    "SA-NotoSansSymbols": "NotoSansSymbols[wght].ttf",
+    EMOJI: "NotoEmoji[wght].ttf",
+    ARABIC: "NotoSansArabic[wght].ttf",
+    HEBREW: "NotoSansHebrew[wght].ttf",
+    **{
+        f"SA-NotoSans{script}": f"NotoSans{script}[wght].ttf"
+        for script in (
+            "Armenian", "Bengali", "Devanagari", "Ethiopic", "Georgian", "Gujarati", "Gurmukhi", "Kannada",
+            "Khmer", "Lao", "Malayalam", "Myanmar", "Oriya", "Sinhala", "Tamil", "Telugu", "Thai",
+        )
+    },
+}
+# Blocks whose characters go to a dedicated font first (nicer glyphs than the body font's).
+_PREFERRED: tuple[tuple[int, int, str], ...] = (
+    (0x0590, 0x05FF, HEBREW),
+    (0xFB1D, 0xFB4F, HEBREW),
+    (0x0600, 0x06FF, ARABIC),
+    (0x0750, 0x077F, ARABIC),
+    (0x08A0, 0x08FF, ARABIC),
+    (0xFB50, 0xFDFF, ARABIC),
+    (0xFE70, 0xFEFF, ARABIC),
+    (0x1F000, 0x1FAFF, EMOJI),
+)
+
+
+def _package_dir(module: str) -> Path:
+    """Directory of an installed package, found without importing it."""
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError(f"font package {module!r} is not installed")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def is_default_ignorable(ch: str) -> bool:
+    """Format characters, variation selectors and tags: invisible by design, but part of the text."""
+    cp = ord(ch)
+    return (
+        unicodedata.category(ch) == "Cf"
+        or 0xFE00 <= cp <= 0xFE0F
+        or 0xE0000 <= cp <= 0xE0FFF
+        or 0x180B <= cp <= 0x180F
+        or cp in (0x034F, 0x115F, 0x1160, 0x3164, 0xFFA0)
+    )
+
+
+def _attaches_to_previous(ch: str) -> bool:
+    """Combining marks, joiners and selectors stay in the previous character's font when it has them."""
+    return unicodedata.category(ch) in ("Mn", "Me", "Mc") or is_default_ignorable(ch)
+
+
+@dataclass(frozen=True)
+class FontSet:
+    """The registered fonts: their names in fallback order and their character coverage."""
+
+    chain: tuple[str, ...]
+    coverage: dict[str, frozenset[int] | dict[int, int]]
+
+    def has(self, font: str, cp: int) -> bool:
+        return cp in self.coverage[font]
+
+
+_lock = threading.Lock()
+
+
+@cache
+def font_set() -> FontSet:
+    """Register all fonts once per process (about 0.15 s) and return their coverage."""
+    dejavu = DEJAVU_DIR
+    noto = _package_dir("manimgx_fonts")
+    coverage: dict[str, frozenset[int] | dict[int, int]] = {}
+    for name, file in _DEJAVU_FILES.items():
+        font = TTFont(name, str(dejavu / file))
+        pdfmetrics.registerFont(font)
+        coverage[name] = frozenset(font.face.charToGlyph)
+    pdfmetrics.registerFontFamily(
+        BODY_FAMILY, normal=BODY, bold=BODY_BOLD, italic=BODY_ITALIC, boldItalic=BODY_BOLD_ITALIC
+    )
+    for name, file in _NOTO_FILES.items():
+        font = TTFont(name, str(noto / file))
+        pdfmetrics.registerFont(font)
+        pdfmetrics.registerFontFamily(name, normal=name, bold=name, italic=name, boldItalic=name)
+        coverage[name] = frozenset(font.face.charToGlyph)
+    replacement = TTFont(REPLACEMENT, str(dejavu / _DEJAVU_FILES[BODY]))
+    # reportlab may share one face object per font file: give the replacement font its own maps and name.
+    replacement.face = copy.copy(replacement.face)
+    replacement.face.charToGlyph = dict(replacement.face.charToGlyph)
+    replacement.face.charWidths = dict(replacement.face.charWidths)
+    replacement.face.name = b"SomeArkivReplacement"
+    pdfmetrics.registerFont(replacement)
+    pdfmetrics.registerFontFamily(
+        REPLACEMENT, normal=REPLACEMENT, bold=REPLACEMENT, italic=REPLACEMENT, boldItalic=REPLACEMENT
+    )
+    # The replacement font covers exactly the code points redirected into it (filled in on demand).
+    coverage[REPLACEMENT] = {}
+    return FontSet(chain=(*_NOTO_FILES,), coverage=coverage)
+
+
+def _redirect_to_replacement(cp: int) -> None:
+    """Make the replacement font draw a visible (or, for ignorables, empty) glyph for ``cp``."""
+    fonts = font_set()
+    redirected = fonts.coverage[REPLACEMENT]
+    assert isinstance(redirected, dict)
+    if cp in redirected:
+        return
+    face = pdfmetrics.getFont(REPLACEMENT).face
+    source = INVISIBLE_REPLACEMENT if is_default_ignorable(chr(cp)) else VISIBLE_REPLACEMENT
+    with _lock:
+        face.charToGlyph[cp] = face.charToGlyph[source]
+        face.charWidths[cp] = face.charWidths.get(source, 0)
+        redirected[cp] = source
+
+
+def is_replaced(cp: int) -> bool:
+    """True if ``cp`` is drawn with a replacement glyph (no shipped font has it)."""
+    redirected = font_set().coverage[REPLACEMENT]
+    return cp in redirected
+
+
+_choice_cache: dict[tuple[str, str], str] = {}
+
+
+def _font_for(ch: str, base: str, previous: str | None) -> str:
+    cached = _choice_cache.get((ch, base))
+    if cached is not None:
+        return cached
+    fonts = font_set()
+    cp = ord(ch)
+    if _attaches_to_previous(ch):
+        if previous is not None and fonts.has(previous, cp):
+            return previous
+        return _first_font_with(cp, base)
+    choice = _choice_cache[(ch, base)] = _first_font_with(cp, base)
+    return choice
+
+
+def _first_font_with(cp: int, base: str) -> str:
+    fonts = font_set()
+    for low, high, preferred in _PREFERRED:
+        if low <= cp <= high and fonts.has(preferred, cp):
+            return preferred
+    if fonts.has(base, cp):
+        return base
+    for name in fonts.chain:
+        if fonts.has(name, cp):
+            return name
+    _redirect_to_replacement(cp)
+    return REPLACEMENT
+
+
+def route(text: str, base: str = BODY) -> list[tuple[str, str]]:
+    """Split ``text`` into runs ``(font name, run)`` such that every character has a real glyph in its font.
+
+    ``base`` is the body face the text is set in (regular, bold, ...); it is used whenever it has the
+    character and no script-specific font is preferred.
+    """
+    fonts = font_set()
+    base_cover = fonts.coverage[base]
+    if not text:
+        return []
+    if max(text) < "\u0590" and base_cover.issuperset(map(ord, text)):
+        return [(base, text)]
+    runs: list[tuple[str, str]] = []
+    current: str | None = None
+    buf: list[str] = []
+    for ch in text:
+        font = _font_for(ch, base, current)
+        if font != current and buf:
+            runs.append((current, "".join(buf)))  # type: ignore[arg-type]
+            buf = []
+        current = font
+        buf.append(ch)
+    if buf:
+        runs.append((current, "".join(buf)))  # type: ignore[arg-type]
+    return runs

@@ -1,0 +1,346 @@
+"""The thread as a lazy stream of platypus flowables: cover, post, comments, deleted/hidden items.
+
+The story is a generator so a 20,000-comment thread never exists as flowables all at once; see
+``FlowableStream`` for how platypus consumes it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from pathlib import Path
+from xml.sax.saxutils import escape as xml_escape
+from zoneinfo import ZoneInfo
+
+from reportlab.platypus import CondPageBreak, Flowable, Indenter, Paragraph, Spacer, Table, TableStyle
+
+from exporters.pdf.fonts import BODY, BODY_BOLD, BODY_ITALIC
+from exporters.pdf.images import ImageError, image_flowable, placeholder, prepare_image
+from exporters.pdf.models import CoverInfo
+from exporters.pdf.styles import (
+    BODY_TEXT,
+    FRAME_HEIGHT,
+    FRAME_WIDTH,
+    LABEL,
+    META,
+    MUNICIPALITY_COLOR,
+    NOTE,
+    PLACEHOLDER,
+    REMOVED_MARK,
+    SECTION,
+    TITLE,
+    VALUE,
+    indent_of,
+    indented,
+)
+from exporters.pdf.text import markup, visible_text
+from schemas.thread import PLATFORM_LABELS, REMOVAL_REASON_LABELS, Item, Media, Thread
+
+log = logging.getLogger(__name__)
+
+OSLO = ZoneInfo("Europe/Oslo")
+REMOVED_SECTION_TITLE = "Slettede og skjulte elementer"
+STATE_LABELS = {"deleted": "Slettet", "hidden": "Skjult"}
+MAX_IMAGE_HEIGHT = FRAME_HEIGHT * 0.45
+
+
+def oslo_time(moment: datetime) -> str:
+    """``dd.mm.yyyy kl. HH:MM`` in Europe/Oslo."""
+    return moment.astimezone(OSLO).strftime("%d.%m.%Y kl. %H:%M")
+
+
+def _plain(text: str, limit: int = 70) -> str:
+    """One-line, PDF-safe text for outline entries."""
+    one_line = " ".join(visible_text(text).split())
+    return one_line if len(one_line) <= limit else one_line[: limit - 1] + "…"
+
+
+class Bookmark(Flowable):
+    """A zero-size flowable that sets a named destination and an outline entry where it is drawn."""
+
+    def __init__(self, key: str, title: str, level: int) -> None:
+        super().__init__()
+        self.key, self.title, self.level = key, title, level
+        self.width = self.height = 0
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        self.canv.bookmarkPage(self.key, fit="XYZ", top=self.canv.absolutePosition(0, 0)[1] + 14)
+        self.canv.addOutlineEntry(self.title, self.key, level=self.level, closed=self.level == 0 or None)
+
+
+class FlowableStream:
+    """A list-like window on a flowable iterator, consumed from the front by ``BaseDocTemplate.build``.
+
+    platypus only looks at the first few flowables (``[0]``, short keep-with-next look-ahead) and puts
+    split remainders back at the front, so a small buffer is enough and memory stays bounded.
+    """
+
+    LOOKAHEAD = 8
+
+    def __init__(self, source: Iterable[Flowable]) -> None:
+        self._source: Iterator[Flowable] = iter(source)
+        self._buffer: list[Flowable] = []
+        self._exhausted = False
+
+    def _fill(self, count: int) -> None:
+        while len(self._buffer) < count and not self._exhausted:
+            try:
+                self._buffer.append(next(self._source))
+            except StopIteration:
+                self._exhausted = True
+
+    def __len__(self) -> int:
+        self._fill(self.LOOKAHEAD)
+        return len(self._buffer)
+
+    def __getitem__(self, key):
+        self._fill((key.stop or self.LOOKAHEAD) if isinstance(key, slice) else key + 1)
+        return self._buffer[key]
+
+    def __setitem__(self, key, value) -> None:
+        self._buffer[key] = value
+
+    def __delitem__(self, key) -> None:
+        del self._buffer[key]
+
+    def insert(self, index: int, flowable: Flowable) -> None:
+        self._buffer.insert(index, flowable)
+
+
+class ThreadStory:
+    """Builds the flowables of one thread; collects non-fatal problems in ``warnings``."""
+
+    def __init__(self, thread: Thread, cover: CoverInfo, media_dir: Path | None) -> None:
+        self.thread = thread
+        self.cover = cover
+        self.media_dir = media_dir
+        self.warnings: list[str] = []
+        self.by_id: dict[str, Item] = {c.id: c for c in thread.comments}
+        self.number: dict[str, int] = {c.id: n for n, c in enumerate(thread.comments, start=1)}
+        removed = [item for item in thread.all_items() if item.removal is not None]
+        self.removed_number: dict[str, int] = {item.id: n for n, item in enumerate(removed, start=1)}
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _label(self, item: Item) -> str:
+        return "Innlegget" if item.id == self.thread.post.id else f"Kommentar {self.number[item.id]}"
+
+    def _warn(self, message: str) -> None:
+        log.warning("%s/%s: %s", self.thread.platform.value, self.thread.thread_id, message)
+        self.warnings.append(message)
+
+    def _resolve(self, media: Media) -> Path | None:
+        if not media.path or self.media_dir is None:
+            return None
+        base = self.media_dir.resolve()
+        path = (base / media.path).resolve()
+        return path if path.is_relative_to(base) else None
+
+    def _media(self, media: Media, owner: str, indent: float) -> Iterator[Flowable]:
+        width = FRAME_WIDTH - indent
+        kind_label = {"image": "Bilde", "screenshot": "Skjermbilde", "video": "Video", "link": "Lenke"}[media.kind]
+        if media.kind in ("image", "screenshot"):
+            path = self._resolve(media)
+            if path is None:
+                reason = "ugyldig filsti" if media.path and self.media_dir else "ikke fanget"
+                if media.path:
+                    self._warn(f"{owner}: {kind_label.lower()} {media.id} ({media.path}): {reason}")
+                yield placeholder(
+                    f"{kind_label} {xml_escape(media.id)} kan ikke vises: {reason}."
+                    + (f"<br/>{markup(media.url)}" if media.url else ""),
+                    PLACEHOLDER,
+                    width,
+                )
+            else:
+                try:
+                    yield image_flowable(prepare_image(path), width, MAX_IMAGE_HEIGHT)
+                except ImageError as problem:
+                    self._warn(f"{owner}: {kind_label.lower()} {media.id} ({media.path}): {problem}")
+                    yield placeholder(
+                        f"{kind_label} {xml_escape(media.id)} kan ikke vises: {xml_escape(str(problem))}."
+                        f"<br/>Originalfilen ligger i pakken: {markup(media.path or '')}",
+                        PLACEHOLDER,
+                        width,
+                    )
+        else:
+            target = media.url or media.path or media.id
+            yield Paragraph(f"{kind_label}: {markup(target)}", indented(NOTE, 0))
+        if media.alt_text:
+            yield Paragraph(f"Alternativ tekst: {markup(media.alt_text, BODY_ITALIC)}", NOTE)
+
+    def _media_block(self, item: Item, level: int, media: list[Media]) -> Iterator[Flowable]:
+        if not media:
+            return
+        indent = indent_of(level + 1) if level else 0.0
+        if indent:
+            yield Indenter(left=indent)
+        for entry in media:
+            yield from self._media(entry, self._label(item), indent)
+            yield Spacer(0, 3)
+        if indent:
+            yield Indenter(left=-indent)
+
+    def _header(self, item: Item, depth: int) -> str:
+        author = markup(item.author.display_name or item.author.id, BODY_BOLD)
+        parts = [f"<b>{xml_escape(self._label(item))}</b>", author]
+        if item.author.is_municipality:
+            parts[-1] += f' <font color="{MUNICIPALITY_COLOR.hexval()}"><b>(kommunen)</b></font>'
+        parts.append(oslo_time(item.created_at))
+        if item.edited_at is not None:
+            parts.append(f"redigert {oslo_time(item.edited_at)}")
+        elif item.revisions:
+            parts.append("redigert")
+        if item.reactions:
+            parts.append(f"{item.reactions} {'reaksjon' if item.reactions == 1 else 'reaksjoner'}")
+        if item.parent_id is not None:
+            parent = self.by_id[item.parent_id]
+            name = markup(parent.author.display_name or parent.author.id)
+            parts.append(f"svar til {name} (kommentar {self.number[parent.id]})")
+        return " · ".join(parts)
+
+    def _revisions(self, item: Item, level: int) -> Iterator[Flowable]:
+        for n, revision in enumerate(item.revisions, start=1):
+            span = []
+            if revision.valid_from:
+                span.append(f"fra {oslo_time(revision.valid_from)}")
+            if revision.valid_to:
+                span.append(f"til {oslo_time(revision.valid_to)}")
+            when = f" ({' '.join(span)})" if span else ""
+            yield Paragraph(f"Tidligere tekst {n}{when}:", indented(NOTE, level))
+            yield Paragraph(markup(revision.text, BODY_ITALIC) or "(tom)", indented(NOTE, level + 1))
+
+    def _item(self, item: Item, depth: int) -> Iterator[Flowable]:
+        level = max(depth - 1, 0)
+        yield Paragraph(self._header(item, depth), indented(META, level))
+        if item.removal is not None:
+            removal = item.removal
+            number = self.removed_number[item.id]
+            who = f" av {markup(removal.removed_by)}" if removal.removed_by else ""
+            when = f" {oslo_time(removal.removed_at)}" if removal.removed_at else ""
+            yield Paragraph(
+                f"[{STATE_LABELS[removal.state]}{who}{when} – årsak: {REMOVAL_REASON_LABELS[removal.reason]}. "
+                f"Teksten og dokumentasjonen står under «{REMOVED_SECTION_TITLE}», element S{number}.]",
+                indented(REMOVED_MARK, level),
+            )
+            return
+        yield Paragraph(markup(item.text) or "<i>(ingen tekst)</i>", indented(BODY_TEXT, level))
+        yield from self._revisions(item, level)
+        yield from self._media_block(item, level, item.media)
+
+    # -- sections ----------------------------------------------------------------------------------
+
+    def _cover(self) -> Iterator[Flowable]:
+        thread, cover = self.thread, self.cover
+        removed = len(self.removed_number)
+        comments = f"{len(thread.comments)}" + (f" (herav {removed} slettet/skjult)" if removed else "")
+        rows = [
+            ("Plattform", PLATFORM_LABELS[thread.platform]),
+            ("Side", thread.account.name),
+            ("Eier/enhet", thread.account.owning_unit),
+            ("URL", thread.url),
+            ("Saksnummer", cover.case_number or "–"),
+            ("Journalpost-ID", cover.journalpost_id or "–"),
+            ("Merking", cover.flag_label or "–"),
+            ("Fanget", f"{oslo_time(thread.captured_at)} (Europe/Oslo)"),
+            ("Antall kommentarer", comments),
+            ("Tråd-ID", thread.thread_id),
+            ("SHA-256 av rådata (capture/thread.json)", cover.capture_sha256),
+        ]
+        yield Bookmark("forside", "Forside", 0)
+        yield Paragraph(markup(thread.display_title, BODY_BOLD), TITLE)
+        table = Table(
+            [[Paragraph(xml_escape(label), LABEL), Paragraph(markup(value), VALUE)] for label, value in rows],
+            colWidths=[FRAME_WIDTH * 0.3, FRAME_WIDTH * 0.7],
+        )
+        table.setStyle(
+            TableStyle(
+                [
+                    ("FONT", (0, 0), (-1, -1), BODY, 8.5),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LINEBELOW", (0, 0), (-1, -1), 0.3, MUNICIPALITY_COLOR),
+                    ("TOPPADDING", (0, 0), (-1, -1), 2),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+                ]
+            )
+        )
+        table.hAlign = "LEFT"
+        yield table
+
+    def _conversation(self) -> Iterator[Flowable]:
+        thread = self.thread
+        yield Bookmark("innlegg", "Innlegget", 0)
+        yield Paragraph("Innlegget", SECTION)
+        yield from self._item(thread.post, 0)
+        yield Bookmark("kommentarer", f"Kommentarer ({len(thread.comments)})", 0)
+        yield Paragraph(f"Kommentarer ({len(thread.comments)})", SECTION)
+        if not thread.comments:
+            yield Paragraph("Ingen kommentarer.", NOTE)
+        depth: dict[str, int] = {}
+        for comment in thread.comments:
+            depth[comment.id] = 1 if comment.parent_id is None else depth[comment.parent_id] + 1
+            if depth[comment.id] == 1:
+                number = self.number[comment.id]
+                yield CondPageBreak(40)
+                name = comment.author.display_name or comment.author.id
+                yield Bookmark(f"k{number}", _plain(f"{number}. {name}: {comment.text}"), 1)
+            yield from self._item(comment, depth[comment.id])
+
+    def _removed(self) -> Iterator[Flowable]:
+        if not self.removed_number:
+            return
+        yield CondPageBreak(120)
+        yield Bookmark("slettet", f"{REMOVED_SECTION_TITLE} ({len(self.removed_number)})", 0)
+        yield Paragraph(f"{REMOVED_SECTION_TITLE} ({len(self.removed_number)})", SECTION)
+        yield Paragraph(
+            "Elementer som er slettet eller skjult på plattformen. Teksten er bevart her fordi arkivet er internt; "
+            "skjermbildet er tatt før slettingen.",
+            NOTE,
+        )
+        for item in self.thread.all_items():
+            removal = item.removal
+            if removal is None:
+                continue
+            number = self.removed_number[item.id]
+            yield CondPageBreak(80)
+            yield Bookmark(f"s{number}", f"S{number}. {self._label(item)}", 1)
+            rows = [
+                ("Element", f"S{number} – {self._label(item)}"),
+                ("Forfatter", (item.author.display_name or item.author.id)
+                 + (" (kommunen)" if item.author.is_municipality else "")),
+                ("Publisert", oslo_time(item.created_at)),
+                ("Status", STATE_LABELS[removal.state]),
+                ("Årsak", REMOVAL_REASON_LABELS[removal.reason]),
+                ("Fjernet av", removal.removed_by or "ukjent"),
+                ("Fjernet", oslo_time(removal.removed_at) if removal.removed_at else "ukjent"),
+            ]
+            if removal.note:
+                rows.append(("Merknad", removal.note))
+            table = Table(
+                [[Paragraph(xml_escape(label), LABEL), Paragraph(markup(value), VALUE)] for label, value in rows],
+                colWidths=[FRAME_WIDTH * 0.22, FRAME_WIDTH * 0.78],
+            )
+            table.setStyle(TableStyle([
+                ("FONT", (0, 0), (-1, -1), BODY, 8.5),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("TOPPADDING", (0, 0), (-1, -1), 1),
+            ]))
+            table.hAlign = "LEFT"
+            yield table
+            yield Paragraph("Opprinnelig tekst (fjernet fra plattformen):", REMOVED_MARK)
+            yield Paragraph(markup(item.text) or "<i>(ingen tekst)</i>", BODY_TEXT)
+            yield from self._revisions(item, 0)
+            media = [*item.media, *([removal.screenshot] if removal.screenshot else [])]
+            if removal.screenshot is None:
+                yield Paragraph("Skjermbilde før sletting: mangler.", REMOVED_MARK)
+            yield from self._media_block(item, 0, media)
+            yield Spacer(0, 6)
+
+    def flowables(self) -> Iterator[Flowable]:
+        """Every flowable of the document, in order."""
+        yield from self._cover()
+        yield from self._conversation()
+        yield from self._removed()

@@ -1,0 +1,127 @@
+"""No character lost: hostile text survives into the PDF text layer (pypdf and poppler's pdftotext).
+
+Extraction quirks, measured and encoded below:
+- Right-to-left runs are drawn in visual order (reportlab has no bidi). pdftotext turns them back into
+  logical order and wraps them in U+202B … U+202C embedding marks (a space next to the run may move
+  inside the marks). pypdf reverses the letters of each word but keeps the visual word order, so for
+  multi-word RTL text only the characters (as a multiset) are compared with pypdf.
+- reportlab treats U+00A0 and U+200B as break opportunities like spaces; whitespace is normalised away.
+- U+00AD SOFT HYPHEN is lost: reportlab's Paragraph consumes it as a hyphenation hint (known gap;
+  the capture keeps it). The comparison drops it.
+- Markers around RTL test strings are letters, not brackets: pdftotext moves neutral punctuation next to
+  an RTL run into the run.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import pikepdf
+import pypdf
+import pytest
+
+from exporters.pdf import check_pdfa
+from exporters.pdf.fonts import is_replaced, route
+from exporters.pdf.text import markup, visible_text, visual_order
+from tests.test_pdf import comment, make_thread, render, squash
+
+LTR = {
+    "norsk": "Blåbærsyltetøy på Ærø – «sitat» “quote” … € 1 234,50",
+    "sami": "Sámi: á č đ ŋ š ŧ ž Á Č Đ Ŋ Š Ŧ Ž",
+    "emoji": "Takk 👍🎉💬😀 bra ❤️ ✓ ★",
+    "zwj": "Familie 👨‍👩‍👧 og 🏳️‍🌈 her",
+    "flags": "Flagg 🇳🇴🇸🇪🇩🇰 og 🏴󠁧󠁢󠁳󠁣󠁴󠁿",
+    "skin": "Vinker 👋🏽 og 👍🏿",
+    "cjk": "中文字符 日本語テキスト 한국어",
+    "combining": "e\u0301 cafe\u0301 n\u0303 a\u030a Z\u0335\u0327",
+    "controls": "bell\u0007 nul\u0000 esc\u001b del\u007f c1\u0085\u009f slutt",
+    "surrogates": "lone \ud800 and \udfff end",
+    "invisible": "zero\u200dwidth\u200cnon\u2060joiner\ufeffbom\u00adsoft vs\ufe0f",
+    "pua": "privat \ue000\uf8ff slutt",
+    "indic": "नमस्ते ভাষা தமிழ் ไทย",
+    "longword": "x" * 300,
+    "markup": "<b>ikke fet</b> & <font name='Helvetica'>ingen font</font> &amp;",
+}
+RTL = {
+    "hebrew": "עברית שלום",
+    "arabic": "مرحبا بالعالم",
+    "mixed": "Hei שלום og سلام 2026",
+}
+
+requires_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+
+
+@pytest.fixture(scope="module")
+def hostile_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    texts = {**LTR, **RTL}
+    thread = make_thread([comment(n, f"BEGIN{key} {text} END{key}") for n, (key, text) in enumerate(texts.items(), 1)],
+                         post_text="Fiendtlig tekst \u0007 🇳🇴 中")
+    path = tmp_path_factory.mktemp("hostile") / "hostile.pdf"
+    render(thread, path)  # also asserts check_pdfa == [] (no .notdef, fonts embedded)
+    render(thread, tmp_path_factory.mktemp("hostile1") / "hostile.pdf", part="1")
+    return path
+
+
+def _between(text: str, key: str) -> str:
+    match = re.search(rf"BEGIN{key}(.*?)END{key}", text, re.S)
+    assert match, f"{key}: markers not found in extracted text"
+    return match.group(1)
+
+
+def _extractors(path: Path) -> dict[str, str]:
+    out = {"pypdf": "\n".join(p.extract_text() for p in pypdf.PdfReader(path).pages)}
+    if shutil.which("pdftotext"):
+        out["pdftotext"] = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], check=True,
+                                          capture_output=True, text=True).stdout
+    return out
+
+
+@pytest.mark.parametrize("key", sorted(LTR))
+def test_every_character_survives_extraction(hostile_pdf: Path, key: str) -> None:
+    for tool, text in _extractors(hostile_pdf).items():
+        expected = squash(visible_text(LTR[key]))
+        expected = expected.replace("\u00ad", "")  # reportlab consumes soft hyphens
+        assert squash(_between(text, key)) == expected, f"{tool} lost or changed characters of {key!r}"
+
+
+@requires_poppler
+@pytest.mark.parametrize("key", sorted(RTL))
+def test_rtl_text_survives(hostile_pdf: Path, key: str) -> None:
+    texts = _extractors(hostile_pdf)
+    assert squash(_between(texts["pdftotext"], key)) == squash(RTL[key])  # logical order restored
+    assert Counter(squash(_between(texts["pypdf"], key))) == Counter(squash(RTL[key]))
+
+
+def test_control_characters_are_escaped_visibly(hostile_pdf: Path) -> None:
+    text = _extractors(hostile_pdf)["pypdf"]
+    for label in ("⟨U+0007⟩", "⟨U+0000⟩", "⟨U+001B⟩", "⟨U+007F⟩", "⟨U+0085⟩", "⟨U+009F⟩", "⟨U+D800⟩", "⟨U+DFFF⟩"):
+        assert label in text
+
+
+def test_missing_characters_use_a_visible_replacement_glyph() -> None:
+    runs = route("Hei 中 👍 \U000e0067")
+    fonts = {run: font for font, run in runs}
+    assert fonts["中"] == "SA-Replacement" and is_replaced(ord("中"))
+    assert not is_replaced(ord("å")) and not is_replaced(ord("👍"))
+    assert "SA-NotoEmoji" in {font for font, _ in runs}
+
+
+def test_markup_escapes_xml_and_routes_fonts() -> None:
+    result = markup("<b>&</b>\nlinje 2 \u0007")
+    assert "&lt;b&gt;&amp;&lt;/b&gt;" in result and "<br/>" in result and "⟨U+0007⟩" in result
+    assert visual_order("abc אבג 12") == "abc גבא 12"
+
+
+def test_check_pdfa_passes_for_hostile_text(hostile_pdf: Path) -> None:
+    assert check_pdfa(hostile_pdf) == []
+
+
+def test_astral_tounicode_is_utf16(hostile_pdf: Path) -> None:
+    with pikepdf.open(hostile_pdf) as pdf:
+        cmaps = [obj.ToUnicode.read_bytes() for obj in pdf.objects
+                 if isinstance(obj, pikepdf.Dictionary) and "/ToUnicode" in obj]
+    assert any(b"<D83DDC4D>" in cmap for cmap in cmaps)  # 👍 as a UTF-16 surrogate pair, not <1F44D>
