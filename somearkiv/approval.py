@@ -142,3 +142,9 @@ def _lock(sink: Sink, record: ApprovalRecord) -> ApprovalRecord:
         raise ApprovalError(f"package {record.package_id}: approval record without retention")
     sink.lock_package(record.package_id, mode=record.retention.mode, retain_until=record.retention.retain_until)
     return record
+
+
+def review_status(sink: Sink, package_id: str) -> Literal["approved", "rejected", "pending"]:
+    """A package's review status for selection (e.g. ``somearkiv uttrekk --status approved``)."""
+    record = read_approval(sink, package_id)
+    return "pending" if record is None else record.decision

@@ -9,12 +9,13 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
-from pathlib import Path  # noqa: E402
-from typing import Annotated  # noqa: E402
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
 
-import typer  # noqa: E402
+import typer
 
-from somearkiv.settings import Settings  # noqa: E402
+from somearkiv.settings import Settings
 
 app = typer.Typer(
     help="somearkiv: arkivering og journalføring av kommunens dialog i sosiale medier.",
@@ -24,7 +25,7 @@ app = typer.Typer(
 
 BucketOption = Annotated[
     str | None,
-    typer.Option("--bucket", help="Arkivbøtte: mappe, file:///sti eller s3://bøtte/prefiks (standard ./archive-bucket)"),
+    typer.Option("--bucket", help="Arkivbøtte: mappe, file:///sti eller s3://bøtte/prefiks"),
 ]
 
 
@@ -65,6 +66,120 @@ def export(
 ) -> None:
     """Eksporter flaggede tråder fra en innsamlingsmappe."""
     _run_export(bucket, source, thread)
+
+
+def _sink(bucket: str | None):
+    from exporters.sinks.factory import open_sink
+
+    settings = Settings()
+    return open_sink(bucket or settings.bucket, settings), settings
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"feil: {message}", err=True)
+    return typer.Exit(code=1)
+
+
+@app.command()
+def approve(
+    package_id: Annotated[str, typer.Argument(help="Pakke-id, f.eks. facebook-123_456-0a1b2c3d4e5f6a7b")],
+    comment: Annotated[str, typer.Option(help="Arkivarens kommentar")] = "",
+    by: Annotated[str, typer.Option(help="Hvem som godkjenner")] = os.environ.get("USER", "arkivar"),
+    reject: Annotated[bool, typer.Option("--reject", help="Avvis pakken i stedet for å godkjenne")] = False,
+    bucket: BucketOption = None,
+) -> None:
+    """Godkjenn (eller avvis) en pakke; godkjenning låser den (S3 Object Lock / skrivebeskyttet mappe)."""
+    from exporters.sinks.base import SinkError
+    from somearkiv.approval import approve_package
+
+    sink, settings = _sink(bucket)
+    try:
+        record = approve_package(sink, package_id, approved=not reject, by=by, comment=comment, settings=settings)
+    except SinkError as exc:
+        raise _fail(str(exc)) from exc
+    if record.approved and record.retention:
+        typer.echo(
+            f"godkjent: {package_id} av {record.by}; låst ({record.retention.mode}) til "
+            f"{record.retention.retain_until:%d.%m.%Y}, {len(record.locked)} objekter"
+        )
+    else:
+        typer.echo(f"avvist: {package_id} av {record.by}: {record.comment}")
+
+
+@app.command()
+def verify(bucket_url: Annotated[str | None, typer.Argument(help="Arkivbøtte å kontrollere")] = None) -> None:
+    """Fixitetskontroll: les alle pakker på nytt og sammenlign SHA-256 med manifestet."""
+    from exporters.sinks.fixity import verify_bucket
+
+    sink, _ = _sink(bucket_url)
+    report = verify_bucket(sink)
+    typer.echo(report.to_text())
+    if not report.ok:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def uttrekk(
+    out: Annotated[Path, typer.Option("--out", help="Tom mappe for avleveringspakken")],
+    date_from: Annotated[datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="Fra dato")] = None,
+    date_to: Annotated[datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Til dato")] = None,
+    status: Annotated[str, typer.Option(help="all, approved, rejected eller pending")] = "all",
+    bucket: BucketOption = None,
+) -> None:
+    """Lag et Noark 5-arkivuttrekk (avleveringspakke) av pakkene i perioden, og valider det."""
+    from noark.model import NoarkContext
+    from noark.uttrekk import UttrekkError, build_uttrekk
+    from somearkiv.approval import review_status
+
+    if status not in {"all", "approved", "rejected", "pending"}:
+        raise _fail(f"--status {status!r}: bruk all, approved, rejected eller pending")
+    sink, settings = _sink(bucket)
+    try:
+        result = build_uttrekk(
+            sink,
+            out,
+            date_from=(date_from or datetime(1900, 1, 1)).date(),
+            date_to=(date_to or datetime.now()).date(),
+            status=status,
+            status_of=lambda package_id: review_status(sink, package_id),
+            ctx=NoarkContext.from_settings(settings),
+            xsd_dir=settings.xsd_dir,
+        )
+    except (UttrekkError, ValueError, OSError) as exc:
+        raise _fail(str(exc)) from exc
+    for warning in result.warnings:
+        typer.echo(f"advarsel: {warning}")
+    typer.echo(
+        f"uttrekk i {result.out_dir}: {len(result.package_ids)} pakker, {result.mapper} mapper, "
+        f"{result.journalposter} journalposter, {result.dokumentfiler} dokumentfiler"
+    )
+    if result.report is not None:
+        typer.echo(result.report.to_text())
+        if not result.report.ok:
+            raise typer.Exit(code=1)
+
+
+@app.command()
+def validate(
+    path: Annotated[Path, typer.Argument(help="En pakkemappe eller et uttrekk", exists=True, file_okay=False)],
+    json_out: Annotated[bool, typer.Option("--json", help="Rapport som JSON")] = False,
+) -> None:
+    """Valider en pakke eller et uttrekk: XSD og Arkade-lignende kontroller."""
+    from noark.validate import validate_path
+
+    report = validate_path(path, Settings().xsd_dir)
+    typer.echo(report.to_json() if json_out else report.to_text())
+    if not report.ok:
+        raise typer.Exit(code=1)
+
+
+@app.command("create-bucket")
+def create_bucket(name: Annotated[str, typer.Argument(help="S3-bøttenavn")]) -> None:
+    """Opprett en S3-bøtte med Object Lock (for prøving mot moto/MinIO; se README)."""
+    from exporters.sinks.s3 import create_lock_bucket
+
+    create_lock_bucket(name, Settings())
+    typer.echo(f"opprettet s3://{name} med Object Lock")
 
 
 def main() -> None:  # pragma: no cover - console entry
