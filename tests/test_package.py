@@ -37,7 +37,11 @@ def _media_dir(tmp_path: Path) -> Path:
 def test_package_holds_pdf_screenshot_capture_xml_and_a_complete_manifest(tmp_path: Path, xsd_dir: Path) -> None:
     thread = make_thread()
     built = build_package(
-        thread, FLAG, media_dir=_media_dir(tmp_path), work_dir=tmp_path / "work", exported_at=EXPORTED,
+        thread,
+        FLAG,
+        media_dir=_media_dir(tmp_path),
+        work_dir=tmp_path / "work",
+        exported_at=EXPORTED,
         ctx=_ctx(),
     )
     root = built.directory
@@ -62,8 +66,12 @@ def test_missing_media_is_reported_not_fatal(tmp_path: Path) -> None:
     thread = make_thread()
     post = thread.post.model_copy(update={"media": [Media(id="m9", path="gone.jpg")]})
     built = build_package(
-        thread.model_copy(update={"post": post}), FLAG, media_dir=_media_dir(tmp_path), work_dir=tmp_path / "w",
-        exported_at=EXPORTED, ctx=_ctx(),
+        thread.model_copy(update={"post": post}),
+        FLAG,
+        media_dir=_media_dir(tmp_path),
+        work_dir=tmp_path / "w",
+        exported_at=EXPORTED,
+        ctx=_ctx(),
     )
     assert any("m9" in w and "gone.jpg" in w and "100_200" in w for w in built.warnings)
     assert (built.directory / MANIFEST_NAME).is_file()
@@ -76,7 +84,9 @@ def test_changed_thread_becomes_a_new_version_linked_to_the_previous(tmp_path: P
     first = stage_thread(make_thread(), FLAG, sink=sink, media_dir=media, settings=settings, exported_at=EXPORTED)
     assert first is not None
     upload_package(first, sink)
-    assert stage_thread(make_thread(), FLAG, sink=sink, media_dir=media, settings=settings, exported_at=EXPORTED) is None
+    assert (
+        stage_thread(make_thread(), FLAG, sink=sink, media_dir=media, settings=settings, exported_at=EXPORTED) is None
+    )
 
     changed = make_thread(captured_at=make_thread().captured_at + timedelta(hours=6))
     second = stage_thread(changed, FLAG, sink=sink, media_dir=media, settings=settings, exported_at=EXPORTED)
