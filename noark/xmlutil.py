@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 from lxml import etree
 
+from schemas.text import escape_unsafe
+
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 N5_ARKIVSTRUKTUR = "http://www.arkivverket.no/standarder/noark5/arkivstruktur"
 N5_LOEPENDE_JOURNAL = "http://www.arkivverket.no/standarder/noark5/loependeJournal"
@@ -30,11 +32,12 @@ def local_date(value: datetime) -> date:
 
 
 def text(value: object) -> str:
+    """XML text of a value; characters XML 1.0 can't hold become visible escapes (``schemas.text``)."""
     if isinstance(value, datetime):
         return xs_datetime(value)
     if isinstance(value, date):
         return value.isoformat()
-    return str(value)
+    return escape_unsafe(str(value))
 
 
 class Builder:

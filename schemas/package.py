@@ -23,6 +23,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from schemas.text import escape_unsafe
 from schemas.thread import Flag, Platform
 
 MANIFEST_NAME = "manifest.json"
@@ -69,7 +70,18 @@ class Manifest(BaseModel):
         raise KeyError(f"package {self.package_id}: no file {path!r} in manifest")
 
     def to_bytes(self) -> bytes:
-        return (self.model_dump_json(indent=2) + "\n").encode("utf-8")
+        """UTF-8 JSON; characters JSON parsers reject (lone surrogates) and controls become visible escapes."""
+        return (json.dumps(_escaped(self.model_dump(mode="json")), ensure_ascii=False, indent=2) + "\n").encode()
+
+
+def _escaped(node: object) -> object:
+    if isinstance(node, str):
+        return escape_unsafe(node)
+    if isinstance(node, dict):
+        return {key: _escaped(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_escaped(value) for value in node]
+    return node
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from PIL import Image
+from pypdf import PdfReader
 
 from exporters.export import planned_package_id, stage_thread, upload_package
 from exporters.package import CAPTURE_PATH, build_package
@@ -100,3 +101,21 @@ def _ctx():
     from exporters.export import noark_context
 
     return noark_context(Settings())
+
+
+def test_text_xml_cannot_hold_is_escaped_in_xml_and_pdf_and_verbatim_in_the_capture(
+    tmp_path: Path, xsd_dir: Path
+) -> None:
+    hostile = "Høring\x07 om vei \ud800 og \x00 bro"
+    thread = make_thread(post=make_thread().post.model_copy(update={"text": hostile}))
+    built = build_package(
+        thread, FLAG, media_dir=_media_dir(tmp_path), work_dir=tmp_path / "w", exported_at=EXPORTED, ctx=_ctx()
+    )
+    root = built.directory
+    assert parse_thread((root / CAPTURE_PATH).read_bytes()).post.text == hostile
+    for name, schema in (("arkivstruktur.xml", "arkivstruktur"), ("arkivmelding.xml", "arkivmelding")):
+        assert validate_xml(root / name, schema, xsd_dir) == [], name
+    xml = (root / "arkivstruktur.xml").read_text(encoding="utf-8")
+    assert "Høring⟨U+0007⟩ om vei ⟨U+D800⟩ og ⟨U+0000⟩ bro" in xml
+    text = "".join(p.extract_text() for p in PdfReader(root / f"DOKUMENT/{built.package_id}.pdf").pages)
+    assert "⟨U+0007⟩" in text and "⟨U+D800⟩" in text

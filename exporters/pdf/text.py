@@ -1,8 +1,7 @@
 """User text to reportlab paragraph markup: visible escapes for what PDF can't hold, and font routing.
 
-Rule for text XML/PDF can't hold (control characters U+0000–U+001F except tab and line feed,
-U+007F–U+009F, lone surrogates U+D800–U+DFFF, and the non-characters U+FFFE/U+FFFF): the PDF shows a
-visible escape such as ``⟨U+0007⟩`` in a distinct style; ``capture/thread.json`` keeps it verbatim.
+Text XML/PDF can't hold follows the one rule in ``schemas.text``: the PDF shows a visible escape such
+as ``⟨U+0007⟩``, here in a distinct style; ``capture/thread.json`` keeps the character verbatim.
 Line breaks (``\\n``, ``\\r\\n``, a lone ``\\r``) become line breaks; tabs become spaces.
 
 reportlab draws strings left to right and has no bidi algorithm, so right-to-left runs (Hebrew, Arabic)
@@ -20,9 +19,10 @@ from collections.abc import Iterator
 from xml.sax.saxutils import escape as xml_escape
 
 from exporters.pdf.fonts import BODY, BODY_BOLD, BODY_BOLD_ITALIC, BODY_ITALIC, route
+from schemas.text import UNSAFE as _UNSAFE
+from schemas.text import escape_label, escape_unsafe
 
 ESCAPE_COLOR = "#B00020"
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _LINE_BREAK = re.compile("\r\n?")
 _ITALIC_OF = {BODY: BODY_ITALIC, BODY_BOLD: BODY_BOLD_ITALIC, BODY_ITALIC: BODY_ITALIC}
 
@@ -58,15 +58,10 @@ def visual_order(line: str) -> str:
     return _RTL_RUN.sub(lambda m: "".join(reversed(_clusters(m.group()))), line)
 
 
-def escape_label(ch: str) -> str:
-    """The visible stand-in for a character PDF can't hold, e.g. ``⟨U+0007⟩``."""
-    return f"⟨U+{ord(ch):04X}⟩"
-
-
 def visible_text(text: str) -> str:
     """The text as the PDF shows it (escapes applied, line breaks normalised); used by tests and checks."""
     text = _LINE_BREAK.sub("\n", text).replace("\t", " ")
-    return _UNSAFE.sub(lambda m: escape_label(m.group()), text)
+    return escape_unsafe(text)
 
 
 def _segments(text: str) -> Iterator[tuple[bool, str]]:
