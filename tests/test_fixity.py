@@ -51,7 +51,7 @@ def test_an_untouched_bucket_passes(any_sink: Sink, two_packages: tuple[Manifest
     assert report.files == sum(len(m.files) for m in two_packages)
     assert report.bytes == sum(entry.size for m in two_packages for entry in m.files)
     assert report.bucket_url == any_sink.url
-    assert report.to_text().startswith(f"fixity {any_sink.url}: OK; 2 package(s)")
+    assert report.to_text().startswith(f"fixitetskontroll av {any_sink.url}: OK; 2 pakke(r)")
 
 
 def test_tampered_deleted_and_extra_objects_are_each_reported(
@@ -75,12 +75,12 @@ def test_tampered_deleted_and_extra_objects_are_each_reported(
         (second.package_id, "DOKUMENT/smuggled.png", "extra"),
     ]
     assert "SHA-256" in report.problems[0].detail
-    assert report.problems[1].detail.startswith("size ")
+    assert report.problems[1].detail.startswith("størrelse ")
     text = report.to_text()
-    assert "4 problem(s)" in text
+    assert "4 avvik" in text
     for problem in report.problems:
         assert f"{problem.package_id}/{problem.path}" in text
-    assert "| missing |" in report.to_markdown()
+    assert "| mangler |" in report.to_markdown()
     assert report.to_dict()["ok"] is False
 
 

@@ -16,6 +16,7 @@ from exporters.sinks.base import Sink, SinkError, sha256_stream
 from schemas.package import MANIFEST_NAME
 
 ProblemKind = Literal["missing", "extra", "changed", "unreadable"]
+KIND_LABELS: dict[str, str] = {"missing": "mangler", "extra": "ekstra", "changed": "endret", "unreadable": "uleselig"}
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class FixityProblem:
 
     def to_text(self) -> str:
         detail = f": {self.detail}" if self.detail else ""
-        return f"{self.kind.upper():<10} {self.package_id}/{self.path}{detail}"
+        return f"{KIND_LABELS[self.kind].upper():<10} {self.package_id}/{self.path}{detail}"
 
 
 @dataclass
@@ -57,28 +58,29 @@ class FixityReport:
         return not self.problems
 
     def summary(self) -> str:
-        verdict = "OK" if self.ok else f"{len(self.problems)} problem(s)"
-        counts = f"{self.packages} package(s), {self.files} file(s), {self.bytes} bytes"
-        return f"fixity {self.bucket_url}: {verdict}; {counts}"
+        verdict = "OK" if self.ok else f"{len(self.problems)} avvik"
+        counts = f"{self.packages} pakke(r), {self.files} fil(er), {self.bytes} byte"
+        return f"fixitetskontroll av {self.bucket_url}: {verdict}; {counts}"
 
     def to_text(self) -> str:
-        lines = [self.summary(), f"checked {self.started_at.isoformat()} .. {_iso(self.finished_at)}"]
+        lines = [self.summary(), f"kontrollert {self.started_at.isoformat()} .. {_iso(self.finished_at)}"]
         lines += [problem.to_text() for problem in self.problems]
         return "\n".join(lines) + "\n"
 
     def to_markdown(self) -> str:
         lines = [
-            f"# Fixity check: {'OK' if self.ok else 'PROBLEMS'}",
+            f"# Fixitetskontroll: {'OK' if self.ok else 'AVVIK'}",
             "",
-            "| bucket | packages | files | bytes | problems | checked |",
+            "| bøtte | pakker | filer | byte | avvik | kontrollert |",
             "|---|---:|---:|---:|---:|---|",
             f"| `{self.bucket_url}` | {self.packages} | {self.files} | {self.bytes} | {len(self.problems)} "
             f"| {self.started_at.isoformat()} |",
         ]
         if self.problems:
-            lines += ["", "| package | path | problem | detail |", "|---|---|---|---|"]
+            lines += ["", "| pakke | fil | avvik | detaljer |", "|---|---|---|---|"]
             lines += [
-                f"| `{p.package_id}` | `{p.path}` | {p.kind} | {p.detail.replace('|', '/')} |" for p in self.problems
+                f"| `{p.package_id}` | `{p.path}` | {KIND_LABELS[p.kind]} | {p.detail.replace('|', '/')} |"
+                for p in self.problems
             ]
         return "\n".join(lines) + "\n"
 
@@ -119,7 +121,7 @@ def verify_package(sink: Sink, package_id: str) -> PackageFixity:
             problem(entry.path, "missing")
             continue
         if found.size != entry.size:
-            problem(entry.path, "changed", f"size {found.size}, manifest says {entry.size}")
+            problem(entry.path, "changed", f"størrelse {found.size}, manifestet sier {entry.size}")
             continue
         try:
             with sink.open_file(package_id, entry.path) as stream:
@@ -130,11 +132,11 @@ def verify_package(sink: Sink, package_id: str) -> PackageFixity:
         result.files += 1
         result.bytes += size
         if size != entry.size:
-            problem(entry.path, "changed", f"read {size} bytes, manifest says {entry.size}")
+            problem(entry.path, "changed", f"leste {size} byte, manifestet sier {entry.size}")
         elif digest != entry.sha256:
-            problem(entry.path, "changed", f"SHA-256 {digest}, manifest says {entry.sha256}")
+            problem(entry.path, "changed", f"SHA-256 {digest}, manifestet sier {entry.sha256}")
     for path in sorted(stored.keys() - listed - {MANIFEST_NAME}):
-        problem(path, "extra", f"{stored[path].size} bytes, not in manifest")
+        problem(path, "extra", f"{stored[path].size} byte, ikke i manifestet")
     return result
 
 
