@@ -33,7 +33,7 @@ def test_fixity_flow_reports_a_clean_bucket_and_fails_on_a_changed_file(tmp_path
     assert "# Fixitetskontroll: OK" in _latest_fixity_artifact()
 
     (sink.root / manifest.package_id / "arkivstruktur.xml").write_bytes(b"<changed/>")
-    with pytest.raises(FixityCheckError, match="1 problem"):
+    with pytest.raises(FixityCheckError, match="1 avvik"):
         fixity_check(bucket_url=str(sink.root))
     artifact = _latest_fixity_artifact()
     assert "# Fixitetskontroll: AVVIK" in artifact and "`arkivstruktur.xml` | endret" in artifact

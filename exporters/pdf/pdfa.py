@@ -83,36 +83,41 @@ def stamp_pdfa(
     with pikepdf.open(src) as pdf:
         if edit is not None:
             edit(pdf)
-        fix_astral_tounicode(pdf)
-        pdf.Root.OutputIntents = pikepdf.Array([_output_intent(pdf)])
-        pdf.Root.Lang = pikepdf.String(info.language)
-        for page in pdf.pages:
-            for annot in page.obj.get("/Annots", []):
-                annot.F = 4  # print, and not hidden
-        docinfo = pdf.docinfo
-        for key in list(docinfo.keys()):
-            del docinfo[key]
-        date = pdf_date(info.created)
-        docinfo.Title = pikepdf.String(info.title)
-        docinfo.Author = pikepdf.String(info.author)
-        docinfo.Subject = pikepdf.String(info.subject)
-        docinfo.Keywords = pikepdf.String(info.keywords)
-        docinfo.Creator = pikepdf.String("somearkiv")
-        docinfo.Producer = pikepdf.String(PRODUCER)
-        docinfo.CreationDate = pikepdf.String(date)
-        docinfo.ModDate = pikepdf.String(date)
-        with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
-            meta.load_from_docinfo(docinfo)
-            meta["pdfaid:part"] = part
-            meta["pdfaid:conformance"] = "B"
-            meta["dc:language"] = [info.language]
-        pdf.save(
-            dst,
-            deterministic_id=True,
-            fix_metadata_version=True,
-            force_version="1.4" if part == "1" else None,
-            object_stream_mode=pikepdf.ObjectStreamMode.disable
-            if part == "1"
-            else pikepdf.ObjectStreamMode.generate,
-            compress_streams=True,
-        )
+        save_pdfa(pdf, dst, info, part=part)
+
+
+def save_pdfa(pdf: pikepdf.Pdf, dst: Path, info: DocumentInfo, *, part: Literal["1", "2"] = "2") -> None:
+    """Stamp the PDF/A-``part``b properties onto ``pdf`` and save it to ``dst`` with deterministic bytes."""
+    fix_astral_tounicode(pdf)
+    pdf.Root.OutputIntents = pikepdf.Array([_output_intent(pdf)])
+    pdf.Root.Lang = pikepdf.String(info.language)
+    for page in pdf.pages:
+        for annot in page.obj.get("/Annots", []):
+            annot.F = 4  # print, and not hidden
+    docinfo = pdf.docinfo
+    for key in list(docinfo.keys()):
+        del docinfo[key]
+    date = pdf_date(info.created)
+    docinfo.Title = pikepdf.String(info.title)
+    docinfo.Author = pikepdf.String(info.author)
+    docinfo.Subject = pikepdf.String(info.subject)
+    docinfo.Keywords = pikepdf.String(info.keywords)
+    docinfo.Creator = pikepdf.String("somearkiv")
+    docinfo.Producer = pikepdf.String(PRODUCER)
+    docinfo.CreationDate = pikepdf.String(date)
+    docinfo.ModDate = pikepdf.String(date)
+    with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+        meta.load_from_docinfo(docinfo)
+        meta["pdfaid:part"] = part
+        meta["pdfaid:conformance"] = "B"
+        meta["dc:language"] = [info.language]
+    pdf.save(
+        dst,
+        deterministic_id=True,
+        fix_metadata_version=True,
+        force_version="1.4" if part == "1" else None,
+        object_stream_mode=pikepdf.ObjectStreamMode.disable
+        if part == "1"
+        else pikepdf.ObjectStreamMode.generate,
+        compress_streams=True,
+    )

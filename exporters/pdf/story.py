@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
@@ -39,6 +40,8 @@ from schemas.thread import PLATFORM_LABELS, REMOVAL_REASON_LABELS, Item, Media, 
 
 log = logging.getLogger(__name__)
 
+Unit = tuple  # ("head",) | ("group", start, stop) | ("removed_head",) | ("removed", index); see ThreadStory.units
+
 OSLO = ZoneInfo("Europe/Oslo")
 REMOVED_SECTION_TITLE = "Slettede og skjulte elementer"
 STATE_LABELS = {"deleted": "Slettet", "hidden": "Skjult"}
@@ -56,20 +59,33 @@ def _plain(text: str, limit: int = 70) -> str:
     return one_line if len(one_line) <= limit else one_line[: limit - 1] + "…"
 
 
-class Bookmark(Flowable):
-    """A zero-size flowable that sets a named destination and an outline entry where it is drawn."""
+@dataclass(frozen=True)
+class OutlineEntry:
+    """Where a bookmark was drawn: outline ``level``, page number within its chunk (1-based), top y."""
 
-    def __init__(self, key: str, title: str, level: int) -> None:
+    title: str
+    level: int
+    page: int
+    top: float
+
+
+class Bookmark(Flowable):
+    """A zero-size flowable that records an outline entry where it is drawn.
+
+    The outline itself is built once for the whole document after the chunks are joined (``merge.py``).
+    """
+
+    def __init__(self, sink: list[OutlineEntry], title: str, level: int) -> None:
         super().__init__()
-        self.key, self.title, self.level = key, title, level
+        self.sink, self.title, self.level = sink, title, level
         self.width = self.height = 0
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         return 0, 0
 
     def draw(self) -> None:
-        self.canv.bookmarkPage(self.key, fit="XYZ", top=self.canv.absolutePosition(0, 0)[1] + 14)
-        self.canv.addOutlineEntry(self.title, self.key, level=self.level, closed=self.level == 0 or None)
+        top = self.canv.absolutePosition(0, 0)[1] + 14
+        self.sink.append(OutlineEntry(self.title, self.level, self.canv.getPageNumber(), round(top, 2)))
 
 
 class FlowableStream:
@@ -119,10 +135,12 @@ class ThreadStory:
         self.cover = cover
         self.media_dir = media_dir
         self.warnings: list[str] = []
+        self.outline: list[OutlineEntry] = []
         self.by_id: dict[str, Item] = {c.id: c for c in thread.comments}
         self.number: dict[str, int] = {c.id: n for n, c in enumerate(thread.comments, start=1)}
-        removed = [item for item in thread.all_items() if item.removal is not None]
-        self.removed_number: dict[str, int] = {item.id: n for n, item in enumerate(removed, start=1)}
+        self.depth: dict[str, int] = thread.depth_of()
+        self.removed: list[Item] = [item for item in thread.all_items() if item.removal is not None]
+        self.removed_number: dict[str, int] = {item.id: n for n, item in enumerate(self.removed, start=1)}
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -130,8 +148,12 @@ class ThreadStory:
         return "Innlegget" if item.id == self.thread.post.id else f"Kommentar {self.number[item.id]}"
 
     def _warn(self, message: str) -> None:
-        log.warning("%s/%s: %s", self.thread.platform.value, self.thread.thread_id, message)
+        """Record a non-fatal problem; the caller logs it (chunks may be rendered in worker processes)."""
         self.warnings.append(message)
+
+    def log_warnings(self, warnings: Iterable[str]) -> None:
+        for message in warnings:
+            log.warning("%s/%s: %s", self.thread.platform.value, self.thread.thread_id, message)
 
     def _resolve(self, media: Media) -> Path | None:
         if not media.path or self.media_dir is None:
@@ -250,7 +272,7 @@ class ThreadStory:
             ("Tråd-ID", thread.thread_id),
             ("SHA-256 av rådata (capture/thread.json)", cover.capture_sha256),
         ]
-        yield Bookmark("forside", "Forside", 0)
+        yield Bookmark(self.outline, "Forside", 0)
         yield Paragraph(markup(thread.display_title, BODY_BOLD), TITLE)
         table = Table(
             [[Paragraph(xml_escape(label), LABEL), Paragraph(markup(value), VALUE)] for label, value in rows],
@@ -270,77 +292,128 @@ class ThreadStory:
         table.hAlign = "LEFT"
         yield table
 
-    def _conversation(self) -> Iterator[Flowable]:
+    def _head(self) -> Iterator[Flowable]:
         thread = self.thread
-        yield Bookmark("innlegg", "Innlegget", 0)
+        yield from self._cover()
+        yield Bookmark(self.outline, "Innlegget", 0)
         yield Paragraph("Innlegget", SECTION)
         yield from self._item(thread.post, 0)
-        yield Bookmark("kommentarer", f"Kommentarer ({len(thread.comments)})", 0)
+        yield Bookmark(self.outline, f"Kommentarer ({len(thread.comments)})", 0)
         yield Paragraph(f"Kommentarer ({len(thread.comments)})", SECTION)
         if not thread.comments:
             yield Paragraph("Ingen kommentarer.", NOTE)
-        depth: dict[str, int] = {}
-        for comment in thread.comments:
-            depth[comment.id] = 1 if comment.parent_id is None else depth[comment.parent_id] + 1
-            if depth[comment.id] == 1:
+
+    def _group(self, start: int, stop: int) -> Iterator[Flowable]:
+        """Comments ``start:stop``: a top-level comment and its replies."""
+        for comment in self.thread.comments[start:stop]:
+            depth = self.depth[comment.id]
+            if depth == 1:
                 number = self.number[comment.id]
                 yield CondPageBreak(40)
                 name = comment.author.display_name or comment.author.id
-                yield Bookmark(f"k{number}", _plain(f"{number}. {name}: {comment.text}"), 1)
-            yield from self._item(comment, depth[comment.id])
+                yield Bookmark(self.outline, _plain(f"{number}. {name}: {comment.text}"), 1)
+            yield from self._item(comment, depth)
 
-    def _removed(self) -> Iterator[Flowable]:
-        if not self.removed_number:
-            return
+    def _removed_head(self) -> Iterator[Flowable]:
         yield CondPageBreak(120)
-        yield Bookmark("slettet", f"{REMOVED_SECTION_TITLE} ({len(self.removed_number)})", 0)
+        yield Bookmark(self.outline, f"{REMOVED_SECTION_TITLE} ({len(self.removed_number)})", 0)
         yield Paragraph(f"{REMOVED_SECTION_TITLE} ({len(self.removed_number)})", SECTION)
         yield Paragraph(
             "Elementer som er slettet eller skjult på plattformen. Teksten er bevart her fordi arkivet er internt; "
             "skjermbildet er tatt før slettingen.",
             NOTE,
         )
-        for item in self.thread.all_items():
-            removal = item.removal
-            if removal is None:
-                continue
-            number = self.removed_number[item.id]
-            yield CondPageBreak(80)
-            yield Bookmark(f"s{number}", f"S{number}. {self._label(item)}", 1)
-            rows = [
-                ("Element", f"S{number} – {self._label(item)}"),
-                ("Forfatter", (item.author.display_name or item.author.id)
-                 + (" (kommunen)" if item.author.is_municipality else "")),
-                ("Publisert", oslo_time(item.created_at)),
-                ("Status", STATE_LABELS[removal.state]),
-                ("Årsak", REMOVAL_REASON_LABELS[removal.reason]),
-                ("Fjernet av", removal.removed_by or "ukjent"),
-                ("Fjernet", oslo_time(removal.removed_at) if removal.removed_at else "ukjent"),
-            ]
-            if removal.note:
-                rows.append(("Merknad", removal.note))
-            table = Table(
-                [[Paragraph(xml_escape(label), LABEL), Paragraph(markup(value), VALUE)] for label, value in rows],
-                colWidths=[FRAME_WIDTH * 0.22, FRAME_WIDTH * 0.78],
-            )
-            table.setStyle(TableStyle([
-                ("FONT", (0, 0), (-1, -1), BODY, 8.5),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("TOPPADDING", (0, 0), (-1, -1), 1),
-            ]))
-            table.hAlign = "LEFT"
-            yield table
-            yield Paragraph("Opprinnelig tekst (fjernet fra plattformen):", REMOVED_MARK)
-            yield Paragraph(markup(item.text) or "<i>(ingen tekst)</i>", BODY_TEXT)
-            yield from self._revisions(item, 0)
-            media = [*item.media, *([removal.screenshot] if removal.screenshot else [])]
-            if removal.screenshot is None:
-                yield Paragraph("Skjermbilde før sletting: mangler.", REMOVED_MARK)
-            yield from self._media_block(item, 0, media)
-            yield Spacer(0, 6)
 
-    def flowables(self) -> Iterator[Flowable]:
-        """Every flowable of the document, in order."""
-        yield from self._cover()
-        yield from self._conversation()
-        yield from self._removed()
+    def _removed_item(self, index: int) -> Iterator[Flowable]:
+        item = self.removed[index]
+        removal = item.removal
+        assert removal is not None
+        number = index + 1
+        yield CondPageBreak(80)
+        yield Bookmark(self.outline, f"S{number}. {self._label(item)}", 1)
+        rows = [
+            ("Element", f"S{number} – {self._label(item)}"),
+            ("Forfatter", (item.author.display_name or item.author.id)
+             + (" (kommunen)" if item.author.is_municipality else "")),
+            ("Publisert", oslo_time(item.created_at)),
+            ("Status", STATE_LABELS[removal.state]),
+            ("Årsak", REMOVAL_REASON_LABELS[removal.reason]),
+            ("Fjernet av", removal.removed_by or "ukjent"),
+            ("Fjernet", oslo_time(removal.removed_at) if removal.removed_at else "ukjent"),
+        ]
+        if removal.note:
+            rows.append(("Merknad", removal.note))
+        table = Table(
+            [[Paragraph(xml_escape(label), LABEL), Paragraph(markup(value), VALUE)] for label, value in rows],
+            colWidths=[FRAME_WIDTH * 0.22, FRAME_WIDTH * 0.78],
+        )
+        table.setStyle(TableStyle([
+            ("FONT", (0, 0), (-1, -1), BODY, 8.5),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("TOPPADDING", (0, 0), (-1, -1), 1),
+        ]))
+        table.hAlign = "LEFT"
+        yield table
+        yield Paragraph("Opprinnelig tekst (fjernet fra plattformen):", REMOVED_MARK)
+        yield Paragraph(markup(item.text) or "<i>(ingen tekst)</i>", BODY_TEXT)
+        yield from self._revisions(item, 0)
+        media = [*item.media, *([removal.screenshot] if removal.screenshot else [])]
+        if removal.screenshot is None:
+            yield Paragraph("Skjermbilde før sletting: mangler.", REMOVED_MARK)
+        yield from self._media_block(item, 0, media)
+        yield Spacer(0, 6)
+
+    # -- units and chunks ----------------------------------------------------------------------------
+
+    def units(self) -> list[Unit]:
+        """The document as a sequence of units, in order; a chunk is a run of consecutive units.
+
+        ``("head",)`` is the cover, the post and the comments heading; ``("group", start, stop)`` a top-level
+        comment with its replies (``thread.comments[start:stop]``); ``("removed_head",)`` the heading of the
+        removed-items section and ``("removed", index)`` one removed item.
+        """
+        units: list[Unit] = [("head",)]
+        comments = self.thread.comments
+        start = 0
+        for index in range(1, len(comments) + 1):
+            if index == len(comments) or comments[index].parent_id is None:
+                units.append(("group", start, index))
+                start = index
+        if self.removed:
+            units.append(("removed_head",))
+            units.extend(("removed", index) for index in range(len(self.removed)))
+        return units
+
+    @staticmethod
+    def unit_weight(unit: Unit) -> int:
+        """Roughly how many items a unit renders (for sizing chunks)."""
+        return unit[2] - unit[1] if unit[0] == "group" else 1
+
+    def chunks(self, units: list[Unit], max_weight: int) -> list[tuple[int, int]]:
+        """``(start, stop)`` ranges of ``units``, each weighing about ``max_weight``; never split after a heading."""
+        ranges: list[tuple[int, int]] = []
+        start, weight = 0, 0
+        for index, unit in enumerate(units):
+            weight += self.unit_weight(unit)
+            is_heading = unit[0] in ("head", "removed_head")
+            if weight >= max_weight and not is_heading and index + 1 < len(units):
+                ranges.append((start, index + 1))
+                start, weight = index + 1, 0
+        ranges.append((start, len(units)))
+        return ranges
+
+    def unit_flowables(self, unit: Unit) -> Iterator[Flowable]:
+        kind = unit[0]
+        if kind == "head":
+            yield from self._head()
+        elif kind == "group":
+            yield from self._group(unit[1], unit[2])
+        elif kind == "removed_head":
+            yield from self._removed_head()
+        else:
+            yield from self._removed_item(unit[1])
+
+    def flowables(self, units: Iterable[Unit] | None = None) -> Iterator[Flowable]:
+        """The flowables of ``units`` (default: the whole document), in order."""
+        for unit in self.units() if units is None else units:
+            yield from self.unit_flowables(unit)
