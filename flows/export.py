@@ -114,7 +114,9 @@ def export_threads(
 
 
 @flow(name="export-thread")
-def export_thread(thread_id: str, reason: str = "journal-required", bucket: str | None = None) -> ExportRun:
+def export_thread(
+    thread_id: str, reason: str = "journal-required", bucket: str | None = None, source_dir: str | None = None
+) -> ExportRun:
     """On-demand export of one flagged thread (by key like ``facebook-123`` or platform id)."""
     get_run_logger().info("eksport på forespørsel: %s (%s)", thread_id, reason)
-    return export_threads(bucket=bucket, threads=[thread_id])
+    return export_threads(bucket=bucket, source_dir=source_dir, threads=[thread_id])

@@ -7,8 +7,8 @@ Arkade 5 read it (see noark/README.md, "ADDML as Arkade 5 reads it", for the Ark
       ├ reference/context              recordCreators/recordCreator (value), systemType, systemName, archive
       ├ reference/content              archivalPeriod {startDate, endDate}
       └ dataObjects/dataObject "Noark 5-arkivuttrekk"
-        ├ properties/info              [0] type "Noark 5" {version "5.0"}, [1] additionalInfo {periode {inngaaende-
-        │                              Skille, utgaaendeSkille}, inneholder.../omfatter... booleans, antallDokumentfiler}
+        ├ properties/info              [0] type "Noark 5" {version "5.0"}, [1] additionalInfo {periode
+        │                              {inngaaendeSkille, utgaaendeSkille}, inneholder... booleans, antallDokumentfiler}
         └ dataObjects/dataObject ×n    arkivstruktur FIRST, then endringslogg, loependeJournal, offentligJournal
           └ properties                 file {name, format "XML" {version}, checksum {algorithm, value}}
                                        schema "main" {file {name, format, checksum}, type "XML Schema" {version}}

@@ -1,9 +1,12 @@
 """Validation of a package folder or an uttrekk folder: XSD plus Arkade-5-style content checks.
 
 Each finding names its rule, so a report can be filtered and tests can assert on the rule that fired.
-Rules: xsd, addml-checksum, addml-count, dokumentfil-missing, dokumentfil-sjekksum, dokumentfil-stoerrelse,
-unreferenced-file, systemid-unique, date-order, journaldato, journal-numbering, journal-count, skjerming,
-status (warning).
+Rules (Arkade 5 test ids in noark/README.md): xsd, addml-structure, addml-file, addml-checksum, addml-count,
+dokumentfil-count, dokumentfil-missing, dokumentfil-empty, dokumentfil-sjekksum, dokumentfil-stoerrelse,
+unreferenced-file, systemid-unique, empty-element, date-order, journaldato, journal-numbering, journal-count,
+journal-dates, endringslogg-reference, skjerming; warnings: status, dokumentfil-multireferert.
+
+Everything streams (``lxml.etree.iterparse`` with the XSD attached to the parser); see ``validate_path``.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from pathlib import Path
 from lxml import etree
 
 from noark import codes
-from noark.addml import read_arkivuttrekk
+from noark.addml import ACCEPTED_ALGORITHMS, AddmlFacts, read_arkivuttrekk
 from noark.xmlutil import N5_ARKIVSTRUKTUR, N5_LOEPENDE_JOURNAL, N5_OFFENTLIG_JOURNAL, XSI
 from noark.xsd import load_schema
 
@@ -81,21 +84,58 @@ class Report:
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-def _parse_and_validate(folder: Path, name: str, schema: str, xsd_dir: Path, report: Report):
-    path = folder / name
-    if not path.is_file():
-        report.error("xsd", "file is missing", name)
-        return None
+# --- streaming machinery ------------------------------------------------------------------------------------
+
+# Above this size an invalid file is not re-parsed as a whole tree just to list every XSD error with its line:
+# the streaming validator stops at the first error, which is then the only one reported.
+FULL_TREE_ERROR_LISTING_MAX_BYTES = 50 * 1024 * 1024
+
+
+def _hash(value: str) -> int:
+    """A 64-bit digest: sets of these keep systemIDs and file references in ~60 bytes each."""
+    return int.from_bytes(hashlib.blake2b(value.encode("utf-8"), digest_size=8).digest(), "big")
+
+
+def _local(tag: object) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _stream(path: Path, name: str, schema_name: str | None, xsd_dir: Path, report: Report, on_end) -> bool:
+    """Streams ``path`` once, validating against the schema while parsing (libxml2's streaming validator, so
+    memory stays flat) and calling ``on_end(element)`` for every element end. ``on_end`` must detach what it
+    no longer needs. On an XSD error the content pass is restarted without the schema (``on_end`` is then
+    called again from the beginning: callers reset their state when ``_stream`` returns False)."""
+    schema = load_schema(schema_name, xsd_dir) if schema_name else None
+    last_line = None
     try:
-        tree = etree.parse(str(path))
+        for _event, el in etree.iterparse(str(path), events=("end",), schema=schema, huge_tree=True):
+            last_line = el.sourceline
+            on_end(el)
+        return True
     except etree.XMLSyntaxError as exc:
-        report.error("xsd", f"not well-formed XML: {exc.msg}", name, exc.lineno)
-        return None
-    validator = load_schema(schema, xsd_dir)
-    if not validator.validate(tree):
-        for err in validator.error_log:
+        last = exc.error_log.last_error if exc.error_log else None
+        if schema is None or last is None or last.domain_name != "SCHEMASV":
+            report.error("xsd", f"not well-formed XML: {exc.msg}", name, exc.lineno or last_line)
+            return True
+        _report_xsd_errors(path, name, schema, exc, last_line, report)
+        return False
+
+
+def _report_xsd_errors(path: Path, name: str, schema, exc, last_line: int | None, report: Report) -> None:
+    if path.stat().st_size <= FULL_TREE_ERROR_LISTING_MAX_BYTES:
+        schema.validate(etree.parse(str(path), etree.XMLParser(huge_tree=True)))
+        for err in schema.error_log:
             report.error("xsd", err.message, name, err.line)
-    return tree
+        if schema.error_log:
+            return
+    report.error("xsd", f"{exc.msg} (streaming validation stops at the first error)", name, last_line)
+
+
+def _detach(el: etree._Element) -> None:
+    parent = el.getparent()
+    el.clear(keep_tail=False)
+    if parent is not None:
+        parent.remove(el)
 
 
 def _sha256(path: Path) -> str:
@@ -113,97 +153,222 @@ def _dt(value: str | None) -> datetime | None:
         return None
 
 
-def _check_files(folder: Path, tree, report: Report) -> None:
-    referenced: set[str] = set()
-    for obj in tree.iterfind(".//n:dokumentobjekt", _NS):
-        ref = obj.findtext("n:referanseDokumentfil", namespaces=_NS) or ""
-        referenced.add(ref)
-        path = folder / ref
+def _text(el: etree._Element, path: str) -> str | None:
+    return el.findtext(path, namespaces=_NS)
+
+
+class _Numbers:
+    """journalsekvensnummer per journalaar as a bitmap: 1 bit per number, duplicates noticed on the way."""
+
+    def __init__(self) -> None:
+        self.bits = bytearray()
+        self.count = 0
+        self.duplicates: list[int] = []
+
+    def add(self, n: int) -> None:
+        self.count += 1
+        if n < 1:
+            self.duplicates.append(n)  # reported with the duplicates: not a valid sequence number
+            return
+        byte, bit = divmod(n - 1, 8)
+        if byte >= len(self.bits):
+            self.bits.extend(b"\0" * (byte + 1 - len(self.bits) + 1024))
+        if self.bits[byte] >> bit & 1:
+            self.duplicates.append(n)
+        self.bits[byte] |= 1 << bit
+
+    def gaps(self) -> list[int]:
+        return [n for n in range(1, self.count + 1) if not self.bits[(n - 1) // 8] >> ((n - 1) % 8) & 1]
+
+
+@dataclass
+class _JournalSource:
+    """What the journal checks need of one journalpost in a saksmappe (kept only for skjermet ones)."""
+
+    restriction: str | None
+    hidden: frozenset[str]
+    tittel: str | None
+
+
+class _Arkivstruktur:
+    """One streaming pass over arkivstruktur.xml; each handler looks at a finished element, then detaches
+    registreringer and mapper so memory holds one journalpost at a time plus the small per-id indexes."""
+
+    def __init__(self, folder: Path, report: Report, *, final: bool) -> None:
+        self.folder, self.report, self.final = folder, report, final
+        self.ids: set[int] = set()
+        self.referenced: set[int] = set()
+        self.numbers: dict[str, _Numbers] = defaultdict(_Numbers)
+        self.counts: Counter[str] = Counter()
+        self.journal_ids: set[int] = set()  # journalposter in a saksmappe
+        self.skjermet: dict[str, _JournalSource] = {}
+        self.journal_dates: list[str] = []  # [min, max] journaldato of the journaled
+        self.arkivdelstatus: str | None = None
+        self.arkivperiode: tuple[str | None, str | None] = (None, None)
+
+    # -- dispatch
+    def __call__(self, el: etree._Element) -> None:
+        name = _local(el.tag)
+        if len(el) == 0 and not (el.text or "").strip():
+            parent = el.getparent()
+            owner = _text(parent, "n:systemID") if parent is not None else None
+            self.report.error(
+                "empty-element",
+                f"<{name}> has no content{f' (in {owner})' if owner else ''}",
+                "arkivstruktur.xml",
+                el.sourceline,
+            )
+        handler = getattr(self, f"_end_{name}", None)
+        if handler:
+            handler(el)
+
+    def _end_systemID(self, el) -> None:  # noqa: N802 - element name
+        value = (el.text or "").strip()
+        key = _hash(value)
+        if key in self.ids:
+            self.report.error(
+                "systemid-unique", f"systemID {value} occurs more than once", "arkivstruktur.xml", el.sourceline
+            )
+        self.ids.add(key)
+
+    def _end_arkivdelstatus(self, el) -> None:
+        self.arkivdelstatus = el.text
+
+    def _end_dokumentobjekt(self, obj) -> None:
+        self.counts["dokumentobjekt"] += 1
+        ref = _text(obj, "n:referanseDokumentfil") or ""
+        key = _hash(ref)
+        if key in self.referenced:
+            self.report.warn(
+                "dokumentfil-multireferert",
+                f"{ref} is referenced by more than one dokumentobjekt",
+                "arkivstruktur.xml",
+                obj.sourceline,
+            )
+        self.referenced.add(key)
+        path = self.folder / ref
         if ".." in Path(ref).parts or not path.is_file():
-            report.error(
+            self.report.error(
                 "dokumentfil-missing",
                 f"referanseDokumentfil {ref!r} does not exist",
                 "arkivstruktur.xml",
                 obj.sourceline,
             )
-            continue
-        if _sha256(path) != (obj.findtext("n:sjekksum", namespaces=_NS) or "").lower():
-            report.error(
+            return
+        size = path.stat().st_size
+        if size == 0:
+            self.report.error("dokumentfil-empty", f"{ref} is an empty file", "arkivstruktur.xml", obj.sourceline)
+        if _sha256(path) != (_text(obj, "n:sjekksum") or "").lower():
+            self.report.error(
                 "dokumentfil-sjekksum", f"{ref}: SHA-256 does not match sjekksum", "arkivstruktur.xml", obj.sourceline
             )
-        size = obj.findtext("n:filstoerrelse", namespaces=_NS)
-        if size is None or not size.isdigit() or int(size) != path.stat().st_size:
-            report.error(
+        stated = _text(obj, "n:filstoerrelse")
+        if stated is None or not stated.isdigit() or int(stated) != size:
+            self.report.error(
                 "dokumentfil-stoerrelse",
-                f"{ref}: size {path.stat().st_size} != filstoerrelse {size}",
+                f"{ref}: size {size} != filstoerrelse {stated}",
                 "arkivstruktur.xml",
                 obj.sourceline,
             )
-    dokument = folder / "DOKUMENT"
-    if dokument.is_dir():
-        for path in sorted(p for p in dokument.rglob("*") if p.is_file()):
-            rel = path.relative_to(folder).as_posix()
-            if rel not in referenced:
-                report.error("unreferenced-file", f"{rel} is not referenced by any dokumentobjekt")
-    report.counts["dokumentfiler"] = len(referenced)
 
+    def _end_dokumentbeskrivelse(self, el) -> None:
+        self.counts["dokumentbeskrivelse"] += 1
 
-def _check_ids_and_dates(tree, report: Report) -> None:
-    ids = Counter(el.text for el in tree.iterfind(".//n:systemID", _NS))
-    for value, count in ids.items():
-        if count > 1:
-            report.error("systemid-unique", f"systemID {value} occurs {count} times", "arkivstruktur.xml")
-    for tag in ("arkiv", "arkivdel", "mappe"):
-        for el in tree.iter(f"{{{N5_ARKIVSTRUKTUR}}}{tag}"):
-            start = _dt(el.findtext("n:opprettetDato", namespaces=_NS))
-            end = _dt(el.findtext("n:avsluttetDato", namespaces=_NS))
-            if start and end and start > end:
-                report.error(
-                    "date-order",
-                    f"{tag} {el.findtext('n:systemID', namespaces=_NS)}: opprettetDato "
-                    f"{start.isoformat()} is after avsluttetDato {end.isoformat()}",
-                    "arkivstruktur.xml",
-                    el.sourceline,
-                )
+    def _end_registrering(self, jp) -> None:
+        self.counts["registrering"] += 1
+        if jp.get(_XSI_TYPE) == "journalpost":
+            self._journalpost(jp)
+        _detach(jp)
 
-
-def _journalposter(tree) -> list:
-    return [r for r in tree.iterfind(".//n:registrering", _NS) if r.get(_XSI_TYPE) == "journalpost"]
-
-
-def _check_journalposter(tree, report: Report, *, final: bool) -> None:
-    by_year: dict[str, list[int]] = defaultdict(list)
-    journalposter = _journalposter(tree)
-    report.counts["journalposter"] = len(journalposter)
-    for jp in journalposter:
-        system_id = jp.findtext("n:systemID", namespaces=_NS)
-        if not jp.findtext("n:journaldato", namespaces=_NS):
-            report.error(
+    def _journalpost(self, jp) -> None:
+        self.counts["journalpost"] += 1
+        system_id = _text(jp, "n:systemID") or ""
+        journaldato = _text(jp, "n:journaldato")
+        if not journaldato:
+            self.report.error(
                 "journaldato", f"journalpost {system_id} has no journaldato", "arkivstruktur.xml", jp.sourceline
             )
-        year, seq = jp.findtext("n:journalaar", namespaces=_NS), jp.findtext("n:journalsekvensnummer", namespaces=_NS)
+        year, seq = _text(jp, "n:journalaar"), _text(jp, "n:journalsekvensnummer")
         if year and seq and seq.isdigit():
-            by_year[year].append(int(seq))
-        status = jp.findtext("n:journalstatus", namespaces=_NS)
-        if final and status not in (codes.JOURNALSTATUS_ARKIVERT, codes.JOURNALSTATUS_UTGAAR):
-            report.warn(
+            self.numbers[year].add(int(seq))
+        status = _text(jp, "n:journalstatus")
+        if self.final and status not in (codes.JOURNALSTATUS_ARKIVERT, codes.JOURNALSTATUS_UTGAAR):
+            self.report.warn(
                 "status",
                 f"journalpost {system_id} has journalstatus {status!r}; a delivered journalpost "
                 "should be 'Arkivert' or 'Utgår'",
                 "arkivstruktur.xml",
                 jp.sourceline,
             )
-        _check_skjerming(jp, system_id, report)
-    if final:
-        for year, numbers in sorted(by_year.items()):
-            expected = list(range(1, len(numbers) + 1))
-            if sorted(numbers) != expected:
-                dupes = sorted(n for n, k in Counter(numbers).items() if k > 1)
-                gaps = sorted(set(expected) - set(numbers))
-                report.error(
-                    "journal-numbering",
-                    f"journalaar {year}: journalsekvensnummer is not continuous "
-                    f"1..{len(numbers)} (gaps {gaps[:10]}, duplicates {dupes[:10]})",
+        _check_skjerming(jp, system_id, self.report)
+        mappe = jp.getparent()
+        if mappe is not None and mappe.get(_XSI_TYPE) == "saksmappe":
+            self.journal_ids.add(_hash(system_id))
+            if journaldato:
+                if not self.journal_dates:
+                    self.journal_dates = [journaldato, journaldato]
+                self.journal_dates = [min(self.journal_dates[0], journaldato), max(self.journal_dates[1], journaldato)]
+            if jp.find("n:skjerming", _NS) is not None:
+                self.skjermet[system_id] = _JournalSource(
+                    _text(jp, "n:skjerming/n:tilgangsrestriksjon"),
+                    frozenset(jp.xpath("n:skjerming/n:skjermingMetadata/text()", namespaces=_NS)),
+                    _text(jp, "n:tittel"),
+                )
+
+    def _end_mappe(self, mappe) -> None:
+        self.counts["mappe"] += 1
+        if mappe.get(_XSI_TYPE) == "saksmappe":
+            self.counts["saksmappe"] += 1
+        self._date_order("mappe", mappe)
+        _detach(mappe)
+
+    def _end_arkivdel(self, el) -> None:
+        self.counts["arkivdel"] += 1
+        self.arkivperiode = (_text(el, "n:arkivperiodeStartDato"), _text(el, "n:arkivperiodeSluttDato"))
+        self._date_order("arkivdel", el)
+
+    def _end_arkiv(self, el) -> None:
+        self.counts["arkiv"] += 1
+        self._date_order("arkiv", el)
+
+    def _date_order(self, tag: str, el) -> None:
+        start, end = _dt(_text(el, "n:opprettetDato")), _dt(_text(el, "n:avsluttetDato"))
+        if start and end and start > end:
+            self.report.error(
+                "date-order",
+                f"{tag} {_text(el, 'n:systemID')}: opprettetDato {start.isoformat()} is after avsluttetDato "
+                f"{end.isoformat()}",
+                "arkivstruktur.xml",
+                el.sourceline,
+            )
+
+    # -- after the pass
+    def finish(self) -> None:
+        report = self.report
+        report.counts.update(self.counts)
+        report.counts["journalposter"] = self.counts["journalpost"]
+        report.counts["dokumentfiler"] = len(self.referenced)
+        dokument = self.folder / "DOKUMENT"
+        if dokument.is_dir():
+            for path in sorted(p for p in dokument.rglob("*") if p.is_file()):
+                rel = path.relative_to(self.folder).as_posix()
+                if _hash(rel) not in self.referenced:
+                    report.error("unreferenced-file", f"{rel} is not referenced by any dokumentobjekt")
+        if self.final:
+            for year, numbers in sorted(self.numbers.items()):
+                gaps, dupes = numbers.gaps(), sorted(set(numbers.duplicates))
+                if gaps or dupes:
+                    report.error(
+                        "journal-numbering",
+                        f"journalaar {year}: journalsekvensnummer is not continuous 1..{numbers.count} "
+                        f"(gaps {gaps[:10]}, duplicates {dupes[:10]})",
+                        "arkivstruktur.xml",
+                    )
+            if self.arkivdelstatus != codes.ARKIVDELSTATUS_AVSLUTTET:
+                report.warn(
+                    "status",
+                    f"arkivdelstatus is {self.arkivdelstatus!r}; a delivered arkivdel should be "
+                    f"{codes.ARKIVDELSTATUS_AVSLUTTET!r}",
                     "arkivstruktur.xml",
                 )
 
@@ -212,8 +377,8 @@ def _check_skjerming(unit, system_id: str | None, report: Report) -> None:
     for skjerming in unit.iterfind(".//n:skjerming", _NS):
         fields = skjerming.xpath("n:skjermingMetadata/text()", namespaces=_NS)
         if (
-            not (skjerming.findtext("n:tilgangsrestriksjon", namespaces=_NS) or "").strip()
-            or not (skjerming.findtext("n:skjermingshjemmel", namespaces=_NS) or "").strip()
+            not (_text(skjerming, "n:tilgangsrestriksjon") or "").strip()
+            or not (_text(skjerming, "n:skjermingshjemmel") or "").strip()
         ):
             report.error(
                 "skjerming",
@@ -223,10 +388,7 @@ def _check_skjerming(unit, system_id: str | None, report: Report) -> None:
             )
         owner = skjerming.getparent()
         if "tittel" in fields and owner.tag == f"{{{N5_ARKIVSTRUKTUR}}}registrering":
-            title, public = (
-                owner.findtext("n:tittel", namespaces=_NS),
-                owner.findtext("n:offentligTittel", namespaces=_NS),
-            )
+            title, public = _text(owner, "n:tittel"), _text(owner, "n:offentligTittel")
             if not public or public == title:
                 report.error(
                     "skjerming",
@@ -236,136 +398,246 @@ def _check_skjerming(unit, system_id: str | None, report: Report) -> None:
                 )
 
 
-def _check_status(tree, report: Report) -> None:
-    status = tree.findtext(".//n:arkivdel/n:arkivdelstatus", namespaces=_NS)
-    if status != codes.ARKIVDELSTATUS_AVSLUTTET:
-        report.warn(
-            "status",
-            f"arkivdelstatus is {status!r}; a delivered arkivdel should be {codes.ARKIVDELSTATUS_AVSLUTTET!r}",
-            "arkivstruktur.xml",
+# --- the other files -----------------------------------------------------------------------------------------
+
+
+def _validate_small(folder: Path, name: str, schema: str, xsd_dir: Path, report: Report):
+    """Parses and validates a file that is small by construction (arkivuttrekk.xml, arkivmelding.xml)."""
+    path = folder / name
+    if not path.is_file():
+        report.error("xsd", "file is missing", name)
+        return None
+    try:
+        tree = etree.parse(str(path))
+    except etree.XMLSyntaxError as exc:
+        report.error("xsd", f"not well-formed XML: {exc.msg}", name, exc.lineno)
+        return None
+    validator = load_schema(schema, xsd_dir)
+    if not validator.validate(tree):
+        for err in validator.error_log:
+            report.error("xsd", err.message, name, err.line)
+    return tree
+
+
+def _check_endringslogg(folder: Path, xsd_dir: Path, ids: set[int], report: Report) -> int:
+    """Streams endringslogg.xml: XSD, and every referanseArkivenhet names a systemID (Arkade N5.62)."""
+    path, count = folder / "endringslogg.xml", 0
+    if not path.is_file():
+        report.error("xsd", "file is missing", "endringslogg.xml")
+        return 0
+
+    def on_end(el) -> None:
+        nonlocal count
+        name = _local(el.tag)
+        if name == "referanseArkivenhet":
+            value = (el.text or "").strip()
+            if _hash(value) not in ids:
+                report.error(
+                    "endringslogg-reference",
+                    f"referanseArkivenhet {value} is not a systemID in arkivstruktur.xml",
+                    "endringslogg.xml",
+                    el.sourceline,
+                )
+        elif name == "endring":
+            count += 1
+            _detach(el)
+
+    if not _stream(path, "endringslogg.xml", "endringslogg", xsd_dir, report, on_end):
+        count = 0
+        _stream(path, "endringslogg.xml", None, xsd_dir, Report("", ""), on_end)
+    report.counts["endringer"] = count
+    return count
+
+
+def _check_journal(folder: Path, name: str, xsd_dir: Path, index: _Arkivstruktur, report: Report):
+    """Streams one journal: XSD, counts, dates and (offentligJournal) masking. Returns (stated, entries,
+    (start, end))."""
+    prefix = "l" if name == "loependeJournal" else "o"
+    state = {"entries": 0, "stated": None, "start": None, "end": None}
+    file = f"{name}.xml"
+
+    def on_end(el) -> None:
+        local = _local(el.tag)
+        if local == "antallJournalposter":
+            state["stated"] = el.text
+        elif local == "journalStartDato":
+            state["start"] = el.text
+        elif local == "journalSluttDato":
+            state["end"] = el.text
+        elif local == "journalregistrering":
+            state["entries"] += 1
+            jp = el.find(f"{prefix}:journalpost", _NS)
+            system_id = jp.findtext(f"{prefix}:systemID", namespaces=_NS) if jp is not None else None
+            if system_id is None or _hash(system_id) not in index.journal_ids:
+                report.error(
+                    "journal-count",
+                    f"{name} lists {system_id}, not a journalpost in a saksmappe in arkivstruktur",
+                    file,
+                    el.sourceline,
+                )
+            elif prefix == "o":
+                _check_public_entry(jp, system_id, index.skjermet.get(system_id), report)
+            _detach(el)
+
+    if not _stream(folder / file, file, name, xsd_dir, report, on_end):
+        state.update(entries=0, stated=None, start=None, end=None)
+        _stream(folder / file, file, None, xsd_dir, Report("", ""), on_end)
+    return state
+
+
+def _check_public_entry(jp, system_id: str, source: _JournalSource | None, report: Report) -> None:
+    restriction = source.restriction if source else None
+    hidden = source.hidden if source else frozenset()
+    if restriction != jp.findtext("o:tilgangsrestriksjon", namespaces=_NS):
+        report.error(
+            "skjerming",
+            f"{system_id}: tilgangsrestriksjon differs between arkivstruktur and offentligJournal",
+            "offentligJournal.xml",
+            jp.sourceline,
+        )
+    if "korrespondansepartNavn" in hidden:
+        for part in jp.iterfind("o:korrespondansepart", _NS):
+            kind = part.findtext("o:korrespondanseparttype", namespaces=_NS) or ""
+            name = part.findtext("o:korrespondansepartNavn", namespaces=_NS)
+            if not kind.startswith("Intern") and name != codes.SKJERMET_TEKST:
+                report.error(
+                    "skjerming",
+                    f"{system_id}: skjermet korrespondansepartNavn {name!r} is shown in offentligJournal",
+                    "offentligJournal.xml",
+                    jp.sourceline,
+                )
+    if "tittel" in hidden and source and jp.findtext("o:offentligTittel", namespaces=_NS) == source.tittel:
+        report.error(
+            "skjerming",
+            f"{system_id}: skjermet tittel is shown in offentligJournal",
+            "offentligJournal.xml",
+            jp.sourceline,
         )
 
 
-def _check_addml(folder: Path, tree, report: Report) -> None:
-    facts = read_arkivuttrekk(folder / "arkivuttrekk.xml")
-    for name, expected in facts.checksums.items():
-        path = folder / name
-        if not path.is_file():
-            report.error("addml-checksum", f"{name} is described in arkivuttrekk.xml but missing", name)
-        elif _sha256(path) != expected:
-            report.error("addml-checksum", f"{name}: SHA-256 does not match arkivuttrekk.xml", name)
-    actual = {
-        "mappe": len(tree.findall(".//n:mappe", _NS)),
-        "saksmappe": sum(1 for m in tree.iterfind(".//n:mappe", _NS) if m.get(_XSI_TYPE) == "saksmappe"),
-        "registrering": len(tree.findall(".//n:registrering", _NS)),
-        "journalpost": len(_journalposter(tree)),
-        "dokumentbeskrivelse": len(tree.findall(".//n:dokumentbeskrivelse", _NS)),
-        "dokumentobjekt": len(tree.findall(".//n:dokumentobjekt", _NS)),
-    }
-    report.counts.update(actual)
-    for element, count in facts.counts.get("arkivstruktur.xml", {}).items():
-        if actual.get(element) != count:
-            report.error(
-                "addml-count",
-                f"arkivuttrekk.xml says {count} {element}, arkivstruktur.xml has {actual.get(element)}",
-                "arkivuttrekk.xml",
-            )
-
-
-def _check_journals(folder: Path, tree, xsd_dir: Path, report: Report) -> None:
-    in_saksmappe = {
-        jp.findtext("n:systemID", namespaces=_NS): jp
-        for m in tree.iterfind(".//n:mappe", _NS)
-        if m.get(_XSI_TYPE) == "saksmappe"
-        for jp in m.iterfind("n:registrering", _NS)
-        if jp.get(_XSI_TYPE) == "journalpost"
-    }
-    for name, prefix in (("loependeJournal", "l"), ("offentligJournal", "o")):
+def _check_journals(
+    folder: Path, xsd_dir: Path, index: _Arkivstruktur, facts: AddmlFacts | None, report: Report
+) -> None:
+    journaled = len(index.journal_ids)
+    sharp = facts is not None and facts.periode == ("skarpt", "skarpt")
+    heads = {}
+    for name in ("loependeJournal", "offentligJournal"):
         if not (folder / f"{name}.xml").is_file():
-            if in_saksmappe:
+            if journaled:
                 report.error("journal-count", f"{name}.xml is missing", f"{name}.xml")
             continue
-        journal = _parse_and_validate(folder, f"{name}.xml", name, xsd_dir, report)
-        if journal is None:
-            continue
-        entries = journal.findall(f"{prefix}:journalregistrering", _NS)
-        stated = journal.findtext(f"{prefix}:journalhode/{prefix}:antallJournalposter", namespaces=_NS)
-        if stated != str(len(entries)) or len(entries) != len(in_saksmappe):
+        state = heads[name] = _check_journal(folder, name, xsd_dir, index, report)
+        if state["stated"] != str(state["entries"]) or state["entries"] != journaled:
             report.error(
                 "journal-count",
-                f"{name}.xml: antallJournalposter {stated}, {len(entries)} entries, "
-                f"{len(in_saksmappe)} journalposter in saksmapper in arkivstruktur.xml",
+                f"{name}.xml: antallJournalposter {state['stated']}, {state['entries']} entries, "
+                f"{journaled} journalposter in saksmapper in arkivstruktur.xml",
                 f"{name}.xml",
             )
-        if prefix == "o":
-            _check_public_journal(entries, in_saksmappe, report)
-
-
-def _check_public_journal(entries, in_saksmappe: dict, report: Report) -> None:
-    for entry in entries:
-        jp_pub = entry.find("o:journalpost", _NS)
-        system_id = jp_pub.findtext("o:systemID", namespaces=_NS)
-        source = in_saksmappe.get(system_id)
-        if source is None:
+        if sharp and state["entries"] != index.counts["journalpost"]:
             report.error(
                 "journal-count",
-                f"offentligJournal lists {system_id}, not in arkivstruktur",
-                "offentligJournal.xml",
-                entry.sourceline,
+                f"{name}.xml: sharp period separation, but {state['entries']} entries for "
+                f"{index.counts['journalpost']} journalposter in arkivstruktur.xml (Arkade N5.59)",
+                f"{name}.xml",
             )
-            continue
-        hidden = set(source.xpath("n:skjerming/n:skjermingMetadata/text()", namespaces=_NS))
-        restriction = source.findtext("n:skjerming/n:tilgangsrestriksjon", namespaces=_NS)
-        if restriction != jp_pub.findtext("o:tilgangsrestriksjon", namespaces=_NS):
+        if index.journal_dates and state["start"] and state["end"]:
+            first, last = index.journal_dates
+            if first < state["start"] or last > state["end"]:
+                report.error(
+                    "journal-dates",
+                    f"{name}.xml: journalStartDato..journalSluttDato {state['start']}.."
+                    f"{state['end']} does not cover journaldato {first}..{last}",
+                    f"{name}.xml",
+                )
+    if len(heads) == 2:
+        a, b = heads["loependeJournal"], heads["offentligJournal"]
+        if (a["start"], a["end"]) != (b["start"], b["end"]):
             report.error(
-                "skjerming",
-                f"{system_id}: tilgangsrestriksjon differs between arkivstruktur and offentligJournal",
+                "journal-dates",
+                f"loependeJournal {a['start']}..{a['end']} and offentligJournal "
+                f"{b['start']}..{b['end']} cover different periods (Arkade N5.60)",
                 "offentligJournal.xml",
-                jp_pub.sourceline,
             )
-        if "korrespondansepartNavn" in hidden:
-            for part in jp_pub.iterfind("o:korrespondansepart", _NS):
-                kind = part.findtext("o:korrespondanseparttype", namespaces=_NS) or ""
-                name = part.findtext("o:korrespondansepartNavn", namespaces=_NS)
-                if not kind.startswith("Intern") and name != codes.SKJERMET_TEKST:
-                    report.error(
-                        "skjerming",
-                        f"{system_id}: skjermet korrespondansepartNavn {name!r} is shown in offentligJournal",
-                        "offentligJournal.xml",
-                        jp_pub.sourceline,
-                    )
-        if "tittel" in hidden and jp_pub.findtext("o:offentligTittel", namespaces=_NS) == source.findtext(
-            "n:tittel", namespaces=_NS
-        ):
+
+
+def _check_addml(folder: Path, xsd_dir: Path, index: _Arkivstruktur, report: Report) -> AddmlFacts | None:
+    if _validate_small(folder, "arkivuttrekk.xml", "addml", xsd_dir, report) is None:
+        return None
+    facts = read_arkivuttrekk(folder / "arkivuttrekk.xml")
+    for problem in facts.problems:
+        report.error("addml-structure", problem, "arkivuttrekk.xml")
+    expected_files = {"arkivstruktur.xml", "endringslogg.xml"} | (
+        {"loependeJournal.xml", "offentligJournal.xml"} if index.journal_ids else set()
+    )
+    for name in sorted(expected_files - set(facts.files)):
+        report.error("addml-structure", f"{name} is not described in arkivuttrekk.xml", "arkivuttrekk.xml")
+    for name, (algorithm, expected) in facts.checksums.items():
+        path = folder / name
+        if not path.is_file():
+            report.error("addml-file", f"{name} is described in arkivuttrekk.xml but missing", name)
+        elif algorithm not in ACCEPTED_ALGORITHMS:
+            report.error("addml-checksum", f"{name}: checksum algorithm {algorithm!r} is not SHA256", name)
+        elif _sha256(path) != expected:
+            report.error("addml-checksum", f"{name}: SHA-256 does not match arkivuttrekk.xml", name)
+    for element, count in facts.counts.get("arkivstruktur.xml", {}).items():
+        if index.counts.get(element) != count:
             report.error(
-                "skjerming",
-                f"{system_id}: skjermet tittel is shown in offentligJournal",
-                "offentligJournal.xml",
-                jp_pub.sourceline,
+                "addml-count",
+                f"arkivuttrekk.xml says {count} {element}, arkivstruktur.xml has {index.counts.get(element, 0)}",
+                "arkivuttrekk.xml",
             )
+    dokument = folder / "DOKUMENT"
+    actual = sum(1 for p in dokument.rglob("*") if p.is_file()) if dokument.is_dir() else 0
+    if facts.antall_dokumentfiler is None:
+        report.error("dokumentfil-count", "arkivuttrekk.xml has no antallDokumentfiler", "arkivuttrekk.xml")
+    elif facts.antall_dokumentfiler != actual:
+        report.error(
+            "dokumentfil-count",
+            f"arkivuttrekk.xml says antallDokumentfiler {facts.antall_dokumentfiler}, "
+            f"DOKUMENT/ holds {actual} files (Arkade N5.28)",
+            "arkivuttrekk.xml",
+        )
+    return facts
+
+
+def _check_addml_counts_of(facts: AddmlFacts | None, name: str, actual: int, element: str, report: Report) -> None:
+    stated = facts.counts.get(name, {}).get(element) if facts else None
+    if stated is not None and stated != actual:
+        report.error(
+            "addml-count", f"arkivuttrekk.xml says {stated} {element} in {name}, found {actual}", "arkivuttrekk.xml"
+        )
 
 
 def validate_path(path: Path, xsd_dir: Path) -> Report:
-    """Validates a package folder (``arkivstruktur.xml`` at its root) or an uttrekk (``arkivuttrekk.xml``)."""
+    """Validates a package folder (``arkivstruktur.xml`` at its root) or an uttrekk (``arkivuttrekk.xml``).
+
+    Every file is streamed (``iterparse`` with the schema attached, elements detached once checked), so memory
+    stays flat in the number of journalposter apart from 8-byte digests per systemID and file reference."""
     folder = Path(path)
     kind = "uttrekk" if (folder / "arkivuttrekk.xml").is_file() else "package"
     report = Report(path=str(folder), kind=kind)
     if not (folder / "arkivstruktur.xml").is_file():
         report.error("xsd", "no arkivstruktur.xml: neither a package nor an uttrekk", str(folder))
         return report
-    tree = _parse_and_validate(folder, "arkivstruktur.xml", "arkivstruktur", xsd_dir, report)
-    if tree is None:
+    final = kind == "uttrekk"
+    index = _Arkivstruktur(folder, report, final=final)
+    if not _stream(folder / "arkivstruktur.xml", "arkivstruktur.xml", "arkivstruktur", xsd_dir, report, index):
+        # XSD error: redo the content checks on a schema-less pass, keeping only the XSD findings.
+        xsd_findings = [f for f in report.errors if f.rule == "xsd"]
+        report.errors[:] = xsd_findings
+        report.warnings.clear()
+        index = _Arkivstruktur(folder, report, final=final)
+        _stream(folder / "arkivstruktur.xml", "arkivstruktur.xml", None, xsd_dir, report, index)
+    if report.errors and all(f.rule == "xsd" and "well-formed" in f.message for f in report.errors):
         return report
-    _check_files(folder, tree, report)
-    _check_ids_and_dates(tree, report)
-    _check_journalposter(tree, report, final=kind == "uttrekk")
+    index.finish()
     if kind == "package":
         if (folder / "arkivmelding.xml").is_file():
-            _parse_and_validate(folder, "arkivmelding.xml", "arkivmelding", xsd_dir, report)
+            _validate_small(folder, "arkivmelding.xml", "arkivmelding", xsd_dir, report)
         return report
-    _check_status(tree, report)
-    _parse_and_validate(folder, "arkivuttrekk.xml", "addml", xsd_dir, report)
-    _parse_and_validate(folder, "endringslogg.xml", "endringslogg", xsd_dir, report)
-    _check_addml(folder, tree, report)
-    _check_journals(folder, tree, xsd_dir, report)
+    facts = _check_addml(folder, xsd_dir, index, report)
+    endringer = _check_endringslogg(folder, xsd_dir, index.ids, report)
+    _check_addml_counts_of(facts, "endringslogg.xml", endringer, "endring", report)
+    _check_journals(folder, xsd_dir, index, facts, report)
     return report

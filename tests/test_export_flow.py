@@ -10,13 +10,15 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from flows.export import export_threads
+import exporters.package as package_module
+from flows.export import export_thread, export_threads
 from noark.xsd import validate_xml
 from schemas.capture import load_thread
-from schemas.package import MANIFEST_NAME, Manifest, sha256_file
+from schemas.package import MANIFEST_NAME, Manifest, sha256_file, thread_key
 from schemas.thread import PLATFORM_LABELS, Thread
 from somearkiv.catalog import load_catalog
 from somearkiv.settings import Settings
+from tests.artifacts import latest_artifact
 
 pytestmark = [pytest.mark.flowrun, pytest.mark.usefixtures("prefect_harness")]
 
@@ -70,6 +72,14 @@ def test_every_sample_thread_becomes_one_complete_package(first_run, xsd_dir: Pa
             assert _squash(comment.text) in text, f"{item.key}: comment {comment.id} missing from the PDF"
 
 
+def test_the_run_ends_with_a_summary_artifact(first_run) -> None:
+    _, run = first_run
+    artifact = latest_artifact("export-summary")
+    assert artifact.startswith("# Eksport til arkiv")
+    for result in run.results:
+        assert f"`{result.package_id}` | skrevet | {result.comments} | {result.pages} |" in artifact
+
+
 def test_second_run_writes_nothing(first_run) -> None:
     bucket, run = first_run
     before = {p: p.stat().st_mtime_ns for p in bucket.rglob("*") if p.is_file()}
@@ -94,3 +104,26 @@ def test_a_broken_capture_fails_alone_and_is_named(tmp_path: Path) -> None:
     assert name == victim.name
     assert "comments.0.created_at" in error and data["thread_id"] in error
     assert len(run.results) == len(load_catalog(SAMPLES).flagged) - 1
+
+
+def test_a_thread_that_fails_to_render_fails_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    victim = load_catalog(SAMPLES).flagged[0]
+    real_render = package_module.render_thread_pdf
+
+    def render(thread, *args, **kwargs):
+        if thread_key(thread.platform, thread.thread_id) == victim.key:
+            raise RuntimeError(f"renderer crashed on {thread.thread_id}")
+        return real_render(thread, *args, **kwargs)
+
+    monkeypatch.setattr(package_module, "render_thread_pdf", render)
+    run = export_threads(bucket=str(tmp_path / "bucket"), source_dir=str(SAMPLES))
+    assert [key for key, _ in run.failures] == [victim.key]
+    assert "renderer crashed" in run.failures[0][1]
+    assert len(run.results) == len(load_catalog(SAMPLES).flagged) - 1
+    assert "**feilet**: RuntimeError: renderer crashed" in latest_artifact("export-summary")
+
+
+def test_on_demand_flow_exports_one_thread(tmp_path: Path) -> None:
+    key = load_catalog(SAMPLES).flagged[-1].key
+    run = export_thread(thread_id=key, bucket=str(tmp_path / "bucket"), source_dir=str(SAMPLES))
+    assert run.ok and [r.thread_key for r in run.results] == [key]

@@ -8,18 +8,10 @@ import pytest
 
 from exporters.sinks.local import LocalSink
 from flows.fixity import FixityCheckError, fixity_check
+from tests.artifacts import latest_artifact
 from tests.s3_server import make_package
 
 pytestmark = [pytest.mark.flowrun, pytest.mark.usefixtures("prefect_harness")]
-
-
-def _latest_fixity_artifact() -> str:
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
-
-    with get_client(sync_client=True) as client:
-        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["fixity-report"])))
-    return str(max(artifacts, key=lambda a: a.created).data)
 
 
 def test_fixity_flow_reports_a_clean_bucket_and_fails_on_a_changed_file(tmp_path: Path) -> None:
@@ -30,10 +22,10 @@ def test_fixity_flow_reports_a_clean_bucket_and_fails_on_a_changed_file(tmp_path
     summary = fixity_check(bucket_url=sink.url)
 
     assert summary["ok"] is True and summary["packages"] == 1
-    assert "# Fixitetskontroll: OK" in _latest_fixity_artifact()
+    assert "# Fixitetskontroll: OK" in latest_artifact("fixity-report")
 
     (sink.root / manifest.package_id / "arkivstruktur.xml").write_bytes(b"<changed/>")
     with pytest.raises(FixityCheckError, match="1 avvik"):
         fixity_check(bucket_url=str(sink.root))
-    artifact = _latest_fixity_artifact()
+    artifact = latest_artifact("fixity-report")
     assert "# Fixitetskontroll: AVVIK" in artifact and "`arkivstruktur.xml` | endret" in artifact

@@ -9,6 +9,7 @@ document share a ``BaseFont`` name. The outline is built here from the entries t
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Iterable, Sequence
 
 import pikepdf
@@ -29,7 +30,7 @@ class FontPool:
         base = str(font.get("/BaseFont", ""))
         digest.update(base.partition("+")[2].encode() if "+" in base else base.encode())
         digest.update(b"\0%d\0%d\0" % (int(font.get("/FirstChar", 0)), int(font.get("/LastChar", 0))))
-        digest.update(pikepdf.unparse(font.get("/Widths", pikepdf.Array())))
+        digest.update(font.get("/Widths", pikepdf.Array()).unparse())
         descriptor = font.get("/FontDescriptor")
         if descriptor is not None:
             for key in ("/FontFile2", "/FontFile", "/FontFile3"):
@@ -118,6 +119,6 @@ def _link(parent: pikepdf.Object, children: Sequence[pikepdf.Object]) -> None:
         return
     parent.First = children[0]
     parent.Last = children[-1]
-    for before, after in zip(children, children[1:], strict=False):
+    for before, after in itertools.pairwise(children):
         before.Next = after
         after.Prev = before

@@ -1,28 +1,39 @@
 """render_thread_pdf: one deterministic PDF/A document per thread.
 
-reportlab platypus lays out a lazily generated story (bounded memory); the page footer says
-"Side x av y",
-written into each page with pikepdf once the page count is known (one layout pass). pikepdf then
-stamps the PDF/A metadata (see ``pdfa.py``).
+The thread is cut into chunks of whole top-level comment groups (``ThreadStory.units``/``chunks``). Each
+chunk is laid out by reportlab platypus as its own small document from a lazily generated story and
+written to a temporary file, so memory is bounded by the chunk, not the thread (reportlab keeps every
+page of a document until it saves). A chunk starts on a new page. Chunks are rendered in a process pool
+when the thread has several (the chunk boundaries depend only on the thread, never on the number of
+workers, so the bytes are the same either way). pikepdf then joins the chunks (``merge.py``: pages, one
+copy of each equal font subset, one outline), writes "Side x av y" into each page now that the page count
+is known (one layout pass), and stamps the PDF/A metadata (``pdfa.py``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
+import shutil
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 import pikepdf
 from reportlab.lib.pagesizes import A4
+from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
-from exporters.pdf.fonts import BODY, font_set, route
+from exporters.pdf.fonts import BODY, BODY_BOLD, BODY_ITALIC, font_set, route
+from exporters.pdf.merge import FontPool, append_chunk, build_outline
 from exporters.pdf.models import CoverInfo, PdfResult
-from exporters.pdf.pdfa import DocumentInfo, stamp_pdfa
-from exporters.pdf.story import FlowableStream, ThreadStory
+from exporters.pdf.pdfa import DocumentInfo, save_pdfa
+from exporters.pdf.story import FlowableStream, OutlineEntry, ThreadStory, Unit
 from exporters.pdf.styles import (
     FOOTER_SIZE,
     FRAME_HEIGHT,
@@ -39,6 +50,18 @@ from schemas.thread import PLATFORM_LABELS, Thread
 
 BODY_POSTSCRIPT_NAME = "DejaVuSans"  # BaseFont of the body font, after the subset tag
 FOOTER_Y = MARGIN_BOTTOM - 10
+
+# Chunking. A thread of up to SINGLE_CHUNK_COMMENTS comments is one chunk; a longer one is cut into
+# about two halves but into chunks of at most CHUNK_COMMENTS comments. Only the thread decides the cut.
+CHUNK_COMMENTS = 400
+SINGLE_CHUNK_COMMENTS = 120
+# Worker processes for threads of several chunks (1 = render them one after the other in this process).
+WORKERS = min(2, os.cpu_count() or 1)
+# Characters given fixed codes at the start of every chunk's body font subsets, so equal subsets in
+# different chunks are byte-identical and stored once (merge.FontPool).
+SUBSET_SEED = (
+    "æøåÆØÅéèêëóòôöüäáàíúýÉÈÓÖÜÄÁÍčđŋšŧžǯʒČĐŊŠŦŽ«»‹›–—‘’‚“”„…•·°§¶†€£¢¥©®™×÷±½¼¾¹²³µ¿¡⟨⟩"
+)
 
 
 def draw_text(canv: Canvas, x: float, y: float, text: str, size: float, *, align_right: bool = False) -> None:
@@ -81,6 +104,9 @@ class ThreadDocTemplate(BaseDocTemplate):
         self.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=self._footer)])
         self.footer_right = footer_right
         self.page_count = 0
+
+    def beforeDocument(self) -> None:  # noqa: N802 (reportlab hook)
+        seed_subsets(self.canv)
 
     def _footer(self, canv: Canvas, doc: BaseDocTemplate) -> None:
         self.page_count = canv.getPageNumber()
@@ -137,6 +163,66 @@ def _sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def seed_subsets(canv: Canvas) -> None:
+    """Give ``SUBSET_SEED`` fixed codes in this document's body font subsets (see ``merge.FontPool``)."""
+    fonts = font_set()
+    for name in (BODY, BODY_BOLD, BODY_ITALIC):
+        font = pdfmetrics.getFont(name)
+        font.splitString("".join(ch for ch in SUBSET_SEED if fonts.has(name, ord(ch))), canv._doc)
+
+
+def chunk_size(comments: int) -> int:
+    """Comments per chunk for a thread of ``comments`` comments (a function of the thread only)."""
+    if comments <= SINGLE_CHUNK_COMMENTS:
+        return comments + 1
+    return min(CHUNK_COMMENTS, -(-comments // 2))
+
+
+@dataclass
+class ChunkResult:
+    path: str
+    pages: int
+    outline: list[OutlineEntry] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Job:
+    story: ThreadStory
+    units: list[Unit]
+    ranges: list[tuple[int, int]]
+    directory: Path
+    footer: str
+    info: DocumentInfo
+
+
+_JOB: _Job | None = None  # the render in progress; inherited by forked workers instead of pickling the thread
+
+
+def _render_chunk(index: int) -> ChunkResult:
+    job = _JOB
+    assert job is not None
+    font_set()
+    story = job.story
+    story.outline, story.warnings = [], []
+    start, stop = job.ranges[index]
+    path = job.directory / f"chunk-{index:05d}.pdf"
+    doc = ThreadDocTemplate(str(path), footer_right=job.footer, info=job.info)
+    doc.build(FlowableStream(story.flowables(job.units[start:stop])))
+    return ChunkResult(str(path), doc.page_count, story.outline, story.warnings)
+
+
+def _chunk_results(count: int):
+    """Render every chunk, yielding results in order (in a process pool when there are several)."""
+    workers = min(WORKERS, count)
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        for index in range(count):
+            yield _render_chunk(index)
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        yield from pool.map(_render_chunk, range(count))
+
+
 def render_thread_pdf(
     thread: Thread,
     out_path: Path,
@@ -146,25 +232,46 @@ def render_thread_pdf(
     pdfa_part: Literal["1", "2"] = "2",
 ) -> PdfResult:
     """Render ``thread`` as one PDF/A-``pdfa_part``b document at ``out_path``; same input, same bytes."""
+    global _JOB
     font_set()
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    raw = out_path.with_name(out_path.name + ".reportlab.tmp")
+    work = out_path.with_name(out_path.name + ".chunks.tmp")
     stamped = out_path.with_name(out_path.name + ".pdfa.tmp")
     info = _document_info(thread, cover)
     story = ThreadStory(thread, cover, media_dir)
+    units = story.units()
+    ranges = story.chunks(units, chunk_size(len(thread.comments)))
     footer = f"{PLATFORM_LABELS[thread.platform]} · {thread.account.name} · tråd {thread.thread_id}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
+    warnings: list[str] = []
+    pages = 0
     try:
-        doc = ThreadDocTemplate(str(raw), footer_right=footer[:90], info=info)
-        doc.build(FlowableStream(story.flowables()))
-        stamp_pdfa(raw, stamped, info, part=pdfa_part, edit=number_pages)
+        _JOB = _Job(story, units, ranges, work, footer[:90], info)
+        with ExitStack() as stack:
+            out = stack.enter_context(pikepdf.new())
+            fonts = FontPool()
+            outline: list[tuple[int, OutlineEntry]] = []
+            for result in _chunk_results(len(ranges)):
+                chunk = stack.enter_context(pikepdf.open(result.path))
+                append_chunk(out, chunk, fonts)
+                outline.extend((pages + entry.page - 1, entry) for entry in result.outline)
+                warnings.extend(result.warnings)
+                pages += result.pages
+            _JOB = None
+            story.log_warnings(warnings)
+            build_outline(out, outline)
+            number_pages(out)
+            save_pdfa(out, stamped, info, part=pdfa_part)
         os.replace(stamped, out_path)
     finally:
-        raw.unlink(missing_ok=True)
+        _JOB = None
+        shutil.rmtree(work, ignore_errors=True)
         stamped.unlink(missing_ok=True)
     return PdfResult(
-        pages=doc.page_count,
+        pages=pages,
         size=out_path.stat().st_size,
         sha256=_sha256_of(out_path),
-        warnings=list(story.warnings),
+        warnings=warnings,
     )

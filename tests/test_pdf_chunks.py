@@ -1,0 +1,83 @@
+"""A thread rendered as several chunks (forced small) reads as one document: numbering, outline, text, bytes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pikepdf
+import pypdf
+import pytest
+
+from exporters.pdf import check_pdfa, render
+from exporters.pdf.render import chunk_size
+from tests.test_pdf import comment, make_thread
+from tests.test_pdf import render as render_checked
+
+CHUNK = 20
+
+
+def _thread():
+    items = []
+    for n in range(1, 101):
+        parent = f"c{n - 1}" if n % 4 == 0 else None  # every 4th comment replies to the one before
+        items.append(comment(n, f"Kommentar nummer {n} om skolen på Ås, æøå čđŋ 👍 slutt{n}.", parent=parent))
+    return make_thread(items)
+
+
+@pytest.fixture
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(render, "CHUNK_COMMENTS", CHUNK)
+    monkeypatch.setattr(render, "SINGLE_CHUNK_COMMENTS", 0)
+
+
+@pytest.fixture
+def chunked(small_chunks: None, tmp_path: Path):
+    thread = _thread()
+    path = tmp_path / "chunked.pdf"
+    return thread, path, render_checked(thread, path)
+
+
+def test_chunk_size_depends_only_on_the_thread() -> None:
+    assert chunk_size(10) > 10  # small threads: one chunk
+    assert chunk_size(300) == 150 and chunk_size(20_000) == render.CHUNK_COMMENTS
+
+
+def test_chunked_render_is_one_document(chunked) -> None:
+    thread, path, result = chunked
+    story = render.ThreadStory(thread, render.CoverInfo(None, None, None, ""), None)
+    assert len(story.chunks(story.units(), CHUNK)) >= 5
+    reader = pypdf.PdfReader(path)
+    assert len(reader.pages) == result.pages
+    texts = [page.extract_text() for page in reader.pages]
+    for number, text in enumerate(texts, start=1):
+        assert f"Side {number} av {result.pages}" in text
+    flat = "".join("".join(text.split()) for text in texts)
+    for item in thread.all_items():
+        assert "".join(item.text.split()) in flat
+    assert check_pdfa(path, part="2") == []
+    with pikepdf.open(path) as pdf:
+        assert str(pdf.Root.Lang) == "nb-NO"
+        with pdf.open_outline() as outline:
+            titles = [item.title for item in outline.root]
+            top = next(item for item in outline.root if item.title.startswith("Kommentarer"))
+            children = [child.title for child in top.children]
+            destinations = [child.destination for child in top.children]
+        fonts = {font.objgen for page in pdf.pages for font in page.Resources.Font.values()}
+    assert titles == ["Forside", "Innlegget", "Kommentarer (100)"]
+    top_level = [c for c in thread.comments if c.parent_id is None]
+    assert len(children) == len(top_level) == 75
+    assert [title.split(".")[0] for title in children] == [c.id[1:] for c in top_level]
+    pages = [int(dest[0].objgen[0]) for dest in destinations]
+    assert len(set(pages)) > 1  # entries point at pages of later chunks too
+    assert len(fonts) <= 6  # equal font subsets of the chunks are stored once
+
+
+def test_chunked_render_is_deterministic_and_independent_of_workers(small_chunks: None, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    thread = _thread()
+    first = render_checked(thread, tmp_path / "a.pdf")
+    monkeypatch.setattr(render, "WORKERS", 1)
+    second = render_checked(thread, tmp_path / "b.pdf", part="2")
+    assert first.sha256 == second.sha256
+    assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes()
+    render_checked(thread, tmp_path / "a1.pdf", part="1")
