@@ -1,9 +1,15 @@
 """Benchmark: thread → PDF/A with reportlab vs the same thread as HTML printed by headless Chromium.
 
-    python bench/pdf.py [--sizes 10,300,5000,20000] [--chromium-timeout 600] [--no-chromium]
+    python bench/pdf.py [--sizes 10,300,5000,20000] [--huge] [--chromium-timeout 600] [--no-chromium]
 
 Each size runs in a fresh subprocess (so peak RSS is that render's own; ``ru_maxrss``). Threads are
 synthetic Norwegian text with æøå, Sámi letters and some emoji; every 4th comment is a reply.
+``--huge`` adds a 50,000-comment thread (reportlab only) to show that memory stays flat.
+
+Columns: ``input`` is the peak RSS once the synthetic thread exists (the input itself, before rendering);
+``peak RSS`` the peak of the rendering process; ``worker`` the largest peak of a chunk worker process (0 when
+the thread is one chunk rendered in-process). Workers are forked, so their RSS includes pages shared with
+the parent.
 """
 
 from __future__ import annotations
@@ -91,6 +97,7 @@ def _peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
 def worker(kind: str, comments: int, out_dir: Path, timeout: float) -> dict:
     """Run one render in this (fresh) process and report its measurements."""
     thread = synthetic_thread(comments)
+    input_rss = _peak_rss_mb()
     if kind == "reportlab":
         from exporters.pdf import CoverInfo, render_thread_pdf
 
@@ -99,7 +106,8 @@ def worker(kind: str, comments: int, out_dir: Path, timeout: float) -> dict:
         start = time.perf_counter()
         result = render_thread_pdf(thread, out_dir / f"rl-{comments}.pdf", cover=cover, media_dir=None)
         seconds = time.perf_counter() - start
-        return {"pages": result.pages, "seconds": seconds, "rss_mb": _peak_rss_mb(), "size": result.size}
+        return {"pages": result.pages, "seconds": seconds, "rss_mb": _peak_rss_mb(), "size": result.size,
+                "input_mb": input_rss, "worker_mb": _peak_rss_mb(resource.RUSAGE_CHILDREN)}
     page = out_dir / f"thread-{comments}.html"
     page.write_text(thread_html(thread), encoding="utf-8")
     pdf = out_dir / f"chromium-{comments}.pdf"
@@ -132,6 +140,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="10,300,5000,20000")
     parser.add_argument("--chromium-timeout", type=float, default=600)
     parser.add_argument("--no-chromium", action="store_true")
+    parser.add_argument("--huge", action="store_true", help="also render 50,000 comments (without Chromium)")
     parser.add_argument("--worker", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -139,16 +148,18 @@ def main() -> None:
         print(json.dumps(worker(kind, int(comments), Path(out_dir), float(timeout))))
         return
     use_chromium = not args.no_chromium and Path(CHROMIUM).exists()
-    header = (f"{'comments':>8} {'pages':>6} {'seconds':>8} {'pages/s':>8} {'comments/s':>10} {'peak RSS':>9} "
-              f"{'chromium s':>10} {'chr pages':>9} {'chr RSS':>8} {'speedup':>8}")
+    header = (f"{'comments':>8} {'pages':>6} {'seconds':>8} {'pages/s':>8} {'comments/s':>10} {'input':>7} "
+              f"{'peak RSS':>9} {'worker':>7} {'chromium s':>10} {'chr pages':>9} {'chr RSS':>8} {'speedup':>8}")
     print(header)
     print("-" * len(header))
     with tempfile.TemporaryDirectory(prefix="bench-pdf-") as tmp:
-        for comments in (int(s) for s in args.sizes.split(",")):
+        sizes = [int(s) for s in args.sizes.split(",")] + ([50_000] if args.huge else [])
+        for comments in sizes:
             ours = run("reportlab", comments, Path(tmp), args.chromium_timeout)
             line = (f"{comments:>8} {ours['pages']:>6} {ours['seconds']:>8.2f} {ours['pages'] / ours['seconds']:>8.1f} "
-                    f"{comments / ours['seconds']:>10.0f} {ours['rss_mb']:>7.0f}MB")
-            if use_chromium:
+                    f"{comments / ours['seconds']:>10.0f} {ours['input_mb']:>5.0f}MB {ours['rss_mb']:>7.0f}MB "
+                    f"{ours['worker_mb']:>5.0f}MB")
+            if use_chromium and not (args.huge and comments == 50_000):
                 theirs = run("chromium", comments, Path(tmp), args.chromium_timeout)
                 if "timeout" in theirs:
                     limit, ratio = theirs["timeout"], theirs["timeout"] / ours["seconds"]

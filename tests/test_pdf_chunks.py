@@ -8,8 +8,10 @@ import pikepdf
 import pypdf
 import pytest
 
-from exporters.pdf import check_pdfa, render
+import exporters.pdf.render as render
+from exporters.pdf import CoverInfo, check_pdfa
 from exporters.pdf.render import chunk_size
+from exporters.pdf.story import ThreadStory
 from tests.test_pdf import comment, make_thread
 from tests.test_pdf import render as render_checked
 
@@ -44,7 +46,7 @@ def test_chunk_size_depends_only_on_the_thread() -> None:
 
 def test_chunked_render_is_one_document(chunked) -> None:
     thread, path, result = chunked
-    story = render.ThreadStory(thread, render.CoverInfo(None, None, None, ""), None)
+    story = ThreadStory(thread, CoverInfo(None, None, None, ""), None)
     assert len(story.chunks(story.units(), CHUNK)) >= 5
     reader = pypdf.PdfReader(path)
     assert len(reader.pages) == result.pages

@@ -27,7 +27,7 @@ from exporters.sinks.s3 import (
 from schemas.package import MANIFEST_NAME
 from somearkiv.approval import approve_package
 from somearkiv.settings import Settings
-from tests.s3_server import S3_SECRET, make_package
+from tests.s3_server import S3_SECRET, make_package, s3_settings_for
 
 BIG = 12 * 1024 * 1024  # above the 5 MB test threshold: three parts of 5, 5 and 2 MiB
 
@@ -223,3 +223,17 @@ def test_url_helpers() -> None:
     assert parse_s3_url("s3://b/x/y/") == ("b", "x/y")
     assert redact_url("http://user:pw@minio.local:9000/") == "http://***@minio.local:9000/"
     assert redact_url("http://127.0.0.1:9000") == "http://127.0.0.1:9000"
+
+
+def test_unset_credentials_fall_back_to_the_standard_aws_chain(
+    moto_endpoint: str, s3_bucket_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIACHAINFROMENV")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "chain-secret")
+    settings = s3_settings_for(moto_endpoint, s3_access_key_id=None, s3_secret_access_key=None)
+    client = make_s3_client(settings)
+    seen: list[bytes] = []
+    client.meta.events.register("before-send.s3.*", lambda request, **_: seen.append(request.headers["Authorization"]))
+    bucket, _ = parse_s3_url(s3_bucket_url)
+    client.put_object(Bucket=bucket, Key="probe", Body=b"x", ChecksumAlgorithm="SHA256")
+    assert seen and all(b"Credential=AKIACHAINFROMENV/" in header for header in seen)
