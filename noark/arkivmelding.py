@@ -36,6 +36,8 @@ KODER: dict[str, str] = {
     codes.KORRESPONDANSEPART_INTERN_AVSENDER: "IA",
     codes.KORRESPONDANSEPART_INTERN_MOTTAKER: "IM",
     codes.DOKUMENTMEDIUM_ELEKTRONISK: "E",
+    codes.SAKSSTATUS_UNDER_BEHANDLING: "B",
+    codes.SAKSSTATUS_AVSLUTTET: "A",
 }
 
 _AM = f"{{{FIKS_ARKIVMELDING}}}"
@@ -68,19 +70,38 @@ def _skjerming(parent: etree._Element, skjerming: Skjerming) -> None:
     _sub(node, "skjermingshjemmel", skjerming.skjermingshjemmel)
 
 
+def _identifikator(parent: etree._Element, name: str, navn: str) -> None:
+    node = etree.SubElement(parent, _AM + name)
+    _sub(node, "navn", navn, ns=_MDK)
+
+
 def _mappe(root: etree._Element, mappe: Mappe, ctx: NoarkContext) -> None:
-    node = etree.SubElement(root, _AM + "mappe")
+    """A mappe created in this message; a new saksmappe (provisional numbers) goes without saksaar and
+    sakssekvensnummer, which the Fiks Arkiv schema makes optional: the receiving archive assigns them."""
+    sak = mappe.saksmappe
+    attrib = {f"{{{XSI}}}type": "saksmappe"} if sak else {}
+    node = etree.SubElement(root, _AM + "mappe", attrib)
     _sub(node, "tittel", mappe.tittel)
     _sub(node, "offentligTittel", mappe.offentlig_tittel)
+    _sub(node, "beskrivelse", mappe.beskrivelse)
     _kode(node, "dokumentmedium", codes.DOKUMENTMEDIUM_ELEKTRONISK)
     _sub(node, "opprettetDato", mappe.opprettet_dato)
     _sub(node, "opprettetAv", mappe.opprettet_av)
     _ekstern_noekkel(node, ctx, mappe.system_id)
+    if sak:
+        _sub(node, "saksdato", sak.saksdato)
+        _identifikator(node, "administrativEnhet", sak.administrativ_enhet)
+        _identifikator(node, "saksansvarlig", sak.saksansvarlig)
+        _kode(node, "saksstatus", sak.saksstatus)
+
+
+def _has_case_number(mappe: Mappe) -> bool:
+    return mappe.saksmappe is not None and not mappe.saksmappe.provisional
 
 
 def _forelder(node: etree._Element, mappe: Mappe, ctx: NoarkContext) -> None:
     ref = etree.SubElement(node, _AM + "referanseForelderMappe")
-    if mappe.saksmappe:
+    if _has_case_number(mappe):
         saksnummer = etree.SubElement(ref, _MDK + "saksnummer")
         _sub(saksnummer, "saksaar", mappe.saksmappe.saksaar, ns=_MDK)
         _sub(saksnummer, "sakssekvensnummer", mappe.saksmappe.sakssekvensnummer, ns=_MDK)
@@ -149,7 +170,7 @@ def arkivmelding_bytes(mappe: Mappe, journalpost: Journalpost, *, ctx: NoarkCont
     root = etree.Element(_AM + "arkivmelding", nsmap={None: FIKS_ARKIVMELDING, "mdk": FIKS_METADATAKATALOG, "xsi": XSI})
     _sub(root, "system", ctx.system_name)
     _sub(root, "antallFiler", sum(len(doc.dokumentobjekter) for doc in journalpost.dokumentbeskrivelser))
-    if mappe.saksmappe is None:
+    if not _has_case_number(mappe):
         _mappe(root, mappe, ctx)
     _journalpost(root, mappe, journalpost, ctx)
     return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)

@@ -89,6 +89,8 @@ def mappe_head(mappe: Mappe) -> list[etree._Element]:
     heads = [N5.leaf("systemID", mappe.system_id), N5.leaf("mappeID", mappe.mappe_id), N5.leaf("tittel", mappe.tittel)]
     if mappe.offentlig_tittel:
         heads.append(N5.leaf("offentligTittel", mappe.offentlig_tittel))
+    if mappe.beskrivelse:
+        heads.append(N5.leaf("beskrivelse", mappe.beskrivelse))
     heads += [
         N5.leaf("dokumentmedium", "Elektronisk arkiv"),
         N5.leaf("opprettetDato", mappe.opprettet_dato),

@@ -18,6 +18,12 @@ ARKIVDELSTATUS_AVSLUTTET = "Avsluttet periode"
 SAKSSTATUS_UNDER_BEHANDLING = "Under behandling"
 SAKSSTATUS_AVSLUTTET = "Avsluttet"
 
+# Marker (mappe beskrivelse) of a saksmappe opened from a journal-required flag without a case number.
+FORELOEPIG_SAKSNUMMER = (
+    "Ny sak opprettet fra flagget. Saksaar/sakssekvensnummer er foreløpige: endelig saksnummer tildeles av "
+    "mottakende arkiv (arkivmelding) eller ved uttrekk."
+)
+
 # M053 journalstatus (a delivered journalpost has "Arkivert" or "Utgår")
 JOURNALSTATUS_JOURNALFOERT = "Journalført"
 JOURNALSTATUS_EKSPEDERT = "Ekspedert"

@@ -31,21 +31,32 @@ from schemas.thread import PLATFORM_LABELS, Flag, FlagKind, RemovalReason, Threa
 SENSITIVE_REASONS = frozenset(
     {RemovalReason.PERSONSJIKANE, RemovalReason.SENSITIVE_PERSONAL_DATA, RemovalReason.CASE_HANDLING}
 )
-PROVISIONAL_NUMBER = 1  # journalsekvensnummer/journalpostnummer in a single package; the uttrekk renumbers
+PROVISIONAL_NUMBER = 1  # journal numbers (and a new case's sakssekvensnummer) in a package; the uttrekk renumbers
 
 
 def flag_kind(flag: Flag | None, ctx: NoarkContext) -> FlagKind:
     return flag.kind if flag else ctx.default_flag_kind
 
 
+def opens_new_case(flag: Flag | None, ctx: NoarkContext) -> bool:
+    """Journal-required without a case number: the thread gets a new saksmappe with provisional numbers."""
+    return flag_kind(flag, ctx) == FlagKind.JOURNAL_REQUIRED and not (flag and flag.case_number)
+
+
 def build_mappe(thread: Thread, flag: Flag | None, *, exported_at: datetime, ctx: NoarkContext) -> Mappe:
-    """A saksmappe when the flag names a case number, otherwise a plain mappe for the thread."""
+    """A saksmappe when the flag names a case number; a new saksmappe with provisional numbers (and the
+    ``FORELOEPIG_SAKSNUMMER`` marker as beskrivelse) for a journal-required thread without one; otherwise
+    a plain mappe for the thread."""
     case_number = flag.case_number if flag else None
     title = (flag.case_title if flag and flag.case_title else None) or thread.display_title
     system_id = ids.mappe_system_id(ctx.municipality, thread.platform, thread.thread_id, case_number)
-    sak = None
-    if case_number:
-        year, sequence = (int(part) for part in case_number.split("/"))
+    sak, new_case = None, opens_new_case(flag, ctx)
+    if case_number or new_case:
+        year, sequence = (
+            (int(part) for part in case_number.split("/"))
+            if case_number
+            else (local_date(exported_at).year, PROVISIONAL_NUMBER)  # saksaar = year of the journaldato
+        )
         sak = Saksfelter(
             saksaar=year,
             sakssekvensnummer=sequence,
@@ -53,6 +64,7 @@ def build_mappe(thread: Thread, flag: Flag | None, *, exported_at: datetime, ctx
             administrativ_enhet=thread.account.owning_unit,
             saksansvarlig=flag.flagged_by if flag else ctx.archivist,
             saksstatus=codes.SAKSSTATUS_AVSLUTTET,
+            provisional=new_case,
         )
     return Mappe(
         system_id=system_id,
@@ -64,6 +76,7 @@ def build_mappe(thread: Thread, flag: Flag | None, *, exported_at: datetime, ctx
         avsluttet_dato=exported_at,
         avsluttet_av=ctx.archivist,
         saksmappe=sak,
+        beskrivelse=codes.FORELOEPIG_SAKSNUMMER if new_case else None,
     )
 
 

@@ -149,6 +149,9 @@ class Saksfelter:
     administrativ_enhet: str
     saksansvarlig: str
     saksstatus: str
+    # A new case opened from a journal-required flag without a case number: saksaar/sakssekvensnummer are
+    # placeholders. The uttrekk assigns final numbers; the arkivmelding leaves them to the receiving archive.
+    provisional: bool = False
 
 
 @dataclass(frozen=True)
@@ -162,3 +165,4 @@ class Mappe:
     avsluttet_dato: datetime
     avsluttet_av: str
     saksmappe: Saksfelter | None = None
+    beskrivelse: str | None = None

@@ -3,7 +3,9 @@
 Two passes keep memory flat: pass 1 reads only manifests and keeps one small index row per package;
 pass 2 reads one package's arkivstruktur.xml at a time and streams arkivstruktur, both journals and the
 endringslogg with ``etree.xmlfile``. Journal numbers are final here: journalsekvensnummer runs 1..n per
-journalaar in journaldato order, journalpostnummer 1..k per mappe.
+journalaar in journaldato order, journalpostnummer 1..k per mappe. A new case opened from a journal-required
+flag without a case number gets saksaar = year of its journaldato and a sakssekvensnummer after the highest
+case number of that year in the extraction, so the journals include it.
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ from pathlib import Path
 from lxml import etree
 
 from noark import codes, ids
-from noark.addml import DescribedFile, arkivuttrekk_bytes
+from noark.addml import DescribedFile, ExtractionInfo, arkivuttrekk_bytes
 from noark.arkivstruktur import N5, ArkivHeader, open_arkiv
 from noark.endringslogg import LOGG, Endring, endring_element
 from noark.journal import LOEPENDE, OFFENTLIG, JournalEntry, journalhode, loepende_entry, offentlig_entry
+from noark.mapping import opens_new_case
 from noark.model import NoarkContext
 from noark.xmlutil import XSI, local_date
 from noark.xmlutil import text as xml_text
@@ -33,6 +36,7 @@ from schemas.package import Manifest
 
 _NS = {"n": N5.ns}
 StatusOf = Callable[[str], str]
+ARKIVSTRUKTUR_COUNTS = ("mappe", "saksmappe", "registrering", "journalpost", "dokumentbeskrivelse", "dokumentobjekt")
 SCHEMA_FILES = ("arkivstruktur", "metadatakatalog", "endringslogg", "loependeJournal", "offentligJournal", "addml")
 
 
@@ -49,8 +53,13 @@ class _Row:
     created_at: datetime
     journalpost_id: str
     mappe_key: str
-    in_saksmappe: bool
+    case_number: str | None
+    new_case: bool  # journal-required without a case number: a new saksmappe, numbered here
     hoveddokument_sha256: str
+
+    @property
+    def in_saksmappe(self) -> bool:
+        return self.case_number is not None or self.new_case
 
 
 @dataclass
@@ -74,7 +83,8 @@ def _row(manifest: Manifest, ctx: NoarkContext) -> _Row:
         created_at=manifest.created_at,
         journalpost_id=ids.journalpost_system_id(manifest.platform, manifest.thread_id),
         mappe_key=ids.mappe_system_id(ctx.municipality, manifest.platform, manifest.thread_id, case),
-        in_saksmappe=case is not None,
+        case_number=case,
+        new_case=opens_new_case(manifest.flag, ctx),
         hoveddokument_sha256=main,
     )
 
@@ -132,6 +142,42 @@ def _copy_documents(sink, row: _Row, journalpost: etree._Element, out_dir: Path)
     return copied
 
 
+def _assign_case_numbers(latest: list[_Row]) -> dict[str, tuple[int, int]]:
+    """(saksaar, sakssekvensnummer) for each new case: saksaar = year of its journaldato, numbers continuing
+    after the highest case number of that year used in the extraction, in journal order."""
+    highest: dict[int, int] = defaultdict(int)
+    for row in latest:
+        if row.case_number:
+            year, sequence = (int(part) for part in row.case_number.split("/"))
+            highest[year] = max(highest[year], sequence)
+    numbers = {}
+    for row in latest:
+        if row.new_case:
+            year = local_date(row.created_at).year
+            highest[year] += 1
+            numbers[row.package_id] = (year, highest[year])
+    return numbers
+
+
+def _number_new_case(
+    mappe: etree._Element, row: _Row, number: tuple[int, int], now: datetime, ctx: NoarkContext
+) -> list[Endring]:
+    """Replaces a new case's provisional numbers (and its marker) with the final ones; returns the endringer."""
+    if mappe.get(f"{{{XSI}}}type") != "saksmappe":
+        raise UttrekkError(f"package {row.package_id}: journal-required thread without case is not in a saksmappe")
+    year, sequence = number
+    system_id = mappe.findtext("n:systemID", namespaces=_NS) or row.mappe_key
+    changes = []
+    for field_name, value in (("saksaar", year), ("sakssekvensnummer", sequence), ("mappeID", f"{year}/{sequence}")):
+        old = _set(mappe, f"n:{field_name}", value)
+        if old is not None and old != str(value):
+            changes.append(Endring(system_id, field_name, now, ctx.archivist, old, str(value)))
+    marker = mappe.find("n:beskrivelse", _NS)
+    if marker is not None and marker.text == codes.FORELOEPIG_SAKSNUMMER:
+        mappe.remove(marker)
+    return changes
+
+
 def _split_mappe(mappe: etree._Element) -> tuple[list[etree._Element], list[etree._Element]]:
     """A mappe's children before and after its registreringer."""
     reg = N5.tag("registrering")
@@ -187,6 +233,7 @@ def build_uttrekk(
         per_mappe[row.mappe_key] += 1
         numbers[row.package_id] = (year, per_year[year], per_mappe[row.mappe_key])
         groups.setdefault(row.mappe_key, []).append(row)
+    case_numbers = _assign_case_numbers(latest)
     in_journal = sum(1 for r in latest if r.in_saksmappe)
     if in_journal == 0:
         result.warnings.append("no journalpost is in a saksmappe: loependeJournal/offentligJournal not written")
@@ -199,7 +246,8 @@ def build_uttrekk(
         arkivperiode_start=date_from,
         arkivperiode_slutt=date_to,
     )
-    counts: dict[str, dict[str, int]] = {"arkivstruktur.xml": defaultdict(int)}
+    counts: dict[str, dict[str, int]] = {"arkivstruktur.xml": dict.fromkeys(ARKIVSTRUKTUR_COUNTS, 0)}
+    skjermet = False
     with ExitStack() as stack:
 
         def open_xml(name: str) -> etree.xmlfile:
@@ -266,6 +314,9 @@ def build_uttrekk(
         for rows in groups.values():
             first_tree = etree.fromstring(sink.read_bytes(rows[0].package_id, "arkivstruktur.xml"))
             first_mappe = first_tree.find(".//n:mappe", _NS)
+            if rows[0].new_case:
+                for endring in _number_new_case(first_mappe, rows[0], case_numbers[rows[0].package_id], now, ctx):
+                    log(endring)
             head, tail = _split_mappe(first_mappe)
             for el in head:
                 if el.tag == N5.tag("opprettetDato"):
@@ -293,6 +344,7 @@ def build_uttrekk(
                         if old is not None and old != str(value):
                             log(Endring(row.journalpost_id, field_name, now, ctx.archivist, old, str(value)))
                     result.dokumentfiler += _copy_documents(sink, row, jp, out_dir)
+                    skjermet = skjermet or jp.find(".//n:skjerming", _NS) is not None
                     arkiv.write(jp, pretty_print=True)
                     c["registrering"] += 1
                     c["journalpost"] += 1
@@ -310,7 +362,8 @@ def build_uttrekk(
 
     for name in SCHEMA_FILES:
         shutil.copyfile(Path(xsd_dir) / SCHEMAS[name], out_dir / Path(SCHEMAS[name]).name)
-    _write_addml(out_dir, counts, ctx=ctx, period=(date_from, date_to))
+    info = ExtractionInfo(antall_dokumentfiler=result.dokumentfiler, inneholder_skjermet_informasjon=skjermet)
+    _write_addml(out_dir, counts, ctx=ctx, period=(date_from, date_to), info=info)
     if validate:
         from noark.validate import validate_path
 
@@ -327,15 +380,30 @@ def _sha256(path: Path) -> str:
 
 
 def _write_addml(
-    out_dir: Path, counts: dict[str, dict[str, int]], *, ctx: NoarkContext, period: tuple[date, date]
+    out_dir: Path,
+    counts: dict[str, dict[str, int]],
+    *,
+    ctx: NoarkContext,
+    period: tuple[date, date],
+    info: ExtractionInfo,
 ) -> None:
+    """arkivstruktur first (Arkade reads dataObject[0]), then endringslogg and the journals."""
     described = []
-    for name, file_counts in counts.items():
+    for name in ("arkivstruktur.xml", "endringslogg.xml", "loependeJournal.xml", "offentligJournal.xml"):
+        if name not in counts:
+            continue
         schema = f"{Path(name).stem}.xsd"
         schemas = [
             (schema, "main", _sha256(out_dir / schema)),
-            ("metadatakatalog.xsd", "component", _sha256(out_dir / "metadatakatalog.xsd")),
+            ("metadatakatalog.xsd", None, _sha256(out_dir / "metadatakatalog.xsd")),
         ]
-        described.append(DescribedFile(name, _sha256(out_dir / name), schemas, dict(file_counts)))
-    data = arkivuttrekk_bytes(described, municipality=ctx.municipality, system_name=ctx.system_name, period=period)
+        described.append(DescribedFile(name, _sha256(out_dir / name), schemas, dict(counts[name])))
+    data = arkivuttrekk_bytes(
+        described,
+        municipality=ctx.municipality,
+        system_name=ctx.system_name,
+        archive=ctx.arkiv_title,
+        period=period,
+        info=info,
+    )
     (out_dir / "arkivuttrekk.xml").write_bytes(data)

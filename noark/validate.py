@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -131,6 +132,14 @@ def _report_xsd_errors(path: Path, name: str, schema, exc, last_line: int | None
     report.error("xsd", f"{exc.msg} (streaming validation stops at the first error)", name, last_line)
 
 
+def _document_files(folder: Path):
+    """Paths (relative, POSIX) of the files under DOKUMENT/, walked lazily."""
+    for directory, _dirs, names in os.walk(folder / "DOKUMENT"):
+        rel_dir = Path(directory).relative_to(folder).as_posix()
+        for name in names:
+            yield f"{rel_dir}/{name}"
+
+
 def _detach(el: etree._Element) -> None:
     parent = el.getparent()
     el.clear(keep_tail=False)
@@ -205,6 +214,7 @@ class _Arkivstruktur:
         self.journal_dates: list[str] = []  # [min, max] journaldato of the journaled
         self.arkivdelstatus: str | None = None
         self.arkivperiode: tuple[str | None, str | None] = (None, None)
+        self.files_on_disk = 0  # files under DOKUMENT/, counted by finish()
 
     # -- dispatch
     def __call__(self, el: etree._Element) -> None:
@@ -348,12 +358,13 @@ class _Arkivstruktur:
         report.counts.update(self.counts)
         report.counts["journalposter"] = self.counts["journalpost"]
         report.counts["dokumentfiler"] = len(self.referenced)
-        dokument = self.folder / "DOKUMENT"
-        if dokument.is_dir():
-            for path in sorted(p for p in dokument.rglob("*") if p.is_file()):
-                rel = path.relative_to(self.folder).as_posix()
-                if _hash(rel) not in self.referenced:
-                    report.error("unreferenced-file", f"{rel} is not referenced by any dokumentobjekt")
+        unreferenced = []
+        for rel in _document_files(self.folder):  # a generator: no list of every path in memory
+            self.files_on_disk += 1
+            if _hash(rel) not in self.referenced:
+                unreferenced.append(rel)
+        for rel in sorted(unreferenced):
+            report.error("unreferenced-file", f"{rel} is not referenced by any dokumentobjekt")
         if self.final:
             for year, numbers in sorted(self.numbers.items()):
                 gaps, dupes = numbers.gaps(), sorted(set(numbers.duplicates))
@@ -587,8 +598,7 @@ def _check_addml(folder: Path, xsd_dir: Path, index: _Arkivstruktur, report: Rep
                 f"arkivuttrekk.xml says {count} {element}, arkivstruktur.xml has {index.counts.get(element, 0)}",
                 "arkivuttrekk.xml",
             )
-    dokument = folder / "DOKUMENT"
-    actual = sum(1 for p in dokument.rglob("*") if p.is_file()) if dokument.is_dir() else 0
+    actual = index.files_on_disk
     if facts.antall_dokumentfiler is None:
         report.error("dokumentfil-count", "arkivuttrekk.xml has no antallDokumentfiler", "arkivuttrekk.xml")
     elif facts.antall_dokumentfiler != actual:

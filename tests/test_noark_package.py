@@ -18,6 +18,7 @@ from schemas.package import PackageFile
 from schemas.thread import FlagKind
 
 N5 = {"n": "http://www.arkivverket.no/standarder/noark5/arkivstruktur"}
+XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 EXPORTED = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
 
 
@@ -52,9 +53,42 @@ def test_variants_without_case_or_flag_are_valid(tmp_path, xsd_dir, flag_args):
     assert validate_xml(folder / "arkivstruktur.xml", "arkivstruktur", xsd_dir) == []
     assert validate_xml(folder / "arkivmelding.xml", "arkivmelding", xsd_dir) == []
     mappe = _tree(folder).find(".//n:mappe", N5)
+    # journal-required (the sample flag's kind) opens a saksmappe even without a case number
     assert (mappe.get("{http://www.w3.org/2001/XMLSchema-instance}type") == "saksmappe") == (
-        flag is not None and flag.case_number is not None
+        flag is not None and (flag.case_number is not None or flag.kind == FlagKind.JOURNAL_REQUIRED)
     )
+
+
+def test_journal_required_without_case_opens_a_provisional_saksmappe(tmp_path, xsd_dir):
+    thread = sample_thread()
+    flag = sample_flag(thread, case_number=None, case_title="Innspill til kommuneplanen")
+    manifest = write_package(tmp_path, thread, flag, exported_at=EXPORTED, ctx=sample_context())
+    folder = tmp_path / manifest.package_id
+    assert validate_xml(folder / "arkivstruktur.xml", "arkivstruktur", xsd_dir) == []
+    assert validate_xml(folder / "arkivmelding.xml", "arkivmelding", xsd_dir) == []
+    mappe = _tree(folder).find(".//n:mappe", N5)
+    assert mappe.get(XSI_TYPE) == "saksmappe"
+    assert mappe.findtext("n:tittel", namespaces=N5) == "Innspill til kommuneplanen"
+    assert mappe.findtext("n:beskrivelse", namespaces=N5) == codes.FORELOEPIG_SAKSNUMMER  # the marker
+    assert (mappe.findtext("n:saksaar", namespaces=N5), mappe.findtext("n:sakssekvensnummer", namespaces=N5)) == (
+        "2026",
+        "1",
+    )
+    melding = etree.parse(str(folder / "arkivmelding.xml"))
+    am = {"a": "https://ks-no.github.io/standarder/fiks-protokoll/fiks-arkiv/arkivmelding/opprett/v1"}
+    created = melding.find("a:mappe", am)
+    assert created.get(XSI_TYPE) == "saksmappe"
+    assert created.find("a:saksaar", am) is None and created.find("a:sakssekvensnummer", am) is None
+    assert created.findtext("a:tittel", namespaces=am) == "Innspill til kommuneplanen"
+    assert melding.find("a:registrering/a:referanseForelderMappe/*", am).tag.endswith("referanseEksternNoekkel")
+
+
+def test_archive_worthy_without_case_stays_a_plain_mappe(tmp_path):
+    thread = sample_thread()
+    flag = sample_flag(thread, kind=FlagKind.ARCHIVE_WORTHY, case_number=None)
+    manifest = write_package(tmp_path, thread, flag, exported_at=EXPORTED, ctx=sample_context())
+    mappe = _tree(tmp_path / manifest.package_id).find(".//n:mappe", N5)
+    assert mappe.get(XSI_TYPE) is None and mappe.find("n:beskrivelse", N5) is None
 
 
 def test_checksums_and_sizes_match_the_files(package):

@@ -211,7 +211,7 @@ def test_rule_addml_count(uttrekk, xsd_dir):
     tree = etree.parse(str(path))
     ns = {"a": "http://www.arkivverket.no/standarder/addml"}
     count = tree.xpath(
-        "//a:property[@name='numberOfOccurrences'][a:value='dokumentobjekt']/a:properties/a:property/a:value",
+        "//a:property[@name='numberOfOccurrences'][a:value='dokumentobjekt']/a:properties/a:property[@name='value']/a:value",
         namespaces=ns,
     )[0]
     count.text = "5"
@@ -245,3 +245,152 @@ def test_status_warning_for_an_active_arkivdel(uttrekk, xsd_dir):
     _edit(uttrekk.out_dir / "arkivstruktur.xml", "<arkivdelstatus>Avsluttet periode<", "<arkivdelstatus>Aktiv periode<")
     report = validate_path(uttrekk.out_dir, xsd_dir)
     assert any(f.rule == "status" for f in report.warnings)
+
+
+# --- ADDML as Arkade 5 reads it ------------------------------------------------------------------------------
+
+A = {"a": "http://www.arkivverket.no/standarder/addml"}
+
+
+def _props(el) -> list:
+    return el.findall("a:properties/a:property", A)
+
+
+def _named(el, name: str):
+    return next(p for p in _props(el) if p.get("name") == name)
+
+
+def test_arkivuttrekk_has_the_layout_arkade_navigates(uttrekk):
+    """Follows Arkade's own navigation (ArchiveDetails, N5_10/N5_16, N5_28, Noark5TestHelper, N5_02)."""
+    out = uttrekk.out_dir
+    tree = etree.parse(str(out / "arkivuttrekk.xml"))
+    dataset = tree.find("a:dataset", A)
+    assert dataset.findtext("a:description", namespaces=A) == "Noark 5-arkivuttrekk"
+    context = dataset.find("a:reference/a:context/a:additionalElements", A)
+    creator = context.find(".//a:additionalElement[@name='recordCreator']", A)
+    assert creator.findtext("a:value", namespaces=A) == "Fjordvik kommune"  # value directly, as Arkade reads it
+    top = dataset.find("a:dataObjects/a:dataObject", A)
+    info = _props(top)[0]  # properties[0]
+    assert info.get("name") == "info"
+    type_, additional = _props(info)[0], _props(info)[1]  # info.properties[1] = additionalInfo
+    assert type_.findtext("a:value", namespaces=A) == "Noark 5"
+    assert _named(type_, "version").findtext("a:value", namespaces=A) == "5.0"
+    assert additional.get("name") == "additionalInfo"
+    periode = _named(additional, "periode")
+    assert [p.findtext("a:value", namespaces=A) for p in _props(periode)] == ["mykt", "mykt"]
+    assert _named(additional, "antallDokumentfiler").findtext("a:value", namespaces=A) == "4"
+    assert _named(additional, "inneholderSkjermetInformasjon").findtext("a:value", namespaces=A) == "true"
+    files = top.findall("a:dataObjects/a:dataObject", A)
+    names = [_named(_named(f, "file"), "name").findtext("a:value", namespaces=A) for f in files]
+    assert names == ["arkivstruktur.xml", "endringslogg.xml", "loependeJournal.xml", "offentligJournal.xml"]
+    occurrences = {
+        p.findtext("a:value", namespaces=A): _named(p, "value").findtext("a:value", namespaces=A)
+        for p in _props(_named(files[0], "info"))
+        if p.get("name") == "numberOfOccurrences"
+    }
+    assert occurrences["mappe"] == "2" and occurrences["registrering"] == "3"
+    for obj in files:
+        file_props = [_named(obj, "file")] + [_named(s, "file") for s in _props(obj) if s.get("name") == "schema"]
+        assert len(file_props) == 3  # the XML file, its main schema, metadatakatalog.xsd
+        for prop in file_props:
+            name = _named(prop, "name").findtext("a:value", namespaces=A)
+            checksum = _named(prop, "checksum")
+            assert _named(checksum, "algorithm").findtext("a:value", namespaces=A) == "SHA256"
+            value = _named(checksum, "value").findtext("a:value", namespaces=A)
+            assert value == hashlib.sha256((out / name).read_bytes()).hexdigest(), name
+
+
+# --- a journal-required thread without a case number --------------------------------------------------------
+
+
+def test_new_case_is_numbered_after_the_highest_case_of_its_year_and_journaled(tmp_path, xsd_dir):
+    root, ctx = tmp_path / "bucket", sample_context()
+    t1, t5, t6 = sample_thread("1"), sample_thread("5"), sample_thread("6")
+    write_package(root, t1, sample_flag(t1), exported_at=_at(5), ctx=ctx)  # case 2026/1042
+    write_package(
+        root, t5, sample_flag(t5, case_number=None, case_title="Ny sak fra flagget"), exported_at=_at(9), ctx=ctx
+    )
+    write_package(root, t6, None, exported_at=_at(10), ctx=ctx)  # archive-worthy, no case: plain mappe
+    result = build_uttrekk(FolderSink(root), tmp_path / "u", ctx=ctx, xsd_dir=xsd_dir, **MARCH)
+    assert result.report.ok, result.report.to_text()
+    tree = etree.parse(str(result.out_dir / "arkivstruktur.xml"))
+    new = tree.xpath("//n:mappe[n:tittel='Ny sak fra flagget']", namespaces=N5)[0]
+    assert [new.findtext(f"n:{f}", namespaces=N5) for f in ("mappeID", "saksaar", "sakssekvensnummer")] == [
+        "2026/1043",
+        "2026",
+        "1043",
+    ]
+    assert new.find("n:beskrivelse", N5) is None  # the provisional marker is gone
+    journal = (result.out_dir / "loependeJournal.xml").read_text()
+    assert "<sakssekvensnummer>1043</sakssekvensnummer>" in journal
+    assert "<antallJournalposter>2</antallJournalposter>" in journal  # the plain mappe's thread is not journaled
+    log = (result.out_dir / "endringslogg.xml").read_text()
+    assert "<referanseMetadata>sakssekvensnummer</referanseMetadata>" in log and "<nyVerdi>1043</nyVerdi>" in log
+
+
+# --- Arkade-derived rules, one failing case each --------------------------------------------------------------
+
+
+def test_rule_dokumentfil_count(uttrekk, xsd_dir):
+    path = uttrekk.out_dir / "arkivuttrekk.xml"
+    tree = etree.parse(str(path))
+    tree.xpath("//a:property[@name='antallDokumentfiler']/a:value", namespaces=A)[0].text = "9"
+    tree.write(str(path), xml_declaration=True, encoding="utf-8")
+    assert validate_path(uttrekk.out_dir, xsd_dir).rules() == {"dokumentfil-count"}
+
+
+def test_rule_addml_structure(uttrekk, xsd_dir):
+    path = uttrekk.out_dir / "arkivuttrekk.xml"
+    tree = etree.parse(str(path))
+    children = tree.find("a:dataset/a:dataObjects/a:dataObject/a:dataObjects", A)
+    children.append(children[0])  # arkivstruktur no longer first
+    tree.write(str(path), xml_declaration=True, encoding="utf-8")
+    assert validate_path(uttrekk.out_dir, xsd_dir).rules() == {"addml-structure"}
+
+
+def test_rule_addml_file(uttrekk, xsd_dir):
+    (uttrekk.out_dir / "loependeJournal.xsd").unlink()
+    assert validate_path(uttrekk.out_dir, xsd_dir).rules() == {"addml-file"}
+
+
+def test_rule_dokumentfil_empty(package, xsd_dir):
+    (package / "DOKUMENT" / "vedlegg-shot1.png").write_bytes(b"")
+    _edit(package / "arkivstruktur.xml", hashlib.sha256(FAKE_PNG).hexdigest(), hashlib.sha256(b"").hexdigest(), 9)
+    _edit(package / "arkivstruktur.xml", f"<filstoerrelse>{len(FAKE_PNG)}<", "<filstoerrelse>0<")
+    assert validate_path(package, xsd_dir).rules() == {"dokumentfil-empty"}
+
+
+def test_rule_empty_element(package, xsd_dir):
+    path = package / "arkivstruktur.xml"
+    tree = etree.parse(str(path))
+    tree.find(".//n:registrering/n:beskrivelse", N5).text = " "
+    tree.write(str(path), xml_declaration=True, encoding="utf-8")
+    report = validate_path(package, xsd_dir)
+    assert report.rules() == {"empty-element"} and "<beskrivelse>" in report.to_text()
+
+
+def test_rule_endringslogg_reference(uttrekk, xsd_dir):
+    _edit(uttrekk.out_dir / "endringslogg.xml", "<referanseArkivenhet>", "<referanseArkivenhet>0")
+    assert "endringslogg-reference" in validate_path(uttrekk.out_dir, xsd_dir).rules()
+
+
+def test_rule_journal_dates(uttrekk, xsd_dir):
+    _edit(uttrekk.out_dir / "offentligJournal.xml", "<journalStartDato>2026-03-05<", "<journalStartDato>2026-03-06<")
+    rules = validate_path(uttrekk.out_dir, xsd_dir).rules()
+    assert "journal-dates" in rules and rules <= {"journal-dates", "addml-checksum"}
+
+
+def test_sharp_period_separation_needs_every_journalpost_journaled(uttrekk, xsd_dir):
+    path = uttrekk.out_dir / "arkivuttrekk.xml"
+    _edit(path, "<value>mykt</value>", "<value>skarpt</value>", 2)
+    report = validate_path(uttrekk.out_dir, xsd_dir)
+    assert report.rules() == {"journal-count"} and "N5.59" in report.to_text()
+
+
+def test_xsd_error_is_reported_with_a_line_and_content_checks_still_run(package, xsd_dir):
+    _edit(package / "arkivstruktur.xml", "<journalposttype>", "<journalpostType>")
+    _edit(package / "arkivstruktur.xml", "</journalposttype>", "</journalpostType>")
+    (package / "DOKUMENT" / "stray.pdf").write_bytes(b"%PDF")
+    report = validate_path(package, xsd_dir)
+    assert report.rules() == {"xsd", "unreferenced-file"}
+    assert all(f.line for f in report.errors if f.rule == "xsd")
