@@ -36,7 +36,7 @@ from noark.mapping import build_journalpost, build_mappe  # noqa: E402
 from noark.testing import sample_context, sample_flag, sample_thread  # noqa: E402
 from noark.uttrekk import SCHEMA_FILES  # noqa: E402
 from noark.xsd import SCHEMAS  # noqa: E402
-from schemas.package import PackageFile  # noqa: E402
+from schemas.package import PackageFile, sha256_file  # noqa: E402
 
 
 def _uuid(kind: int, i: int) -> str:
@@ -127,7 +127,7 @@ def write(n: int, out_dir: Path, xsd_dir: Path) -> None:
             )
     for name in SCHEMA_FILES:
         shutil.copyfile(xsd_dir / SCHEMAS[name], out_dir / Path(SCHEMAS[name]).name)
-    sha = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in out_dir.glob("*.x*")}
+    sha = {p.name: sha256_file(p) for p in out_dir.glob("*.x*")}
     counts = {
         "arkivstruktur.xml": dict.fromkeys(("registrering", "journalpost", "dokumentbeskrivelse", "dokumentobjekt"), n)
         | {"mappe": 1, "saksmappe": 1},

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -143,23 +142,3 @@ def write_package(
     )
     (folder / MANIFEST_NAME).write_bytes(manifest.to_bytes())
     return manifest
-
-
-class FolderSink:
-    """Minimal read-only local-folder reader with the Sink protocol's read methods (tests, bench)."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = Path(root)
-        self.url = self.root.as_uri()
-
-    def list_packages(self) -> list[str]:
-        return sorted(p.name for p in self.root.iterdir() if (p / MANIFEST_NAME).is_file())
-
-    def has_package(self, package_id: str) -> bool:
-        return (self.root / package_id / MANIFEST_NAME).is_file()
-
-    def read_manifest(self, package_id: str) -> Manifest:
-        return Manifest.model_validate(json.loads((self.root / package_id / MANIFEST_NAME).read_bytes()))
-
-    def read_bytes(self, package_id: str, path: str) -> bytes:
-        return (self.root / package_id / path).read_bytes()

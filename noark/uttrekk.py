@@ -32,7 +32,7 @@ from noark.model import NoarkContext
 from noark.xmlutil import XSI, local_date
 from noark.xmlutil import text as xml_text
 from noark.xsd import SCHEMAS
-from schemas.package import Manifest
+from schemas.package import Manifest, sha256_file
 
 _NS = {"n": N5.ns}
 StatusOf = Callable[[str], str]
@@ -128,15 +128,19 @@ def _copy_documents(sink, row: _Row, journalpost: etree._Element, out_dir: Path)
     copied = 0
     for obj in journalpost.iterfind(".//n:dokumentobjekt", _NS):
         ref = obj.findtext("n:referanseDokumentfil", namespaces=_NS) or ""
-        data = sink.read_bytes(row.package_id, ref)
-        if hashlib.sha256(data).hexdigest() != obj.findtext("n:sjekksum", namespaces=_NS):
-            raise UttrekkError(f"package {row.package_id}: {ref} does not match its sjekksum")
-        if len(data) != int(obj.findtext("n:filstoerrelse", namespaces=_NS) or -1):
-            raise UttrekkError(f"package {row.package_id}: {ref} does not match its filstoerrelse")
         new_ref = f"DOKUMENT/{row.package_id}/{ref.removeprefix('DOKUMENT/')}"
         target = out_dir / new_ref
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        digest, size = hashlib.sha256(), 0
+        with sink.open_file(row.package_id, ref) as source, target.open("wb") as copy:
+            while block := source.read(1 << 20):  # bounded memory, whatever the file's size
+                digest.update(block)
+                size += len(block)
+                copy.write(block)
+        if digest.hexdigest() != obj.findtext("n:sjekksum", namespaces=_NS):
+            raise UttrekkError(f"package {row.package_id}: {ref} does not match its sjekksum")
+        if size != int(obj.findtext("n:filstoerrelse", namespaces=_NS) or -1):
+            raise UttrekkError(f"package {row.package_id}: {ref} does not match its filstoerrelse")
         _set(obj, "n:referanseDokumentfil", new_ref)
         copied += 1
     return copied
@@ -371,13 +375,6 @@ def build_uttrekk(
     return result
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
-
 
 def _write_addml(
     out_dir: Path,
@@ -394,10 +391,10 @@ def _write_addml(
             continue
         schema = f"{Path(name).stem}.xsd"
         schemas = [
-            (schema, "main", _sha256(out_dir / schema)),
-            ("metadatakatalog.xsd", None, _sha256(out_dir / "metadatakatalog.xsd")),
+            (schema, "main", sha256_file(out_dir / schema)),
+            ("metadatakatalog.xsd", None, sha256_file(out_dir / "metadatakatalog.xsd")),
         ]
-        described.append(DescribedFile(name, _sha256(out_dir / name), schemas, dict(counts[name])))
+        described.append(DescribedFile(name, sha256_file(out_dir / name), schemas, dict(counts[name])))
     data = arkivuttrekk_bytes(
         described,
         municipality=ctx.municipality,

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from noark.testing import FAKE_PDF, FAKE_PNG, FolderSink, sample_context, sample_flag, sample_thread, write_package
+from exporters.sinks.local import LocalSink
+from noark.testing import FAKE_PDF, FAKE_PNG, sample_context, sample_flag, sample_thread, write_package
 from noark.uttrekk import UttrekkError, build_uttrekk
 from noark.validate import validate_path
 from noark.xsd import validate_xml
@@ -48,7 +49,7 @@ def bucket(tmp_path: Path) -> Path:
 @pytest.fixture
 def uttrekk(bucket: Path, tmp_path: Path, xsd_dir: Path):
     return build_uttrekk(
-        FolderSink(bucket),
+        LocalSink(bucket),
         tmp_path / "uttrekk",
         ctx=sample_context(),
         xsd_dir=xsd_dir,
@@ -100,7 +101,7 @@ def test_offentlig_journal_hides_skjermet_names(uttrekk):
 def test_status_filter_uses_the_review_hook(bucket, tmp_path, xsd_dir):
     approved = {p.name for p in bucket.iterdir() if p.name.startswith("facebook-1-")}
     result = build_uttrekk(
-        FolderSink(bucket),
+        LocalSink(bucket),
         tmp_path / "u",
         ctx=sample_context(),
         xsd_dir=xsd_dir,
@@ -111,14 +112,14 @@ def test_status_filter_uses_the_review_hook(bucket, tmp_path, xsd_dir):
     assert result.journalposter == 1 and result.report.ok, result.report.to_text()
     with pytest.raises(ValueError, match="status_of"):
         build_uttrekk(
-            FolderSink(bucket), tmp_path / "v", ctx=sample_context(), xsd_dir=xsd_dir, status="approved", **MARCH
+            LocalSink(bucket), tmp_path / "v", ctx=sample_context(), xsd_dir=xsd_dir, status="approved", **MARCH
         )
 
 
 def test_empty_period_is_an_error(bucket, tmp_path, xsd_dir):
     with pytest.raises(UttrekkError, match="no complete packages"):
         build_uttrekk(
-            FolderSink(bucket),
+            LocalSink(bucket),
             tmp_path / "u",
             ctx=sample_context(),
             xsd_dir=xsd_dir,
@@ -311,7 +312,7 @@ def test_new_case_is_numbered_after_the_highest_case_of_its_year_and_journaled(t
         root, t5, sample_flag(t5, case_number=None, case_title="Ny sak fra flagget"), exported_at=_at(9), ctx=ctx
     )
     write_package(root, t6, None, exported_at=_at(10), ctx=ctx)  # archive-worthy, no case: plain mappe
-    result = build_uttrekk(FolderSink(root), tmp_path / "u", ctx=ctx, xsd_dir=xsd_dir, **MARCH)
+    result = build_uttrekk(LocalSink(root), tmp_path / "u", ctx=ctx, xsd_dir=xsd_dir, **MARCH)
     assert result.report.ok, result.report.to_text()
     tree = etree.parse(str(result.out_dir / "arkivstruktur.xml"))
     new = tree.xpath("//n:mappe[n:tittel='Ny sak fra flagget']", namespaces=N5)[0]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import importlib.util
+import os
 import threading
 import unicodedata
 from dataclasses import dataclass
@@ -110,6 +111,15 @@ class FontSet:
 
 
 _lock = threading.Lock()
+
+
+def _new_lock_after_fork() -> None:
+    """A render may fork chunk workers while another thread holds the lock; the child gets a free one."""
+    global _lock
+    _lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_new_lock_after_fork)
 
 
 @cache

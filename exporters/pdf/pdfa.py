@@ -44,6 +44,11 @@ def _utf16_bfchar(match: re.Match[bytes]) -> bytes:
     return match.group(1) + b"<%04X%04X>" % (0xD800 + (cp >> 10), 0xDC00 + (cp & 0x3FF))
 
 
+def fix_tounicode_bytes(data: bytes) -> bytes:
+    """A ToUnicode CMap with reportlab's non-BMP entries rewritten as UTF-16 surrogate pairs."""
+    return _ASTRAL_BFCHAR.sub(_utf16_bfchar, data)
+
+
 def fix_astral_tounicode(pdf: pikepdf.Pdf) -> int:
     """Rewrite reportlab's broken non-BMP ToUnicode entries as UTF-16 surrogate pairs; returns fixes made."""
     fixed = 0
@@ -89,6 +94,21 @@ def stamp_pdfa(
 def save_pdfa(pdf: pikepdf.Pdf, dst: Path, info: DocumentInfo, *, part: Literal["1", "2"] = "2") -> None:
     """Stamp the PDF/A-``part``b properties onto ``pdf`` and save it to ``dst`` with deterministic bytes."""
     fix_astral_tounicode(pdf)
+    stamp_catalog(pdf, info, part=part)
+    pdf.save(
+        dst,
+        deterministic_id=True,
+        fix_metadata_version=True,
+        force_version="1.4" if part == "1" else None,
+        object_stream_mode=pikepdf.ObjectStreamMode.disable
+        if part == "1"
+        else pikepdf.ObjectStreamMode.generate,
+        compress_streams=True,
+    )
+
+
+def stamp_catalog(pdf: pikepdf.Pdf, info: DocumentInfo, *, part: Literal["1", "2"] = "2") -> None:
+    """OutputIntent, /Lang, printable annotations, document information and matching XMP metadata."""
     pdf.Root.OutputIntents = pikepdf.Array([_output_intent(pdf)])
     pdf.Root.Lang = pikepdf.String(info.language)
     for page in pdf.pages:
@@ -111,13 +131,3 @@ def save_pdfa(pdf: pikepdf.Pdf, dst: Path, info: DocumentInfo, *, part: Literal[
         meta["pdfaid:part"] = part
         meta["pdfaid:conformance"] = "B"
         meta["dc:language"] = [info.language]
-    pdf.save(
-        dst,
-        deterministic_id=True,
-        fix_metadata_version=True,
-        force_version="1.4" if part == "1" else None,
-        object_stream_mode=pikepdf.ObjectStreamMode.disable
-        if part == "1"
-        else pikepdf.ObjectStreamMode.generate,
-        compress_streams=True,
-    )

@@ -12,13 +12,14 @@ is known (one layout pass), and stamps the PDF/A metadata (``pdfa.py``).
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing
 import os
 import shutil
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import ExitStack
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Literal
 
@@ -30,9 +31,8 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
 from exporters.pdf.fonts import BODY, BODY_BOLD, BODY_ITALIC, font_set, route
-from exporters.pdf.merge import FontPool, append_chunk, build_outline
 from exporters.pdf.models import CoverInfo, PdfResult
-from exporters.pdf.pdfa import DocumentInfo, save_pdfa
+from exporters.pdf.pdfa import DocumentInfo, stamp_catalog
 from exporters.pdf.story import FlowableStream, OutlineEntry, ThreadStory, Unit
 from exporters.pdf.styles import (
     FOOTER_SIZE,
@@ -46,6 +46,7 @@ from exporters.pdf.styles import (
     PAGE_WIDTH,
 )
 from exporters.pdf.text import visible_text
+from exporters.pdf.writer import write_document
 from schemas.thread import PLATFORM_LABELS, Thread
 
 BODY_POSTSCRIPT_NAME = "DejaVuSans"  # BaseFont of the body font, after the subset tag
@@ -116,27 +117,24 @@ class ThreadDocTemplate(BaseDocTemplate):
         canv.restoreState()
 
 
-def number_pages(pdf: pikepdf.Pdf) -> None:
-    """Write "Side x av y" on every page, now that y is known (no second layout pass).
+def footer_stream(page: pikepdf.Page, number: int, total: int) -> bytes:
+    """Content that writes "Side x av y" on a page, now that y is known (no second layout pass).
 
     The text uses subset 0 of the body font, which reportlab always fills with printable ASCII at
-    code = ASCII value (``ttfAsciiReadable``), so the label is plain ASCII bytes in that font.
+    code = ASCII value (``ttfAsciiReadable``), so the label is plain ASCII bytes in that font. The page's
+    own content is wrapped in q … Q (the writer puts a "q" stream first) so its state can't leak into this.
     """
-    total = len(pdf.pages)
+    fonts = page.obj.Resources.Font
+    name = next(
+        key for key, font in fonts.items()
+        if key.endswith("+0") and str(font.get("/BaseFont", "")).endswith("+" + BODY_POSTSCRIPT_NAME)
+    )
     grey = MUTED_COLOR.red, MUTED_COLOR.green, MUTED_COLOR.blue
-    for number, page in enumerate(pdf.pages, start=1):
-        fonts = page.obj.Resources.Font
-        name = next(
-            key for key, font in fonts.items()
-            if key.endswith("+0") and str(font.get("/BaseFont", "")).endswith("+" + BODY_POSTSCRIPT_NAME)
-        )
-        label = f"Side {number} av {total}".encode("ascii")
-        stream = (
-            b"Q q %.4f %.4f %.4f rg BT %s %d Tf %.2f %.2f Td (%s) Tj ET Q\n"
-            % (*grey, name.encode(), FOOTER_SIZE, MARGIN_LEFT, FOOTER_Y, label)
-        )
-        page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
-        page.contents_add(pikepdf.Stream(pdf, stream), prepend=False)
+    label = f"Side {number} av {total}".encode("ascii")
+    return (
+        b"Q q %.4f %.4f %.4f rg BT %s %d Tf %.2f %.2f Td (%s) Tj ET Q\n"
+        % (*grey, name.encode(), FOOTER_SIZE, MARGIN_LEFT, FOOTER_Y, label)
+    )
 
 
 def _document_info(thread: Thread, cover: CoverInfo) -> DocumentInfo:
@@ -196,12 +194,12 @@ class _Job:
     info: DocumentInfo
 
 
-_JOB: _Job | None = None  # the render in progress; inherited by forked workers instead of pickling the thread
+# Renders in progress, by key; forked workers inherit this instead of receiving the (large) thread pickled.
+_JOBS: dict[int, _Job] = {}
 
 
-def _render_chunk(index: int) -> ChunkResult:
-    job = _JOB
-    assert job is not None
+def _render_chunk(key: int, index: int) -> ChunkResult:
+    job = _JOBS[key]
     font_set()
     story = job.story
     story.outline, story.warnings = [], []
@@ -212,15 +210,21 @@ def _render_chunk(index: int) -> ChunkResult:
     return ChunkResult(str(path), doc.page_count, story.outline, story.warnings)
 
 
-def _chunk_results(count: int):
+def _chunk_results(key: int, count: int):
     """Render every chunk, yielding results in order (in a process pool when there are several)."""
     workers = min(WORKERS, count)
     if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         for index in range(count):
-            yield _render_chunk(index)
+            yield _render_chunk(key, index)
         return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        yield from pool.map(_render_chunk, range(count))
+    # Objects that exist now (the thread above all) move to the permanent generation, so the workers' garbage
+    # collections don't walk (and copy-on-write) the inherited heap.
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            yield from pool.map(partial(_render_chunk, key), range(count))
+    finally:
+        gc.unfreeze()
 
 
 def render_thread_pdf(
@@ -232,7 +236,6 @@ def render_thread_pdf(
     pdfa_part: Literal["1", "2"] = "2",
 ) -> PdfResult:
     """Render ``thread`` as one PDF/A-``pdfa_part``b document at ``out_path``; same input, same bytes."""
-    global _JOB
     font_set()
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -245,28 +248,24 @@ def render_thread_pdf(
     footer = f"{PLATFORM_LABELS[thread.platform]} · {thread.account.name} · tråd {thread.thread_id}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
-    warnings: list[str] = []
-    pages = 0
+    job = _Job(story, units, ranges, work, footer[:90], info)
+    key = id(job)
+    _JOBS[key] = job
     try:
-        _JOB = _Job(story, units, ranges, work, footer[:90], info)
-        with ExitStack() as stack:
-            out = stack.enter_context(pikepdf.new())
-            fonts = FontPool()
-            outline: list[tuple[int, OutlineEntry]] = []
-            for result in _chunk_results(len(ranges)):
-                chunk = stack.enter_context(pikepdf.open(result.path))
-                append_chunk(out, chunk, fonts)
-                outline.extend((pages + entry.page - 1, entry) for entry in result.outline)
-                warnings.extend(result.warnings)
-                pages += result.pages
-            _JOB = None
-            story.log_warnings(warnings)
-            build_outline(out, outline)
-            number_pages(out)
-            save_pdfa(out, stamped, info, part=pdfa_part)
+        results = list(_chunk_results(key, len(ranges)))
+        del _JOBS[key]
+        warnings = [message for result in results for message in result.warnings]
+        story.log_warnings(warnings)
+        pages = sum(result.pages for result in results)
+        with pikepdf.new() as shell:
+            stamp_catalog(shell, info, part=pdfa_part)
+            write_document(
+                stamped, ((Path(r.path), r.outline) for r in results), pages, shell=shell, part=pdfa_part,
+                footer=footer_stream,
+            )
         os.replace(stamped, out_path)
     finally:
-        _JOB = None
+        _JOBS.pop(key, None)
         shutil.rmtree(work, ignore_errors=True)
         stamped.unlink(missing_ok=True)
     return PdfResult(

@@ -16,9 +16,10 @@ from zoneinfo import ZoneInfo
 
 from reportlab.platypus import CondPageBreak, Flowable, Indenter, Paragraph, Spacer, Table, TableStyle
 
-from exporters.pdf.fonts import BODY, BODY_BOLD, BODY_ITALIC
+from exporters.pdf.fonts import BODY, BODY_BOLD, BODY_ITALIC, route
 from exporters.pdf.images import ImageError, image_flowable, placeholder, prepare_image
 from exporters.pdf.models import CoverInfo
+from exporters.pdf.paragraphs import paragraph
 from exporters.pdf.styles import (
     BODY_TEXT,
     FRAME_HEIGHT,
@@ -35,7 +36,7 @@ from exporters.pdf.styles import (
     indent_of,
     indented,
 )
-from exporters.pdf.text import markup, visible_text
+from exporters.pdf.text import Piece, markup, pieces, visible_text
 from schemas.thread import PLATFORM_LABELS, REMOVAL_REASON_LABELS, Item, Media, Thread
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,11 @@ MAX_IMAGE_HEIGHT = FRAME_HEIGHT * 0.45
 def oslo_time(moment: datetime) -> str:
     """``dd.mm.yyyy kl. HH:MM`` in Europe/Oslo."""
     return moment.astimezone(OSLO).strftime("%d.%m.%Y kl. %H:%M")
+
+
+def _runs(text: str, font: str = BODY, color: str | None = None) -> list[Piece]:
+    """Font runs of our own (trusted, one-line) text."""
+    return [(name, color, run) for name, run in route(text, font)]
 
 
 def _plain(text: str, limit: int = 70) -> str:
@@ -206,23 +212,30 @@ class ThreadStory:
         if indent:
             yield Indenter(left=-indent)
 
-    def _header(self, item: Item, depth: int) -> str:
-        author = markup(item.author.display_name or item.author.id, BODY_BOLD)
-        parts = [f"<b>{xml_escape(self._label(item))}</b>", author]
+    def _header(self, item: Item, depth: int) -> list[Piece]:
+        sep = _runs(" · ")
+        parts: list[list[Piece]] = [_runs(self._label(item), BODY_BOLD)]
+        author = pieces(item.author.display_name or item.author.id, BODY_BOLD)
         if item.author.is_municipality:
-            parts[-1] += f' <font color="{MUNICIPALITY_COLOR.hexval()}"><b>(kommunen)</b></font>'
-        parts.append(oslo_time(item.created_at))
+            author += _runs(" ") + _runs("(kommunen)", BODY_BOLD, MUNICIPALITY_COLOR.hexval())
+        parts.append(author)
+        parts.append(_runs(oslo_time(item.created_at)))
         if item.edited_at is not None:
-            parts.append(f"redigert {oslo_time(item.edited_at)}")
+            parts.append(_runs(f"redigert {oslo_time(item.edited_at)}"))
         elif item.revisions:
-            parts.append("redigert")
+            parts.append(_runs("redigert"))
         if item.reactions:
-            parts.append(f"{item.reactions} {'reaksjon' if item.reactions == 1 else 'reaksjoner'}")
+            parts.append(_runs(f"{item.reactions} {'reaksjon' if item.reactions == 1 else 'reaksjoner'}"))
         if item.parent_id is not None:
             parent = self.by_id[item.parent_id]
-            name = markup(parent.author.display_name or parent.author.id)
-            parts.append(f"svar til {name} (kommentar {self.number[parent.id]})")
-        return " · ".join(parts)
+            name = pieces(parent.author.display_name or parent.author.id)
+            parts.append(_runs("svar til ") + name + _runs(f" (kommentar {self.number[parent.id]})"))
+        out: list[Piece] = []
+        for n, part in enumerate(parts):
+            if n:
+                out += sep
+            out += part
+        return out
 
     def _revisions(self, item: Item, level: int) -> Iterator[Flowable]:
         for n, revision in enumerate(item.revisions, start=1):
@@ -232,12 +245,13 @@ class ThreadStory:
             if revision.valid_to:
                 span.append(f"til {oslo_time(revision.valid_to)}")
             when = f" ({' '.join(span)})" if span else ""
-            yield Paragraph(f"Tidligere tekst {n}{when}:", indented(NOTE, level))
-            yield Paragraph(markup(revision.text, BODY_ITALIC) or "(tom)", indented(NOTE, level + 1))
+            yield paragraph(_runs(f"Tidligere tekst {n}{when}:", NOTE.fontName), indented(NOTE, level))
+            text = pieces(revision.text, BODY_ITALIC) or _runs("(tom)", BODY_ITALIC)
+            yield paragraph(text, indented(NOTE, level + 1))
 
     def _item(self, item: Item, depth: int) -> Iterator[Flowable]:
         level = max(depth - 1, 0)
-        yield Paragraph(self._header(item, depth), indented(META, level))
+        yield paragraph(self._header(item, depth), indented(META, level))
         if item.removal is not None:
             removal = item.removal
             number = self.removed_number[item.id]
@@ -249,7 +263,7 @@ class ThreadStory:
                 indented(REMOVED_MARK, level),
             )
             return
-        yield Paragraph(markup(item.text) or "<i>(ingen tekst)</i>", indented(BODY_TEXT, level))
+        yield paragraph(pieces(item.text) or _runs("(ingen tekst)", BODY_ITALIC), indented(BODY_TEXT, level))
         yield from self._revisions(item, level)
         yield from self._media_block(item, level, item.media)
 

@@ -97,3 +97,25 @@ def markup(text: str, base: str = BODY) -> str:
                 parts.append(_runs_markup(visual_order(chunk), base))
         lines.append("".join(parts))
     return "<br/>".join(lines)
+
+
+Piece = tuple[str, str | None, str] | None  # (font name, colour or None, text); None is a line break
+
+
+def pieces(text: str, base: str = BODY) -> list[Piece]:
+    """``markup`` as a list of font runs instead of markup (no XML round trip; see ``paragraph``)."""
+    text = _LINE_BREAK.sub("\n", text).replace("\t", " ")
+    out: list[Piece] = []
+    for number, line in enumerate(text.split("\n")):
+        if number:
+            out.append(None)
+        if not _UNSAFE.search(line):
+            out.extend((font, None, run) for font, run in route(visual_order(line), base))
+            continue
+        for is_escape, chunk in _segments(line):
+            if is_escape:
+                italic = _ITALIC_OF.get(base, BODY_ITALIC)
+                out.extend((font, ESCAPE_COLOR, run) for font, run in route(escape_label(chunk), italic))
+            else:
+                out.extend((font, None, run) for font, run in route(visual_order(chunk), base))
+    return out

@@ -1,0 +1,284 @@
+"""Join the chunk PDFs into the final PDF/A file by streaming, so memory does not grow with the thread.
+
+Each chunk (a small reportlab PDF on disk) is opened with pikepdf, the objects its pages use are written
+to the output with new object numbers, and the chunk is closed again. Only small per-page facts (the
+object numbers of the pages, the outline entries) stay in memory until the end, where the page tree, the
+outline, the document information, the XMP metadata and the OutputIntent are written, then a classic
+cross-reference table and a trailer whose /ID is a hash of the content (deterministic bytes).
+
+Also done while copying:
+- "Side x av y" is added to each page (the page count is known once every chunk is rendered);
+- equal font subsets of different chunks are written once (``merge.font_key``), each distinct subset with
+  a subset tag derived from its content, so no two different fonts share a ``BaseFont`` name;
+- reportlab's non-BMP ToUnicode entries are repaired (``pdfa.fix_tounicode_bytes``);
+- annotations are made printable (/F 4).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from pathlib import Path
+from typing import BinaryIO, Literal
+
+import pikepdf
+
+from exporters.pdf.merge import font_key, subset_tag
+from exporters.pdf.pdfa import fix_tounicode_bytes
+from exporters.pdf.story import OutlineEntry
+
+PAGES_PER_NODE = 128  # kids per intermediate page tree node (PDF/A-1 limits arrays to 8191 elements)
+
+_NAMES: dict[str, bytes] = {}
+
+
+def _name(key: str) -> bytes:
+    data = _NAMES.get(key)
+    if data is None:
+        data = _NAMES[key] = pikepdf.Name(key).unparse()
+    return data
+
+
+def _real(value: Decimal | float) -> bytes:
+    text = format(Decimal(value) if isinstance(value, float) else value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return (text if text not in ("", "-", "-0") else "0").encode()
+
+
+Ref = Callable[[pikepdf.Object], int]
+
+
+def serialize(value, ref: Ref) -> bytes:
+    """PDF syntax of a (direct) value; indirect objects inside become ``n 0 R`` with numbers from ``ref``."""
+    if value is None:
+        return b"null"
+    if isinstance(value, bool):
+        return b"true" if value else b"false"
+    if isinstance(value, int):
+        return b"%d" % value
+    if isinstance(value, Decimal | float):
+        return _real(value)
+    if value.is_indirect:
+        return b"%d 0 R" % ref(value)
+    if isinstance(value, pikepdf.Dictionary):
+        return serialize_dict(value, ref)
+    if isinstance(value, pikepdf.Array):
+        return b"[" + b" ".join(serialize(item, ref) for item in value) + b"]"
+    return value.unparse()
+
+
+def serialize_dict(value: pikepdf.Object, ref: Ref, *, skip: tuple[str, ...] = (), extra: bytes = b"") -> bytes:
+    parts = [b"<<"]
+    for key, item in value.items():
+        if key in skip:
+            continue
+        parts.append(_name(key) + b" " + serialize(item, ref))
+    if extra:
+        parts.append(extra)
+    parts.append(b">>")
+    return b"\n".join(parts)
+
+
+class PdfWriter:
+    """Writes numbered objects to a file, keeping only their offsets; ``finish`` writes xref and trailer."""
+
+    def __init__(self, handle: BinaryIO, version: str) -> None:
+        self.handle = handle
+        self.digest = hashlib.sha256()
+        self.offsets: dict[int, int] = {}
+        self.position = 0
+        self.count = 0
+        self._write(b"%%PDF-%s\n%%\xe2\xe3\xcf\xd3\n" % version.encode())
+
+    def _write(self, data: bytes) -> None:
+        self.handle.write(data)
+        self.digest.update(data)
+        self.position += len(data)
+
+    def reserve(self) -> int:
+        self.count += 1
+        return self.count
+
+    def add(self, body: bytes, number: int | None = None) -> int:
+        number = self.reserve() if number is None else number
+        self.offsets[number] = self.position
+        self._write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
+        return number
+
+    def add_stream(self, dictionary: bytes, data: bytes, number: int | None = None) -> int:
+        """``dictionary`` is the inside of the stream dictionary, without /Length."""
+        body = b"<<%s /Length %d>>\nstream\n%s\nendstream" % (dictionary, len(data), data)
+        return self.add(body, number)
+
+    def finish(self, root: int, info: int) -> None:
+        missing = set(range(1, self.count + 1)) - set(self.offsets)
+        assert not missing, f"objects reserved but never written: {sorted(missing)[:5]}"
+        file_id = self.digest.hexdigest()[:32].encode()
+        start = self.position
+        lines = [b"xref\n0 %d\n0000000000 65535 f \n" % (self.count + 1)]
+        lines.extend(b"%010d 00000 n \n" % self.offsets[number] for number in range(1, self.count + 1))
+        lines.append(b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R /ID [<%s> <%s>] >>\nstartxref\n%d\n%%%%EOF\n"
+                     % (self.count + 1, root, info, file_id, file_id, start))
+        self._write(b"".join(lines))
+
+
+class ObjectCopier:
+    """Copies the objects of one source PDF into a ``PdfWriter``, renumbered; fonts pooled across sources."""
+
+    def __init__(self, writer: PdfWriter, fonts: dict[bytes, int]) -> None:
+        self.writer = writer
+        self.fonts = fonts
+        self.numbers: dict[tuple[int, int], int] = {}
+        self.queue: list[pikepdf.Object] = []
+        self.cmaps: set[tuple[int, int]] = set()  # ToUnicode streams of the fonts copied
+
+    def ref(self, obj: pikepdf.Object) -> int:
+        number = self.numbers.get(obj.objgen)
+        if number is not None:
+            return number
+        if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/Font" and obj.get("/Subtype") == "/TrueType":
+            key = font_key(obj)
+            number = self.fonts.get(key)
+            if number is None:
+                number = self.fonts[key] = self.writer.reserve()
+                tag = subset_tag(obj, key)
+                if tag is not None:
+                    obj.BaseFont = tag
+                    if "/FontDescriptor" in obj:
+                        obj.FontDescriptor.FontName = tag
+                if "/ToUnicode" in obj and obj.ToUnicode.is_indirect:
+                    self.cmaps.add(obj.ToUnicode.objgen)
+                self.queue.append(obj)
+            self.numbers[obj.objgen] = number
+            return number
+        number = self.numbers[obj.objgen] = self.writer.reserve()
+        self.queue.append(obj)
+        return number
+
+    def drain(self) -> None:
+        while self.queue:
+            obj = self.queue.pop()
+            self.write(obj, self.numbers[obj.objgen])
+
+    def write(self, obj: pikepdf.Object, number: int) -> None:
+        if isinstance(obj, pikepdf.Stream):
+            raw = obj.read_raw_bytes()
+            if obj.objgen in self.cmaps:
+                data = obj.read_bytes()
+                repaired = fix_tounicode_bytes(data)
+                if repaired != data:  # ToUnicode CMap with non-BMP entries: rewrite, recompressed
+                    raw = zlib.compress(repaired, 6)
+                    body = serialize_dict(obj.stream_dict, self.ref, skip=("/Length", "/Filter", "/DecodeParms"))
+                    self.writer.add_stream(body[2:-2] + b" /Filter /FlateDecode", raw, number)
+                    return
+            body = serialize_dict(obj.stream_dict, self.ref, skip=("/Length",))
+            self.writer.add_stream(body[2:-2], raw, number)
+        elif isinstance(obj, pikepdf.Dictionary):
+            if "/Rect" in obj and "/Subtype" in obj:  # an annotation: printable, not hidden
+                self.writer.add(serialize_dict(obj, self.ref, skip=("/F", "/P"), extra=b"/F 4"), number)
+            else:
+                self.writer.add(serialize_dict(obj, self.ref), number)
+        else:
+            self.writer.add(serialize(obj, self.ref) if not obj.is_indirect else obj.unparse(), number)
+
+
+def write_document(
+    out_path: Path,
+    chunks: Iterable[tuple[Path, list[OutlineEntry]]],
+    total_pages: int,
+    *,
+    shell: pikepdf.Pdf,
+    part: Literal["1", "2"],
+    footer: Callable[[pikepdf.Page, int, int], bytes],
+) -> None:
+    """Write the final document from rendered chunks (in order) and a ``shell`` PDF holding the catalog extras.
+
+    ``shell`` provides /Info (its docinfo), /Metadata, /OutputIntents and /Lang of the catalog. ``footer``
+    returns the content stream to append to page ``number`` of ``total_pages``.
+    """
+    fonts: dict[bytes, int] = {}
+    outline: list[tuple[int, OutlineEntry]] = []
+    with out_path.open("wb") as handle:
+        writer = PdfWriter(handle, "1.4" if part == "1" else "1.7")
+        pages_root = writer.reserve()
+        nodes = [writer.reserve() for _ in range(-(-total_pages // PAGES_PER_NODE))]
+        page_numbers: list[int] = []
+        save_state = writer.add_stream(b"", b"q\n")
+        for path, entries in chunks:
+            with pikepdf.open(path) as pdf:
+                copier = ObjectCopier(writer, fonts)
+                first = len(page_numbers)
+                for page in pdf.pages:
+                    index = len(page_numbers)
+                    contents = page.obj.get("/Contents")
+                    streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents]
+                    refs = [b"%d 0 R" % save_state]
+                    refs += [serialize(stream, copier.ref) for stream in streams if stream is not None]
+                    refs.append(b"%d 0 R" % writer.add_stream(b"", footer(page, index + 1, total_pages)))
+                    number = writer.reserve()
+                    extra = b"/Parent %d 0 R\n/Contents [%s]" % (nodes[index // PAGES_PER_NODE], b" ".join(refs))
+                    body = serialize_dict(page.obj, copier.ref, skip=("/Parent", "/Contents"), extra=extra)
+                    copier.drain()
+                    writer.add(body, number)
+                    page_numbers.append(number)
+                outline.extend((page_numbers[first + entry.page - 1], entry) for entry in entries)
+        for n, node in enumerate(nodes):
+            kids = page_numbers[n * PAGES_PER_NODE : (n + 1) * PAGES_PER_NODE]
+            writer.add(b"<< /Type /Pages /Parent %d 0 R /Kids [%s] /Count %d >>"
+                       % (pages_root, b" ".join(b"%d 0 R" % k for k in kids), len(kids)), node)
+        writer.add(b"<< /Type /Pages /Kids [%s] /Count %d >>"
+                   % (b" ".join(b"%d 0 R" % n for n in nodes), total_pages), pages_root)
+        outlines = _write_outline(writer, outline)
+        shell_copier = ObjectCopier(writer, {})
+        catalog = [b"/Type /Catalog", b"/Pages %d 0 R" % pages_root]
+        if outlines is not None:
+            catalog += [b"/Outlines %d 0 R" % outlines, b"/PageMode /UseOutlines"]
+        for key in ("/Metadata", "/OutputIntents", "/Lang"):
+            if key in shell.Root:
+                catalog.append(_name(key) + b" " + serialize(shell.Root[key], shell_copier.ref))
+        shell_copier.drain()
+        info = shell.trailer.Info
+        info_number = shell_copier.ref(info) if info.is_indirect else writer.add(serialize_dict(info, shell_copier.ref))
+        shell_copier.drain()
+        root = writer.add(b"<< " + b"\n".join(catalog) + b" >>")
+        writer.finish(root, info_number)
+
+
+def _write_outline(writer: PdfWriter, entries: list[tuple[int, OutlineEntry]]) -> int | None:
+    """Level 0 entries with their level 1 children; level 0 entries are closed (reportlab's ``closed=True``)."""
+    if not entries:
+        return None
+    root = writer.reserve()
+    tops: list[tuple[int, tuple[int, OutlineEntry], list[tuple[int, tuple[int, OutlineEntry]]]]] = []
+    for item in entries:
+        if item[1].level == 0 or not tops:
+            tops.append((writer.reserve(), item, []))
+        else:
+            tops[-1][2].append((writer.reserve(), item))
+
+    def node(number: int, item: tuple[int, OutlineEntry], parent: int, prev: int | None, nxt: int | None,
+             children: list[tuple[int, tuple[int, OutlineEntry]]]) -> None:
+        page, entry = item
+        parts = [b"/Title " + pikepdf.String(entry.title).unparse(), b"/Parent %d 0 R" % parent,
+                 b"/Dest [%d 0 R /XYZ null %s null]" % (page, _real(Decimal(str(entry.top))))]
+        if prev is not None:
+            parts.append(b"/Prev %d 0 R" % prev)
+        if nxt is not None:
+            parts.append(b"/Next %d 0 R" % nxt)
+        if children:
+            parts += [b"/First %d 0 R" % children[0][0], b"/Last %d 0 R" % children[-1][0],
+                      b"/Count %d" % -len(children)]
+        writer.add(b"<< " + b"\n".join(parts) + b" >>", number)
+
+    for i, (number, item, children) in enumerate(tops):
+        node(number, item, root, tops[i - 1][0] if i else None, tops[i + 1][0] if i + 1 < len(tops) else None,
+             children)
+        for j, (child, child_item) in enumerate(children):
+            node(child, child_item, number, children[j - 1][0] if j else None,
+                 children[j + 1][0] if j + 1 < len(children) else None, [])
+    writer.add(b"<< /Type /Outlines /First %d 0 R /Last %d 0 R /Count %d >>"
+               % (tops[0][0], tops[-1][0], len(tops)), root)
+    return root
