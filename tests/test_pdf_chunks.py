@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import pikepdf
@@ -12,6 +15,7 @@ import exporters.pdf.render as render
 from exporters.pdf import CoverInfo, check_pdfa
 from exporters.pdf.render import chunk_size
 from exporters.pdf.story import ThreadStory
+from tests.conftest import REPO_ROOT
 from tests.test_pdf import comment, make_thread
 from tests.test_pdf import render as render_checked
 
@@ -74,12 +78,61 @@ def test_chunked_render_is_one_document(chunked) -> None:
     assert len(fonts) <= 6  # equal font subsets of the chunks are stored once
 
 
-def test_chunked_render_is_deterministic_and_independent_of_workers(small_chunks: None, tmp_path: Path,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+_POOLED_RENDER = """
+import sys
+import threading
+import exporters.pdf.render as render
+from tests.conftest import REPO_ROOT
+from tests.test_pdf import render as render_checked
+from tests.test_pdf_chunks import CHUNK, _thread
+
+pools = []
+
+class CountingPool(render.ProcessPoolExecutor):
+    def __init__(self, *args, **kwargs):
+        pools.append(kwargs.get("max_workers"))
+        super().__init__(*args, **kwargs)
+
+render.ProcessPoolExecutor = CountingPool
+render.CHUNK_COMMENTS, render.SINGLE_CHUNK_COMMENTS, render.WORKERS = CHUNK, 0, 2
+result = render_checked(_thread(), sys.argv[1])
+print(pools, result.sha256)
+"""
+
+
+def test_chunked_render_is_deterministic_and_independent_of_workers(
+    small_chunks: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     thread = _thread()
-    first = render_checked(thread, tmp_path / "a.pdf")
     monkeypatch.setattr(render, "WORKERS", 1)
-    second = render_checked(thread, tmp_path / "b.pdf", part="2")
-    assert first.sha256 == second.sha256
-    assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes()
+    first = render_checked(thread, tmp_path / "a.pdf")
+    again = render_checked(thread, tmp_path / "b.pdf")
+    assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes() and first.sha256 == again.sha256
+    # Two workers fork only in a single-threaded process (this one runs test servers): use a fresh one.
+    pooled = subprocess.run(
+        [sys.executable, "-c", _POOLED_RENDER, str(tmp_path / "pooled.pdf")],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout.split()
+    assert pooled == ["[2]", first.sha256]
     render_checked(thread, tmp_path / "a1.pdf", part="1")
+
+
+def test_no_fork_while_other_threads_run(small_chunks: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("forked a multi-threaded process")
+
+    monkeypatch.setattr(render, "WORKERS", 2)
+    monkeypatch.setattr(render, "ProcessPoolExecutor", refuse)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)
+    other.start()
+    try:
+        result = render_checked(_thread(), tmp_path / "threaded.pdf")
+    finally:
+        stop.set()
+        other.join()
+    assert result.pages > 1

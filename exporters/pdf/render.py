@@ -17,6 +17,7 @@ import hashlib
 import multiprocessing
 import os
 import shutil
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -213,7 +214,10 @@ def _render_chunk(key: int, index: int) -> ChunkResult:
 def _chunk_results(key: int, count: int):
     """Render every chunk, yielding results in order (in a process pool when there are several)."""
     workers = min(WORKERS, count)
-    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+    # Forking a process that runs other threads (Prefect's API client, event loop, heartbeats) can leave a
+    # worker stuck on a lock another thread held at the fork: only a single-threaded process forks. The bytes
+    # are the same either way.
+    if workers <= 1 or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
         for index in range(count):
             yield _render_chunk(key, index)
         return
