@@ -68,7 +68,7 @@ def _copy_media(
     the capture and the PDF still carry the item.
     """
     copied: list[tuple[str, FileRole, str]] = []
-    where = f"thread {thread.platform.value}/{thread.thread_id}"
+    where = f"tråd {thread.platform.value}/{thread.thread_id}"
     seen: set[str] = set()
 
     def copy(media: Media, item_id: str, role: FileRole, title: str) -> None:
@@ -77,10 +77,12 @@ def _copy_media(
         seen.add(media.path)
         source = (media_dir / media.path) if media_dir else None
         if source is None or not source.is_file():
-            warnings.append(f"{where}: item {item_id}: media {media.id} file {media.path!r} was not captured")
+            warnings.append(f"{where}: element {item_id}: media {media.id}, fil {media.path!r} ble ikke samlet inn")
             return
         if media.sha256 and sha256_file(source) != media.sha256:
-            warnings.append(f"{where}: item {item_id}: media {media.id} file {media.path!r} differs from its sha256")
+            warnings.append(
+                f"{where}: element {item_id}: media {media.id}, fil {media.path!r} stemmer ikke med sha256-verdien"
+            )
         name = safe_segment(PurePosixPath(media.path).name)
         rel = f"DOKUMENT/vedlegg-{safe_segment(item_id)}-{name}" if role == "vedlegg" else f"media/{name}"
         target = root / rel

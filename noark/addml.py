@@ -200,11 +200,11 @@ def read_arkivuttrekk(path: Path) -> AddmlFacts:
     top = tree.find("a:dataset/a:dataObjects/a:dataObject", _NS)
     info = top.find("a:properties/a:property", _NS) if top is not None else None
     if info is None or info.get("name") != "info":
-        problems.append("the first property of the top dataObject is not 'info'")
+        problems.append("første property i det øverste dataObject er ikke 'info'")
     extra = info.findall("a:properties/a:property", _NS) if info is not None else []
     additional = extra[1] if len(extra) > 1 and extra[1].get("name") == "additionalInfo" else None
     if additional is None:
-        problems.append("info's second property is not 'additionalInfo'")
+        problems.append("andre property i 'info' er ikke 'additionalInfo'")
     antall = _value(_named(additional, "antallDokumentfiler"), "a:value")
     periode = _named(additional, "periode")
     checksums: dict[str, tuple[str, str]] = {}
@@ -228,7 +228,7 @@ def read_arkivuttrekk(path: Path) -> AddmlFacts:
             )
         }
     if files and files[0] != "arkivstruktur.xml":
-        problems.append(f"the first described file is {files[0]}, Arkade expects arkivstruktur.xml")
+        problems.append(f"første beskrevne fil er {files[0]}, Arkade forventer arkivstruktur.xml")
     return AddmlFacts(
         checksums=checksums,
         counts=counts,

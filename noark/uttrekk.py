@@ -138,9 +138,9 @@ def _copy_documents(sink, row: _Row, journalpost: etree._Element, out_dir: Path)
                 size += len(block)
                 copy.write(block)
         if digest.hexdigest() != obj.findtext("n:sjekksum", namespaces=_NS):
-            raise UttrekkError(f"package {row.package_id}: {ref} does not match its sjekksum")
+            raise UttrekkError(f"pakke {row.package_id}: {ref} stemmer ikke med sjekksummen")
         if size != int(obj.findtext("n:filstoerrelse", namespaces=_NS) or -1):
-            raise UttrekkError(f"package {row.package_id}: {ref} does not match its filstoerrelse")
+            raise UttrekkError(f"pakke {row.package_id}: {ref} stemmer ikke med filstoerrelse")
         _set(obj, "n:referanseDokumentfil", new_ref)
         copied += 1
     return copied
@@ -168,7 +168,9 @@ def _number_new_case(
 ) -> list[Endring]:
     """Replaces a new case's provisional numbers (and its marker) with the final ones; returns the endringer."""
     if mappe.get(f"{{{XSI}}}type") != "saksmappe":
-        raise UttrekkError(f"package {row.package_id}: journal-required thread without case is not in a saksmappe")
+        raise UttrekkError(
+            f"pakke {row.package_id}: journalføringspliktig tråd uten saksnummer ligger ikke i en saksmappe"
+        )
     year, sequence = number
     system_id = mappe.findtext("n:systemID", namespaces=_NS) or row.mappe_key
     changes = []
@@ -216,14 +218,14 @@ def build_uttrekk(
     """
     out_dir = Path(out_dir)
     if out_dir.exists() and any(out_dir.iterdir()):
-        raise UttrekkError(f"{out_dir} is not empty")
+        raise UttrekkError(f"mappen {out_dir} er ikke tom")
     out_dir.mkdir(parents=True, exist_ok=True)
     now = now or datetime.now(UTC)
     latest, superseded = select_packages(
         sink, date_from=date_from, date_to=date_to, status=status, status_of=status_of, ctx=ctx
     )
     if not latest:
-        raise UttrekkError(f"no complete packages between {date_from} and {date_to} (status {status})")
+        raise UttrekkError(f"ingen komplette pakker mellom {date_from} og {date_to} (status {status})")
     result = UttrekkResult(out_dir=out_dir, package_ids=[r.package_id for r in latest])
 
     # Final numbers: per journalaar in journal order, per mappe in the same order.
@@ -240,7 +242,9 @@ def build_uttrekk(
     case_numbers = _assign_case_numbers(latest)
     in_journal = sum(1 for r in latest if r.in_saksmappe)
     if in_journal == 0:
-        result.warnings.append("no journalpost is in a saksmappe: loependeJournal/offentligJournal not written")
+        result.warnings.append(
+            "ingen journalpost ligger i en saksmappe: loependeJournal/offentligJournal er ikke skrevet"
+        )
 
     header = ArkivHeader(
         opprettet_dato=latest[0].created_at,

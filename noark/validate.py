@@ -28,6 +28,10 @@ from noark.xsd import load_schema
 
 _NS = {"n": N5_ARKIVSTRUKTUR, "l": N5_LOEPENDE_JOURNAL, "o": N5_OFFENTLIG_JOURNAL}
 _XSI_TYPE = f"{{{XSI}}}type"
+# Report.kind stays a machine value ("package"/"uttrekk", also in the JSON); the text report names it in bokmål.
+_KIND_LABELS = {"package": "pakke", "uttrekk": "uttrekk"}
+# Start of the message of an xsd finding for XML that can't be parsed (validate_path stops on those alone).
+NOT_WELL_FORMED = "ikke velformet XML"
 
 
 @dataclass(frozen=True)
@@ -65,12 +69,12 @@ class Report:
 
     def to_text(self) -> str:
         lines = [
-            f"{self.kind} {self.path}: {'OK' if self.ok else 'INVALID'} "
-            f"({len(self.errors)} errors, {len(self.warnings)} warnings)"
+            f"{_KIND_LABELS.get(self.kind, self.kind)} {self.path}: {'OK' if self.ok else 'UGYLDIG'} "
+            f"({len(self.errors)} feil, {len(self.warnings)} {'advarsel' if len(self.warnings) == 1 else 'advarsler'})"
         ]
         if self.counts:
             lines.append("  " + ", ".join(f"{k}={v}" for k, v in sorted(self.counts.items())))
-        lines += [f"  ERROR   {f}" for f in self.errors] + [f"  WARNING {f}" for f in self.warnings]
+        lines += [f"  FEIL     {f}" for f in self.errors] + [f"  ADVARSEL {f}" for f in self.warnings]
         return "\n".join(lines) + "\n"
 
     def to_json(self) -> str:
@@ -116,7 +120,7 @@ def _stream(path: Path, name: str, schema_name: str | None, xsd_dir: Path, repor
     except etree.XMLSyntaxError as exc:
         last = exc.error_log.last_error if exc.error_log else None
         if schema is None or last is None or last.domain_name != "SCHEMASV":
-            report.error("xsd", f"not well-formed XML: {exc.msg}", name, exc.lineno or last_line)
+            report.error("xsd", f"{NOT_WELL_FORMED}: {exc.msg}", name, exc.lineno or last_line)
             return True
         _report_xsd_errors(path, name, schema, exc, last_line, report)
         return False
@@ -129,7 +133,7 @@ def _report_xsd_errors(path: Path, name: str, schema, exc, last_line: int | None
             report.error("xsd", err.message, name, err.line)
         if schema.error_log:
             return
-    report.error("xsd", f"{exc.msg} (streaming validation stops at the first error)", name, last_line)
+    report.error("xsd", f"{exc.msg} (strømmende validering stopper ved første feil)", name, last_line)
 
 
 def _document_files(folder: Path):
@@ -224,7 +228,7 @@ class _Arkivstruktur:
             owner = _text(parent, "n:systemID") if parent is not None else None
             self.report.error(
                 "empty-element",
-                f"<{name}> has no content{f' (in {owner})' if owner else ''}",
+                f"<{name}> har ikke noe innhold{f' (i {owner})' if owner else ''}",
                 "arkivstruktur.xml",
                 el.sourceline,
             )
@@ -237,7 +241,7 @@ class _Arkivstruktur:
         key = _hash(value)
         if key in self.ids:
             self.report.error(
-                "systemid-unique", f"systemID {value} occurs more than once", "arkivstruktur.xml", el.sourceline
+                "systemid-unique", f"systemID {value} forekommer mer enn én gang", "arkivstruktur.xml", el.sourceline
             )
         self.ids.add(key)
 
@@ -251,7 +255,7 @@ class _Arkivstruktur:
         if key in self.referenced:
             self.report.warn(
                 "dokumentfil-multireferert",
-                f"{ref} is referenced by more than one dokumentobjekt",
+                f"{ref} er referert fra mer enn ett dokumentobjekt",
                 "arkivstruktur.xml",
                 obj.sourceline,
             )
@@ -260,23 +264,26 @@ class _Arkivstruktur:
         if ".." in Path(ref).parts or not path.is_file():
             self.report.error(
                 "dokumentfil-missing",
-                f"referanseDokumentfil {ref!r} does not exist",
+                f"referanseDokumentfil {ref!r} finnes ikke",
                 "arkivstruktur.xml",
                 obj.sourceline,
             )
             return
         size = path.stat().st_size
         if size == 0:
-            self.report.error("dokumentfil-empty", f"{ref} is an empty file", "arkivstruktur.xml", obj.sourceline)
+            self.report.error("dokumentfil-empty", f"{ref} er en tom fil", "arkivstruktur.xml", obj.sourceline)
         if _sha256(path) != (_text(obj, "n:sjekksum") or "").lower():
             self.report.error(
-                "dokumentfil-sjekksum", f"{ref}: SHA-256 does not match sjekksum", "arkivstruktur.xml", obj.sourceline
+                "dokumentfil-sjekksum",
+                f"{ref}: SHA-256 stemmer ikke med sjekksummen",
+                "arkivstruktur.xml",
+                obj.sourceline,
             )
         stated = _text(obj, "n:filstoerrelse")
         if stated is None or not stated.isdigit() or int(stated) != size:
             self.report.error(
                 "dokumentfil-stoerrelse",
-                f"{ref}: size {size} != filstoerrelse {stated}",
+                f"{ref}: størrelse {size} != filstoerrelse {stated}",
                 "arkivstruktur.xml",
                 obj.sourceline,
             )
@@ -296,7 +303,7 @@ class _Arkivstruktur:
         journaldato = _text(jp, "n:journaldato")
         if not journaldato:
             self.report.error(
-                "journaldato", f"journalpost {system_id} has no journaldato", "arkivstruktur.xml", jp.sourceline
+                "journaldato", f"journalpost {system_id} mangler journaldato", "arkivstruktur.xml", jp.sourceline
             )
         year, seq = _text(jp, "n:journalaar"), _text(jp, "n:journalsekvensnummer")
         if year and seq and seq.isdigit():
@@ -305,8 +312,8 @@ class _Arkivstruktur:
         if self.final and status not in (codes.JOURNALSTATUS_ARKIVERT, codes.JOURNALSTATUS_UTGAAR):
             self.report.warn(
                 "status",
-                f"journalpost {system_id} has journalstatus {status!r}; a delivered journalpost "
-                "should be 'Arkivert' or 'Utgår'",
+                f"journalpost {system_id} har journalstatus {status!r}; en avlevert journalpost "
+                "skal ha 'Arkivert' eller 'Utgår'",
                 "arkivstruktur.xml",
                 jp.sourceline,
             )
@@ -346,7 +353,7 @@ class _Arkivstruktur:
         if start and end and start > end:
             self.report.error(
                 "date-order",
-                f"{tag} {_text(el, 'n:systemID')}: opprettetDato {start.isoformat()} is after avsluttetDato "
+                f"{tag} {_text(el, 'n:systemID')}: opprettetDato {start.isoformat()} er etter avsluttetDato "
                 f"{end.isoformat()}",
                 "arkivstruktur.xml",
                 el.sourceline,
@@ -364,21 +371,21 @@ class _Arkivstruktur:
             if _hash(rel) not in self.referenced:
                 unreferenced.append(rel)
         for rel in sorted(unreferenced):
-            report.error("unreferenced-file", f"{rel} is not referenced by any dokumentobjekt")
+            report.error("unreferenced-file", f"{rel} er ikke referert fra noe dokumentobjekt")
         if self.final:
             for year, numbers in sorted(self.numbers.items()):
                 gaps, dupes = numbers.gaps(), sorted(set(numbers.duplicates))
                 if gaps or dupes:
                     report.error(
                         "journal-numbering",
-                        f"journalaar {year}: journalsekvensnummer is not continuous 1..{numbers.count} "
-                        f"(gaps {gaps[:10]}, duplicates {dupes[:10]})",
+                        f"journalaar {year}: journalsekvensnummer er ikke fortløpende 1..{numbers.count} "
+                        f"(hull {gaps[:10]}, dubletter {dupes[:10]})",
                         "arkivstruktur.xml",
                     )
             if self.arkivdelstatus != codes.ARKIVDELSTATUS_AVSLUTTET:
                 report.warn(
                     "status",
-                    f"arkivdelstatus is {self.arkivdelstatus!r}; a delivered arkivdel should be "
+                    f"arkivdelstatus er {self.arkivdelstatus!r}; en avlevert arkivdel skal ha "
                     f"{codes.ARKIVDELSTATUS_AVSLUTTET!r}",
                     "arkivstruktur.xml",
                 )
@@ -393,7 +400,7 @@ def _check_skjerming(unit, system_id: str | None, report: Report) -> None:
         ):
             report.error(
                 "skjerming",
-                f"{system_id}: skjerming without tilgangsrestriksjon or skjermingshjemmel",
+                f"{system_id}: skjerming uten tilgangsrestriksjon eller skjermingshjemmel",
                 "arkivstruktur.xml",
                 skjerming.sourceline,
             )
@@ -403,7 +410,7 @@ def _check_skjerming(unit, system_id: str | None, report: Report) -> None:
             if not public or public == title:
                 report.error(
                     "skjerming",
-                    f"{system_id}: tittel is skjermet but offentligTittel is missing or equals tittel",
+                    f"{system_id}: tittel er skjermet, men offentligTittel mangler eller er lik tittel",
                     "arkivstruktur.xml",
                     owner.sourceline,
                 )
@@ -416,12 +423,12 @@ def _validate_small(folder: Path, name: str, schema: str, xsd_dir: Path, report:
     """Parses and validates a file that is small by construction (arkivuttrekk.xml, arkivmelding.xml)."""
     path = folder / name
     if not path.is_file():
-        report.error("xsd", "file is missing", name)
+        report.error("xsd", "filen mangler", name)
         return None
     try:
         tree = etree.parse(str(path))
     except etree.XMLSyntaxError as exc:
-        report.error("xsd", f"not well-formed XML: {exc.msg}", name, exc.lineno)
+        report.error("xsd", f"{NOT_WELL_FORMED}: {exc.msg}", name, exc.lineno)
         return None
     validator = load_schema(schema, xsd_dir)
     if not validator.validate(tree):
@@ -434,7 +441,7 @@ def _check_endringslogg(folder: Path, xsd_dir: Path, ids: set[int], report: Repo
     """Streams endringslogg.xml: XSD, and every referanseArkivenhet names a systemID (Arkade N5.62)."""
     path, count = folder / "endringslogg.xml", 0
     if not path.is_file():
-        report.error("xsd", "file is missing", "endringslogg.xml")
+        report.error("xsd", "filen mangler", "endringslogg.xml")
         return 0
 
     def on_end(el) -> None:
@@ -445,7 +452,7 @@ def _check_endringslogg(folder: Path, xsd_dir: Path, ids: set[int], report: Repo
             if _hash(value) not in ids:
                 report.error(
                     "endringslogg-reference",
-                    f"referanseArkivenhet {value} is not a systemID in arkivstruktur.xml",
+                    f"referanseArkivenhet {value} er ikke en systemID i arkivstruktur.xml",
                     "endringslogg.xml",
                     el.sourceline,
                 )
@@ -482,7 +489,7 @@ def _check_journal(folder: Path, name: str, xsd_dir: Path, index: _Arkivstruktur
             if system_id is None or _hash(system_id) not in index.journal_ids:
                 report.error(
                     "journal-count",
-                    f"{name} lists {system_id}, not a journalpost in a saksmappe in arkivstruktur",
+                    f"{name} fører opp {system_id}, som ikke er en journalpost i en saksmappe i arkivstruktur",
                     file,
                     el.sourceline,
                 )
@@ -502,7 +509,7 @@ def _check_public_entry(jp, system_id: str, source: _JournalSource | None, repor
     if restriction != jp.findtext("o:tilgangsrestriksjon", namespaces=_NS):
         report.error(
             "skjerming",
-            f"{system_id}: tilgangsrestriksjon differs between arkivstruktur and offentligJournal",
+            f"{system_id}: tilgangsrestriksjon er ulik i arkivstruktur og offentligJournal",
             "offentligJournal.xml",
             jp.sourceline,
         )
@@ -513,14 +520,14 @@ def _check_public_entry(jp, system_id: str, source: _JournalSource | None, repor
             if not kind.startswith("Intern") and name != codes.SKJERMET_TEKST:
                 report.error(
                     "skjerming",
-                    f"{system_id}: skjermet korrespondansepartNavn {name!r} is shown in offentligJournal",
+                    f"{system_id}: skjermet korrespondansepartNavn {name!r} vises i offentligJournal",
                     "offentligJournal.xml",
                     jp.sourceline,
                 )
     if "tittel" in hidden and source and jp.findtext("o:offentligTittel", namespaces=_NS) == source.tittel:
         report.error(
             "skjerming",
-            f"{system_id}: skjermet tittel is shown in offentligJournal",
+            f"{system_id}: skjermet tittel vises i offentligJournal",
             "offentligJournal.xml",
             jp.sourceline,
         )
@@ -535,21 +542,21 @@ def _check_journals(
     for name in ("loependeJournal", "offentligJournal"):
         if not (folder / f"{name}.xml").is_file():
             if journaled:
-                report.error("journal-count", f"{name}.xml is missing", f"{name}.xml")
+                report.error("journal-count", f"{name}.xml mangler", f"{name}.xml")
             continue
         state = heads[name] = _check_journal(folder, name, xsd_dir, index, report)
         if state["stated"] != str(state["entries"]) or state["entries"] != journaled:
             report.error(
                 "journal-count",
-                f"{name}.xml: antallJournalposter {state['stated']}, {state['entries']} entries, "
-                f"{journaled} journalposter in saksmapper in arkivstruktur.xml",
+                f"{name}.xml: antallJournalposter {state['stated']}, {state['entries']} journalregistreringer, "
+                f"{journaled} journalposter i saksmapper i arkivstruktur.xml",
                 f"{name}.xml",
             )
         if sharp and state["entries"] != index.counts["journalpost"]:
             report.error(
                 "journal-count",
-                f"{name}.xml: sharp period separation, but {state['entries']} entries for "
-                f"{index.counts['journalpost']} journalposter in arkivstruktur.xml (Arkade N5.59)",
+                f"{name}.xml: skarpt periodeskille, men {state['entries']} journalregistreringer for "
+                f"{index.counts['journalpost']} journalposter i arkivstruktur.xml (Arkade N5.59)",
                 f"{name}.xml",
             )
         if index.journal_dates and state["start"] and state["end"]:
@@ -558,7 +565,7 @@ def _check_journals(
                 report.error(
                     "journal-dates",
                     f"{name}.xml: journalStartDato..journalSluttDato {state['start']}.."
-                    f"{state['end']} does not cover journaldato {first}..{last}",
+                    f"{state['end']} dekker ikke journaldato {first}..{last}",
                     f"{name}.xml",
                 )
     if len(heads) == 2:
@@ -566,8 +573,8 @@ def _check_journals(
         if (a["start"], a["end"]) != (b["start"], b["end"]):
             report.error(
                 "journal-dates",
-                f"loependeJournal {a['start']}..{a['end']} and offentligJournal "
-                f"{b['start']}..{b['end']} cover different periods (Arkade N5.60)",
+                f"loependeJournal {a['start']}..{a['end']} og offentligJournal "
+                f"{b['start']}..{b['end']} dekker ulike perioder (Arkade N5.60)",
                 "offentligJournal.xml",
             )
 
@@ -582,30 +589,30 @@ def _check_addml(folder: Path, xsd_dir: Path, index: _Arkivstruktur, report: Rep
         {"loependeJournal.xml", "offentligJournal.xml"} if index.journal_ids else set()
     )
     for name in sorted(expected_files - set(facts.files)):
-        report.error("addml-structure", f"{name} is not described in arkivuttrekk.xml", "arkivuttrekk.xml")
+        report.error("addml-structure", f"{name} er ikke beskrevet i arkivuttrekk.xml", "arkivuttrekk.xml")
     for name, (algorithm, expected) in facts.checksums.items():
         path = folder / name
         if not path.is_file():
-            report.error("addml-file", f"{name} is described in arkivuttrekk.xml but missing", name)
+            report.error("addml-file", f"{name} er beskrevet i arkivuttrekk.xml, men mangler", name)
         elif algorithm not in ACCEPTED_ALGORITHMS:
-            report.error("addml-checksum", f"{name}: checksum algorithm {algorithm!r} is not SHA256", name)
+            report.error("addml-checksum", f"{name}: sjekksumalgoritmen {algorithm!r} er ikke SHA256", name)
         elif _sha256(path) != expected:
-            report.error("addml-checksum", f"{name}: SHA-256 does not match arkivuttrekk.xml", name)
+            report.error("addml-checksum", f"{name}: SHA-256 stemmer ikke med arkivuttrekk.xml", name)
     for element, count in facts.counts.get("arkivstruktur.xml", {}).items():
         if index.counts.get(element) != count:
             report.error(
                 "addml-count",
-                f"arkivuttrekk.xml says {count} {element}, arkivstruktur.xml has {index.counts.get(element, 0)}",
+                f"arkivuttrekk.xml oppgir {count} {element}, arkivstruktur.xml har {index.counts.get(element, 0)}",
                 "arkivuttrekk.xml",
             )
     actual = index.files_on_disk
     if facts.antall_dokumentfiler is None:
-        report.error("dokumentfil-count", "arkivuttrekk.xml has no antallDokumentfiler", "arkivuttrekk.xml")
+        report.error("dokumentfil-count", "arkivuttrekk.xml mangler antallDokumentfiler", "arkivuttrekk.xml")
     elif facts.antall_dokumentfiler != actual:
         report.error(
             "dokumentfil-count",
-            f"arkivuttrekk.xml says antallDokumentfiler {facts.antall_dokumentfiler}, "
-            f"DOKUMENT/ holds {actual} files (Arkade N5.28)",
+            f"arkivuttrekk.xml oppgir antallDokumentfiler {facts.antall_dokumentfiler}, "
+            f"DOKUMENT/ inneholder {actual} filer (Arkade N5.28)",
             "arkivuttrekk.xml",
         )
     return facts
@@ -615,7 +622,7 @@ def _check_addml_counts_of(facts: AddmlFacts | None, name: str, actual: int, ele
     stated = facts.counts.get(name, {}).get(element) if facts else None
     if stated is not None and stated != actual:
         report.error(
-            "addml-count", f"arkivuttrekk.xml says {stated} {element} in {name}, found {actual}", "arkivuttrekk.xml"
+            "addml-count", f"arkivuttrekk.xml oppgir {stated} {element} i {name}, fant {actual}", "arkivuttrekk.xml"
         )
 
 
@@ -628,7 +635,7 @@ def validate_path(path: Path, xsd_dir: Path) -> Report:
     kind = "uttrekk" if (folder / "arkivuttrekk.xml").is_file() else "package"
     report = Report(path=str(folder), kind=kind)
     if not (folder / "arkivstruktur.xml").is_file():
-        report.error("xsd", "no arkivstruktur.xml: neither a package nor an uttrekk", str(folder))
+        report.error("xsd", "ingen arkivstruktur.xml: verken en pakke eller et uttrekk", str(folder))
         return report
     final = kind == "uttrekk"
     index = _Arkivstruktur(folder, report, final=final)
@@ -639,7 +646,7 @@ def validate_path(path: Path, xsd_dir: Path) -> Report:
         report.warnings.clear()
         index = _Arkivstruktur(folder, report, final=final)
         _stream(folder / "arkivstruktur.xml", "arkivstruktur.xml", None, xsd_dir, report, index)
-    if report.errors and all(f.rule == "xsd" and "well-formed" in f.message for f in report.errors):
+    if report.errors and all(f.rule == "xsd" and f.message.startswith(NOT_WELL_FORMED) for f in report.errors):
         return report
     index.finish()
     if kind == "package":

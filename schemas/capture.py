@@ -33,9 +33,9 @@ def capture_sha256(thread: Thread) -> str:
 
 
 def _format_errors(source: str, exc: ValidationError) -> str:
-    lines = [f"{source}: invalid thread capture ({exc.error_count()} problem(s))"]
+    lines = [f"{source}: ugyldig trådinnsamling ({exc.error_count()} feil)"]
     for err in exc.errors():
-        field = ".".join(str(p) for p in err["loc"]) or "(root)"
+        field = ".".join(str(p) for p in err["loc"]) or "(rot)"
         lines.append(f"  {field}: {err['msg']}")
     return "\n".join(lines)
 
@@ -45,9 +45,9 @@ def parse_thread(raw: bytes | str, source: str = "<capture>") -> Thread:
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise CaptureError(f"{source}: not valid JSON: {exc}") from exc
+        raise CaptureError(f"{source}: ikke gyldig JSON: {exc}") from exc
     if isinstance(data, dict) and "thread_id" in data:
-        source = f"{source} (thread {data.get('platform', '?')}/{data['thread_id']})"
+        source = f"{source} (tråd {data.get('platform', '?')}/{data['thread_id']})"
     try:
         return Thread.model_validate(data)
     except ValidationError as exc:
@@ -64,4 +64,4 @@ def load_flags(path: Path) -> list[Flag]:
         data = json.loads(path.read_bytes())
         return [Flag.model_validate(item) for item in data]
     except (json.JSONDecodeError, ValidationError) as exc:
-        raise CaptureError(f"{path}: invalid flags file: {exc}") from exc
+        raise CaptureError(f"{path}: ugyldig flaggfil: {exc}") from exc

@@ -144,17 +144,17 @@ class Thread(_Model):
 
     @model_validator(mode="after")
     def _check_tree(self) -> Thread:
-        where = f"thread {self.platform.value}/{self.thread_id}"
+        where = f"tråd {self.platform.value}/{self.thread_id}"
         if self.post.parent_id is not None:
-            raise ValueError(f"{where}: post.parent_id must be empty")
+            raise ValueError(f"{where}: post.parent_id skal være tom")
         seen: set[str] = {self.post.id}
         for index, comment in enumerate(self.comments):
             if comment.id in seen:
-                raise ValueError(f"{where}: comments[{index}].id {comment.id!r} is not unique")
+                raise ValueError(f"{where}: comments[{index}].id {comment.id!r} er ikke unik")
             if comment.parent_id is not None and comment.parent_id not in seen - {self.post.id}:
                 raise ValueError(
                     f"{where}: comments[{index}] ({comment.id}).parent_id {comment.parent_id!r} "
-                    "does not name an earlier comment"
+                    "viser ikke til en tidligere kommentar"
                 )
             seen.add(comment.id)
         return self

@@ -76,7 +76,7 @@ def read_approval(sink: Sink, package_id: str) -> ApprovalRecord | None:
     try:
         return ApprovalRecord.model_validate_json(data)
     except ValueError as exc:
-        raise ApprovalError(f"package {package_id}: review record is invalid: {exc}") from exc
+        raise ApprovalError(f"pakke {package_id}: vurderingsposten er ugyldig: {exc}") from exc
 
 
 def approve_package(
@@ -91,19 +91,23 @@ def approve_package(
 ) -> ApprovalRecord:
     """Record the archivist's decision; an approval then locks the package for ``object_lock_days``."""
     if not by.strip():
-        raise ApprovalError(f"package {package_id}: say who reviewed it")
+        raise ApprovalError(f"pakke {package_id}: oppgi hvem som har vurdert den")
     if not sink.has_package(package_id):
-        raise ApprovalError(f"package {package_id} is not in {sink.url} (or is incomplete: no {MANIFEST_NAME})")
+        raise ApprovalError(
+            f"pakke {package_id} finnes ikke i {sink.url} (eller er ufullstendig: mangler {MANIFEST_NAME})"
+        )
     previous = read_approval(sink, package_id)
     if previous is not None and previous.approved:
         if not approved:
-            raise ApprovalError(f"package {package_id} was approved by {previous.by} at {previous.at}; that is final")
+            raise ApprovalError(
+                f"pakke {package_id} ble godkjent av {previous.by} {previous.at}; godkjenningen er endelig"
+            )
         return _lock(sink, previous)  # idempotent: finishes a lock that was interrupted
     if approved:
         fixity = verify_package(sink, package_id)
         if fixity.problems:
             listed = "; ".join(problem.to_text() for problem in fixity.problems)
-            raise ApprovalError(f"package {package_id} fails its fixity check and can't be approved: {listed}")
+            raise ApprovalError(f"pakke {package_id} feiler fixitetskontrollen og kan ikke godkjennes: {listed}")
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     record = ApprovalRecord(
         package_id=package_id,
@@ -139,7 +143,7 @@ def _planned_lock_paths(sink: Sink, package_id: str) -> list[str]:
 
 def _lock(sink: Sink, record: ApprovalRecord) -> ApprovalRecord:
     if record.retention is None:
-        raise ApprovalError(f"package {record.package_id}: approval record without retention")
+        raise ApprovalError(f"pakke {record.package_id}: godkjenningen mangler låseperiode (retention)")
     sink.lock_package(record.package_id, mode=record.retention.mode, retain_until=record.retention.retain_until)
     return record
 

@@ -48,7 +48,7 @@ class Catalog:
         chosen = [f for f in self.flagged if f.key in wanted or f.key.split("-", 1)[1] in wanted]
         missing = wanted - {f.key for f in chosen} - {f.key.split("-", 1)[1] for f in chosen}
         if missing:
-            raise CaptureError(f"{self.root}: no flagged thread with key/id {', '.join(sorted(missing))}")
+            raise CaptureError(f"{self.root}: ingen flagget tråd med nøkkel/id {', '.join(sorted(missing))}")
         return chosen
 
 
@@ -60,7 +60,7 @@ def load_catalog(root: Path) -> Catalog:
     """
     threads_dir = root / "threads"
     if not threads_dir.is_dir():
-        raise CaptureError(f"{root}: no threads/ folder")
+        raise CaptureError(f"{root}: mangler mappen threads/")
     flags_path = root / "flags.json"
     flags = {flag.thread_url: flag for flag in load_flags(flags_path)} if flags_path.exists() else {}
     flagged: list[FlaggedThread] = []
@@ -81,5 +81,5 @@ def load_catalog(root: Path) -> Catalog:
             flagged.append(FlaggedThread(path=path, flag=flag, key=thread_key(thread.platform, thread.thread_id)))
     orphans = sorted(set(flags) - seen_urls)
     if orphans and not broken:
-        raise CaptureError(f"{flags_path}: flag(s) for unknown thread URL(s): {', '.join(orphans)}")
+        raise CaptureError(f"{flags_path}: flagg for ukjente tråd-URL-er: {', '.join(orphans)}")
     return Catalog(root=root, flagged=flagged, unflagged=unflagged, broken=broken)

@@ -35,13 +35,13 @@ def test_pairs_flags_and_lists_unflagged(tmp_path: Path) -> None:
     assert [f.key for f in catalog.flagged] == ["facebook-100_200"]
     assert [p.name for p in catalog.unflagged] == ["b.json"]
     assert catalog.select(["100_200"]) == catalog.flagged
-    with pytest.raises(CaptureError, match="no flagged thread with key/id facebook-999"):
+    with pytest.raises(CaptureError, match="ingen flagget tråd med nøkkel/id facebook-999"):
         catalog.select(["facebook-999"])
 
 
 def test_flag_for_an_unknown_thread_is_an_error(tmp_path: Path) -> None:
     _write(tmp_path, flag_urls=["https://example.invalid/nope"])
-    with pytest.raises(CaptureError, match="unknown thread URL"):
+    with pytest.raises(CaptureError, match="ukjente tråd-URL-er"):
         load_catalog(tmp_path)
 
 

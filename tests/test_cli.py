@@ -105,6 +105,7 @@ def test_uttrekk_of_the_whole_demo_validates_and_a_broken_one_does_not(bucket: P
     code, out = _invoke("validate", str(out_dir))
     assert code == 1
     assert victim.name in out
+    assert "UGYLDIG" in out and "[dokumentfil-sjekksum]" in out
 
 
 def test_validate_a_package_folder(bucket: Path) -> None:

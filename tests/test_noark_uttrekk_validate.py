@@ -117,7 +117,7 @@ def test_status_filter_uses_the_review_hook(bucket, tmp_path, xsd_dir):
 
 
 def test_empty_period_is_an_error(bucket, tmp_path, xsd_dir):
-    with pytest.raises(UttrekkError, match="no complete packages"):
+    with pytest.raises(UttrekkError, match="ingen komplette pakker"):
         build_uttrekk(
             LocalSink(bucket),
             tmp_path / "u",

@@ -80,7 +80,7 @@ def test_a_file_that_disappears_midway_fails_naming_package_and_file(any_sink: S
         if entry == manifest.files[0]:
             (package_dir / last).unlink()
 
-    with pytest.raises(SinkError, match=rf"package {manifest.package_id}: file {last}"):
+    with pytest.raises(SinkError, match=rf"pakke {manifest.package_id}: fil {last}"):
         any_sink.put_package(package_dir, manifest, on_file=remove_last_file)
     assert any_sink.list_packages() == []
 
@@ -94,7 +94,7 @@ def test_a_file_that_differs_from_its_manifest_is_refused(any_sink: Sink, tmp_pa
     target = package_dir / "arkivstruktur.xml"
     target.write_bytes(target.read_bytes().upper())  # same size, other SHA-256
 
-    with pytest.raises(SinkError, match=rf"package {manifest.package_id}: file arkivstruktur.xml.*SHA-256"):
+    with pytest.raises(SinkError, match=rf"pakke {manifest.package_id}: fil arkivstruktur.xml.*SHA-256"):
         any_sink.put_package(package_dir, manifest)
     assert any_sink.list_packages() == []
 
@@ -103,7 +103,7 @@ def test_a_missing_source_file_is_refused_before_anything_is_written(any_sink: S
     package_dir, manifest = make_package(tmp_path / "staging")
     (package_dir / "arkivstruktur.xml").unlink()
 
-    with pytest.raises(SinkError, match=rf"package {manifest.package_id}: file arkivstruktur.xml not found"):
+    with pytest.raises(SinkError, match=rf"pakke {manifest.package_id}: fil arkivstruktur.xml finnes ikke"):
         any_sink.put_package(package_dir, manifest)
     assert list(any_sink.iter_objects(manifest.package_id)) == []
 
@@ -114,7 +114,7 @@ def test_unsafe_manifest_paths_are_refused(local_sink: LocalSink, tmp_path: Path
     entry = manifest.files[0].model_copy(update={"path": bad_path})
     manifest = manifest.model_copy(update={"files": [entry]})
 
-    with pytest.raises(SinkError, match="unsafe file path"):
+    with pytest.raises(SinkError, match="usikker filsti"):
         local_sink.put_package(package_dir, manifest)
 
 

@@ -113,7 +113,7 @@ def test_an_approval_is_final_and_approving_again_only_relocks(
     again = approve_package(any_sink, manifest.package_id, approved=True, by="ola", comment="", settings=settings)
 
     assert again == first
-    with pytest.raises(ApprovalError, match="approved by kari"):
+    with pytest.raises(ApprovalError, match="godkjent av kari"):
         approve_package(any_sink, manifest.package_id, approved=False, by="ola", comment="", settings=settings)
 
 
@@ -121,7 +121,7 @@ def test_a_package_that_fails_fixity_is_not_approved(local_sink: LocalSink, tmp_
     manifest = _stored(local_sink, tmp_path)
     (local_sink.root / manifest.package_id / "arkivstruktur.xml").write_bytes(b"<changed/>\n")
 
-    with pytest.raises(ApprovalError, match=r"fails its fixity check.*arkivstruktur\.xml"):
+    with pytest.raises(ApprovalError, match=r"feiler fixitetskontrollen.*arkivstruktur\.xml"):
         approve_package(local_sink, manifest.package_id, approved=True, by="kari", comment="", settings=settings)
     assert read_approval(local_sink, manifest.package_id) is None
 
@@ -129,12 +129,12 @@ def test_a_package_that_fails_fixity_is_not_approved(local_sink: LocalSink, tmp_
 def test_unknown_or_incomplete_packages_cannot_be_reviewed(
     local_sink: LocalSink, tmp_path: Path, settings: Settings
 ) -> None:
-    with pytest.raises(ApprovalError, match="facebook-1-0123456789abcdef is not in"):
+    with pytest.raises(ApprovalError, match="facebook-1-0123456789abcdef finnes ikke i"):
         approve_package(
             local_sink, "facebook-1-0123456789abcdef", approved=True, by="kari", comment="", settings=settings
         )
     manifest = _stored(local_sink, tmp_path)
-    with pytest.raises(ApprovalError, match="say who"):
+    with pytest.raises(ApprovalError, match="oppgi hvem"):
         approve_package(local_sink, manifest.package_id, approved=True, by=" ", comment="", settings=settings)
 
 

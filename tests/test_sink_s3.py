@@ -78,7 +78,7 @@ def test_large_file_that_differs_from_its_manifest_is_refused(s3_sink: S3Sink, t
         handle.seek(BIG - 10)
         handle.write(b"tampered!!")
 
-    with pytest.raises(SinkError, match=rf"package {manifest.package_id}: file DOKUMENT/video.mp4: local file has"):
+    with pytest.raises(SinkError, match=rf"pakke {manifest.package_id}: fil DOKUMENT/video.mp4: den lokale filen har"):
         s3_sink.put_package(package_dir, manifest)
     assert s3_sink.list_packages() == []
 
@@ -163,7 +163,7 @@ def test_locking_in_a_bucket_without_object_lock_says_so(s3_settings: Settings, 
     with pytest.raises(SinkError, match="Object Lock"):
         sink.lock_package(manifest.package_id, mode="COMPLIANCE", retain_until=manifest.created_at)
     assert not bucket_has_object_lock(client, "plain-bucket-no-lock")
-    with pytest.raises(SinkError, match="without Object Lock"):
+    with pytest.raises(SinkError, match="uten Object Lock"):
         create_lock_bucket("plain-bucket-no-lock", s3_settings)
 
 
@@ -212,7 +212,7 @@ def test_open_sink_picks_the_implementation_from_the_url(s3_settings: Settings, 
     s3 = open_sink("s3://some-bucket/a/b/", s3_settings)
     assert isinstance(s3, S3Sink) and s3.url == "s3://some-bucket/a/b" and s3.prefix == "a/b"
     assert open_sink("s3://some-bucket", s3_settings).url == "s3://some-bucket"
-    with pytest.raises(SinkError, match="unsupported bucket URL scheme 'ftp'"):
+    with pytest.raises(SinkError, match="URL-skjema 'ftp' støttes ikke"):
         open_sink("ftp://host/x", s3_settings)
     with pytest.raises(SinkError) as with_credentials:
         open_sink("s3://key:hunter2@bucket/x", s3_settings)

@@ -49,8 +49,8 @@ def test_checked_in_json_schemas_match_the_models() -> None:
 @pytest.mark.parametrize(
     ("mutate", "expected"),
     [
-        (lambda d: d["comments"][1].update(parent_id="nope"), "comments[1] (c2).parent_id 'nope'"),
-        (lambda d: d["comments"][2].update(id="c1"), "comments[2].id 'c1' is not unique"),
+        (lambda d: d["comments"][1].update(parent_id="nope"), "comments[1] (c2).parent_id 'nope' viser ikke til"),
+        (lambda d: d["comments"][2].update(id="c1"), "comments[2].id 'c1' er ikke unik"),
         (lambda d: d["comments"][0].update(created_at="2026-03-02T09:20:00"), "comments.0.created_at"),
         (lambda d: d["post"].pop("author"), "post.author"),
         (lambda d: d.update(platform="myspace"), "platform"),
@@ -65,8 +65,9 @@ def test_bad_input_names_the_thread_and_field(mutate, expected: str) -> None:
     assert "inbox/x.json" in message
     assert "100_200" in message
     assert expected in message
+    assert "ugyldig trådinnsamling" in message
 
 
 def test_not_json_is_a_clear_error() -> None:
-    with pytest.raises(CaptureError, match=r"bad\.json: not valid JSON"):
+    with pytest.raises(CaptureError, match=r"bad\.json: ikke gyldig JSON"):
         parse_thread(b"{oops", source="bad.json")

@@ -128,13 +128,13 @@ def check_package_path(package_id: str, path: str) -> None:
         or any(part in ("", ".", "..") for part in path.split("/"))
         or path == MANIFEST_NAME
     ):
-        raise SinkError(f"package {package_id}: unsafe file path {path!r} in manifest")
+        raise SinkError(f"pakke {package_id}: usikker filsti {path!r} i manifestet")
 
 
 def check_package_id(package_id: str) -> None:
     """A package id is one safe key segment that can't collide with ``_reviews``."""
     if safe_segment(package_id) != package_id or package_id.startswith("_"):
-        raise SinkError(f"package {package_id!r}: unsafe package id")
+        raise SinkError(f"pakke {package_id!r}: usikker pakke-id")
 
 
 def check_manifest(manifest: Manifest) -> None:
@@ -145,7 +145,7 @@ def check_manifest(manifest: Manifest) -> None:
     for entry in manifest.files:
         check_package_path(package_id, entry.path)
         if entry.path in seen:
-            raise SinkError(f"package {package_id}: file {entry.path!r} listed twice in manifest")
+            raise SinkError(f"pakke {package_id}: fil {entry.path!r} står to ganger i manifestet")
         seen.add(entry.path)
 
 
@@ -154,11 +154,11 @@ def check_sources(package_dir: Path, manifest: Manifest) -> None:
     for entry in manifest.files:
         source = package_dir / entry.path
         if not source.is_file():
-            raise SinkError(f"package {manifest.package_id}: file {entry.path} not found in {package_dir}")
+            raise SinkError(f"pakke {manifest.package_id}: fil {entry.path} finnes ikke i {package_dir}")
         size = source.stat().st_size
         if size != entry.size:
             raise SinkError(
-                f"package {manifest.package_id}: file {entry.path} is {size} bytes, manifest says {entry.size}"
+                f"pakke {manifest.package_id}: fil {entry.path} er {size} byte, manifestet sier {entry.size}"
             )
 
 
@@ -188,9 +188,9 @@ class BaseSink(ABC):
         try:
             manifest = Manifest.model_validate_json(data)
         except ValueError as exc:
-            raise SinkError(f"package {package_id}: invalid {MANIFEST_NAME}: {exc}") from exc
+            raise SinkError(f"pakke {package_id}: ugyldig {MANIFEST_NAME}: {exc}") from exc
         if manifest.package_id != package_id:
-            raise SinkError(f"package {package_id}: {MANIFEST_NAME} names package {manifest.package_id}")
+            raise SinkError(f"pakke {package_id}: {MANIFEST_NAME} oppgir pakke {manifest.package_id}")
         return manifest
 
     def latest_package_for(self, thread_key: str) -> Manifest | None:

@@ -18,14 +18,14 @@ def open_sink(url: str | None, settings: Settings) -> Sink:
     """The sink for ``url``, or for ``settings.bucket`` when ``url`` is None or empty."""
     target = (url or settings.bucket).strip()
     if not target:
-        raise SinkError("no bucket configured (SOMEARKIV_BUCKET)")
+        raise SinkError("ingen arkivbøtte er satt opp (SOMEARKIV_BUCKET)")
     scheme = urlsplit(target).scheme.lower()
     if scheme == "s3":
         return S3Sink.from_settings(target, settings)
     if scheme == "file":
         return LocalSink(local_path_of(target))
     if scheme and len(scheme) > 1:  # one letter would be a Windows drive, i.e. a plain path
-        raise SinkError(f"unsupported bucket URL scheme {scheme!r}: use a path, file:// or s3://")
+        raise SinkError(f"arkivbøtte med URL-skjema {scheme!r} støttes ikke: bruk en sti, file:// eller s3://")
     return LocalSink(Path(target))
 
 
@@ -33,5 +33,5 @@ def local_path_of(file_url: str) -> Path:
     """``file:///abs/path`` (or ``file://localhost/abs/path``) → ``/abs/path``."""
     parts = urlsplit(file_url)
     if parts.netloc not in ("", "localhost"):
-        raise SinkError(f"file URL with a remote host is not supported: {file_url!r}")
+        raise SinkError(f"file-URL med ekstern vert støttes ikke: {file_url!r}")
     return Path(unquote(parts.path))

@@ -143,14 +143,14 @@ class LocalSink(BaseSink):
                 os.fsync(writer.fileno())
             if digest.hexdigest() != entry.sha256:
                 raise SinkError(
-                    f"package {package_id}: file {entry.path} has SHA-256 {digest.hexdigest()}, "
-                    f"manifest says {entry.sha256}"
+                    f"pakke {package_id}: fil {entry.path} har SHA-256 {digest.hexdigest()}, "
+                    f"manifestet sier {entry.sha256}"
                 )
             os.replace(temp, dest)
         except FileNotFoundError as exc:
-            raise SinkError(f"package {package_id}: file {entry.path} disappeared during upload") from exc
+            raise SinkError(f"pakke {package_id}: fil {entry.path} forsvant under opplastingen") from exc
         except OSError as exc:
-            raise SinkError(f"package {package_id}: file {entry.path} could not be stored: {exc}") from exc
+            raise SinkError(f"pakke {package_id}: fil {entry.path} kunne ikke lagres: {exc}") from exc
         finally:
             temp.unlink(missing_ok=True)
 
@@ -226,7 +226,7 @@ class LocalSink(BaseSink):
         try:
             return (self._package_dir(package_id) / path).open("rb")
         except OSError as exc:
-            raise SinkError(f"package {package_id}: file {path} can't be read: {exc}") from exc
+            raise SinkError(f"pakke {package_id}: fil {path} kan ikke leses: {exc}") from exc
 
     def iter_objects(self, package_id: str) -> Iterator[StoredObject]:
         target = self._package_dir(package_id)

@@ -64,9 +64,12 @@ def parse_s3_url(url: str) -> tuple[str, str]:
     """``s3://bucket/some/prefix`` → ``("bucket", "some/prefix")``."""
     parts = urlsplit(url)
     if parts.scheme != "s3" or not parts.netloc:
-        raise SinkError(f"not an S3 bucket URL (s3://bucket/prefix): {redact_url(url)!r}")
+        raise SinkError(f"ikke en S3-bøtte-URL (s3://bøtte/prefiks): {redact_url(url)!r}")
     if "@" in parts.netloc or parts.query or parts.fragment:
-        raise SinkError("an S3 bucket URL holds only s3://bucket/prefix; credentials go in SOMEARKIV_S3_* settings")
+        raise SinkError(
+            "en S3-bøtte-URL inneholder bare s3://bøtte/prefiks; påloggingsopplysninger hører hjemme i "
+            "SOMEARKIV_S3_*-innstillingene"
+        )
     return parts.netloc, parts.path.strip("/")
 
 
@@ -132,9 +135,11 @@ def create_lock_bucket(
         log.info("created bucket %s with Object Lock", bucket)
     except ClientError as exc:
         if _error_code(exc) != "BucketAlreadyOwnedByYou":
-            raise SinkError(f"bucket {bucket} could not be created: {_describe(exc)}") from exc
+            raise SinkError(f"bøtte {bucket} kunne ikke opprettes: {_describe(exc)}") from exc
         if not bucket_has_object_lock(client, bucket):
-            raise SinkError(f"bucket {bucket} exists without Object Lock; it can't be used as a lock bucket") from exc
+            raise SinkError(
+                f"bøtte {bucket} finnes allerede uten Object Lock og kan ikke brukes som låsbar bøtte"
+            ) from exc
     if default_retention_days:
         mode = settings.object_lock_mode if settings is not None else "COMPLIANCE"
         client.put_object_lock_configuration(
@@ -152,7 +157,7 @@ def bucket_has_object_lock(client: Any, bucket: str) -> bool:
     except ClientError as exc:
         if _error_code(exc) == "ObjectLockConfigurationNotFoundError":
             return False
-        raise SinkError(f"bucket {bucket}: Object Lock configuration unreadable: {_describe(exc)}") from exc
+        raise SinkError(f"bøtte {bucket}: Object Lock-oppsettet kan ikke leses: {_describe(exc)}") from exc
     return config.get("ObjectLockEnabled") == "Enabled"
 
 
@@ -195,7 +200,10 @@ def _describe(exc: Exception) -> str:
     if isinstance(exc, ClientError):
         return f"{_error_code(exc)}: {exc.response.get('Error', {}).get('Message', '')}".rstrip(": ")
     if isinstance(exc, NoCredentialsError):
-        return "no S3 credentials (set SOMEARKIV_S3_ACCESS_KEY_ID/SOMEARKIV_S3_SECRET_ACCESS_KEY or an AWS profile)"
+        return (
+            "ingen S3-påloggingsopplysninger (sett SOMEARKIV_S3_ACCESS_KEY_ID/SOMEARKIV_S3_SECRET_ACCESS_KEY "
+            "eller bruk en AWS-profil)"
+        )
     return str(exc)
 
 
@@ -286,7 +294,7 @@ class S3Sink(BaseSink):
         check_manifest(manifest)
         result = PutResult(package_id=package_id, url=self.package_url(package_id))
         manifest_key = self._key(package_id, MANIFEST_NAME)
-        with _s3_errors(f"package {package_id}: checking {self.url}"):
+        with _s3_errors(f"pakke {package_id}: kontroll av {self.url}"):
             if self._head(manifest_key) is not None:
                 log.info("package %s already complete in %s; nothing written", package_id, self.url)
                 result.skipped = True
@@ -296,14 +304,14 @@ class S3Sink(BaseSink):
         for entry in manifest.files:
             source = package_dir / entry.path
             key = self._key(package_id, entry.path)
-            with _s3_errors(f"package {package_id}: file {entry.path}"):
+            with _s3_errors(f"pakke {package_id}: fil {entry.path}"):
                 if self._mismatch(key, source, entry) is None:
                     log.debug("package %s: %s already stored, kept", package_id, entry.path)
                 else:
                     self._upload(source, key, package_id, entry, on_progress)
                     problem = self._mismatch(key, source, entry)
                     if problem is not None:
-                        raise SinkError(f"package {package_id}: file {entry.path}: {problem}")
+                        raise SinkError(f"pakke {package_id}: fil {entry.path}: {problem}")
                     result.written.append(entry.path)
             if on_file is not None:
                 on_file(entry)
@@ -352,32 +360,32 @@ class S3Sink(BaseSink):
                 Callback=callback,
             )
         except FileNotFoundError as exc:
-            raise SinkError(f"package {package_id}: file {entry.path} disappeared during upload") from exc
+            raise SinkError(f"pakke {package_id}: fil {entry.path} forsvant under opplastingen") from exc
         except OSError as exc:
-            raise SinkError(f"package {package_id}: file {entry.path} could not be read: {exc}") from exc
+            raise SinkError(f"pakke {package_id}: fil {entry.path} kunne ikke leses: {exc}") from exc
 
     def _mismatch(self, key: str, source: Path, entry: PackageFile) -> str | None:
         """None if the stored object is ``entry`` (checked by S3's SHA-256), else what is wrong."""
         head = self._head(key, checksum=True)
         if head is None:
-            return "not stored"
+            return "ikke lagret"
         if head["ContentLength"] != entry.size:
-            return f"stored size {head['ContentLength']}, manifest says {entry.size}"
+            return f"lagret størrelse {head['ContentLength']}, manifestet sier {entry.size}"
         reported = head.get("ChecksumSHA256")
         if not reported:
-            return "the endpoint reported no SHA-256 checksum"
+            return "endepunktet oppga ingen SHA-256-sjekksum"
         value, _, parts = reported.partition("-")
         expected = b64_of_hex(entry.sha256)
         if value == expected:  # a single PUT, or a FULL_OBJECT multipart checksum
             return None
         if head.get("ChecksumType") == "FULL_OBJECT" or (entry.size < self.transfer_config.multipart_threshold):
-            return f"S3 reports SHA-256 {reported}, manifest says {entry.sha256} ({expected})"
+            return f"S3 oppgir SHA-256 {reported}, manifestet sier {entry.sha256} ({expected})"
         part_size = ChunksizeAdjuster().adjust_chunksize(self.transfer_config.multipart_chunksize, entry.size)
         full_hex, composite, count = composite_sha256(source, part_size)
         if full_hex != entry.sha256:
-            return f"local file has SHA-256 {full_hex}, manifest says {entry.sha256}"
+            return f"den lokale filen har SHA-256 {full_hex}, manifestet sier {entry.sha256}"
         if value != composite or (parts and int(parts) != count):
-            return f"S3 reports composite SHA-256 {reported}, expected {composite}-{count}"
+            return f"S3 oppgir sammensatt SHA-256 {reported}, forventet {composite}-{count}"
         return None
 
     def _put_manifest(self, key: str, manifest: Manifest) -> bool:
@@ -385,7 +393,7 @@ class S3Sink(BaseSink):
         body = manifest.to_bytes()
         put = {"Bucket": self.bucket, "Key": key, "Body": body, "ChecksumAlgorithm": "SHA256"}
         put["ContentType"] = "application/json"
-        what = f"package {manifest.package_id}: file {MANIFEST_NAME}"
+        what = f"pakke {manifest.package_id}: fil {MANIFEST_NAME}"
         try:
             response = self.client.put_object(**put, IfNoneMatch="*")
         except ClientError as exc:
@@ -396,7 +404,7 @@ class S3Sink(BaseSink):
                 with _s3_errors(what):
                     if self._head(key) is not None:
                         return False
-                raise SinkError(f"{what}: concurrent write in progress, retry later") from exc
+                raise SinkError(f"{what}: en annen skriving pågår samtidig, prøv igjen senere") from exc
             if code not in _CONDITIONAL_UNSUPPORTED:
                 raise SinkError(f"{what}: {_describe(exc)}") from exc
             log.warning("endpoint does not support conditional writes; writing %s unconditionally", key)
@@ -406,12 +414,12 @@ class S3Sink(BaseSink):
             raise SinkError(f"{what}: {_describe(exc)}") from exc
         expected = b64_of_hex(hashlib.sha256(body).hexdigest())
         if response.get("ChecksumSHA256") != expected:
-            raise SinkError(f"{what}: S3 reports SHA-256 {response.get('ChecksumSHA256')}, expected {expected}")
+            raise SinkError(f"{what}: S3 oppgir SHA-256 {response.get('ChecksumSHA256')}, forventet {expected}")
         return True
 
     def write_review(self, package_id: str, data: bytes) -> str:
         key = self._review_key(package_id)
-        with _s3_errors(f"package {package_id}: review record"):
+        with _s3_errors(f"pakke {package_id}: vurderingsposten"):
             self.client.put_object(
                 Bucket=self.bucket, Key=key, Body=data, ChecksumAlgorithm="SHA256", ContentType="application/json"
             )
@@ -423,18 +431,18 @@ class S3Sink(BaseSink):
         targets = [(entry.path, self._key(package_id, entry.path)) for entry in manifest.files]
         targets.append((MANIFEST_NAME, self._key(package_id, MANIFEST_NAME)))
         review_key = self._review_key(package_id)
-        with _s3_errors(f"package {package_id}: review record"):
+        with _s3_errors(f"pakke {package_id}: vurderingsposten"):
             if self._head(review_key) is not None:
                 targets.append((f"../{REVIEWS_DIR}/{package_id}.json", review_key))
         locked: list[str] = []
         for path, key in targets:
-            with _s3_errors(f"package {package_id}: locking file {path}"):
+            with _s3_errors(f"pakke {package_id}: låsing av fil {path}"):
                 head = self._head(key)
                 if head is None:
-                    raise SinkError(f"package {package_id}: file {path} is missing, can't lock it")
+                    raise SinkError(f"pakke {package_id}: fil {path} mangler og kan ikke låses")
                 version = head.get("VersionId")
                 if not version or version == "null":
-                    raise SinkError(f"bucket {self.bucket} is not versioned: Object Lock is not enabled on it")
+                    raise SinkError(f"bøtte {self.bucket} har ikke versjonering: Object Lock er ikke slått på")
                 try:
                     self.client.put_object_retention(
                         Bucket=self.bucket,
@@ -445,7 +453,7 @@ class S3Sink(BaseSink):
                 except ClientError as exc:
                     if _error_code(exc) == "InvalidRequest" and "ObjectLock" in str(exc):
                         raise SinkError(
-                            f"bucket {self.bucket} has no Object Lock; create it with Object Lock enabled "
+                            f"bøtte {self.bucket} har ikke Object Lock; opprett den med Object Lock slått på "
                             "(exporters.sinks.s3.create_lock_bucket)"
                         ) from exc
                     raise
@@ -457,7 +465,7 @@ class S3Sink(BaseSink):
 
     def list_packages(self) -> list[str]:
         ids: set[str] = set()
-        with _s3_errors(f"listing {self.url}"):
+        with _s3_errors(f"opplisting av {self.url}"):
             paginator = self.client.get_paginator("list_objects_v2")
             for page in paginator.paginate(Bucket=self.bucket, Prefix=self._root):
                 for item in page.get("Contents", []):
@@ -467,19 +475,19 @@ class S3Sink(BaseSink):
         return sorted(ids)
 
     def has_package(self, package_id: str) -> bool:
-        with _s3_errors(f"package {package_id}: checking {self.url}"):
+        with _s3_errors(f"pakke {package_id}: kontroll av {self.url}"):
             return self._head(self._key(package_id, MANIFEST_NAME)) is not None
 
     def open_file(self, package_id: str, path: str) -> AbstractContextManager[BinaryIO]:
         key = self._key(package_id, path)
-        with _s3_errors(f"package {package_id}: file {path} can't be read"):
+        with _s3_errors(f"pakke {package_id}: fil {path} kan ikke leses"):
             body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
         return closing(body)
 
     def iter_objects(self, package_id: str) -> Iterator[StoredObject]:
         prefix = f"{self._root}{package_id}/"
         check_package_id(package_id)
-        with _s3_errors(f"package {package_id}: listing {self.url}"):
+        with _s3_errors(f"pakke {package_id}: opplisting av {self.url}"):
             paginator = self.client.get_paginator("list_objects_v2")
             for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
                 for item in page.get("Contents", []):
@@ -492,4 +500,4 @@ class S3Sink(BaseSink):
         except ClientError as exc:
             if _error_code(exc) in _NOT_FOUND:
                 return None
-            raise SinkError(f"package {package_id}: review record can't be read: {_describe(exc)}") from exc
+            raise SinkError(f"pakke {package_id}: vurderingsposten kan ikke leses: {_describe(exc)}") from exc
