@@ -30,10 +30,11 @@ BucketOption = Annotated[
 
 
 def _run_export(bucket: str | None, source: Path | None, threads: list[str] | None) -> None:
+    from exporters.sinks.factory import open_sink
     from flows.export import export_threads
 
     settings = Settings()
-    bucket_url = bucket or settings.bucket
+    bucket_url = open_sink(bucket or settings.bucket, settings).url
     run = export_threads(bucket=bucket_url, source_dir=str(source) if source else None, threads=threads or None)
     for result in run.results:
         typer.echo(f"{'skrevet' if result.status == 'written' else 'uendret'}  {result.url}")
