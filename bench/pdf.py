@@ -1,6 +1,6 @@
 """Benchmark: thread → PDF/A with reportlab vs the same thread as HTML printed by headless Chromium.
 
-    python bench/pdf.py [--sizes 10,300,5000,20000] [--huge] [--chromium-timeout 600] [--no-chromium]
+    python bench/pdf.py [--sizes 10,300,5000,20000] [--workers 1,2] [--huge] [--chromium-timeout 600] [--no-chromium]
 
 Each size runs in a fresh subprocess (so peak RSS is that render's own; ``ru_maxrss``). Threads are
 synthetic Norwegian text with æøå, Sámi letters and some emoji; every 4th comment is a reply.
@@ -10,6 +10,10 @@ Columns: ``input`` is the peak RSS once the synthetic thread exists (the input i
 ``peak RSS`` the peak of the rendering process; ``worker`` the largest peak of a chunk worker process (0 when
 the thread is one chunk rendered in-process). Workers are forked, so their RSS includes pages shared with
 the parent.
+
+``--workers`` takes one or more chunk worker counts (``render.WORKERS``); each is a separate table row set.
+Production renders sequentially (inside Prefect, a multi-threaded process, the fork pool is never used), so
+``--workers 1`` is the figure that matters there. Chromium is run once per size and compared with each.
 """
 
 from __future__ import annotations
@@ -94,12 +98,15 @@ def _peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
 
 
-def worker(kind: str, comments: int, out_dir: Path, timeout: float) -> dict:
+def worker(kind: str, comments: int, out_dir: Path, timeout: float, workers: int = 2) -> dict:
     """Run one render in this (fresh) process and report its measurements."""
     thread = synthetic_thread(comments)
     input_rss = _peak_rss_mb()
     if kind == "reportlab":
+        import exporters.pdf.render as render
         from exporters.pdf import CoverInfo, render_thread_pdf
+
+        render.WORKERS = workers
 
         cover = CoverInfo(flag_label="Arkivverdig", case_number="2026/1", journalpost_id="JP-1",
                           capture_sha256="0" * 64)
@@ -129,8 +136,8 @@ def worker(kind: str, comments: int, out_dir: Path, timeout: float) -> dict:
             "rss_mb": _peak_rss_mb(resource.RUSAGE_CHILDREN), "size": pdf.stat().st_size}
 
 
-def run(kind: str, comments: int, out_dir: Path, timeout: float) -> dict:
-    command = [sys.executable, __file__, "--worker", kind, str(comments), str(out_dir), str(timeout)]
+def run(kind: str, comments: int, out_dir: Path, timeout: float, workers: int = 2) -> dict:
+    command = [sys.executable, __file__, "--worker", kind, str(comments), str(out_dir), str(timeout), str(workers)]
     done = subprocess.run(command, check=True, capture_output=True, text=True, timeout=timeout + 120)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -141,33 +148,38 @@ def main() -> None:
     parser.add_argument("--chromium-timeout", type=float, default=600)
     parser.add_argument("--no-chromium", action="store_true")
     parser.add_argument("--huge", action="store_true", help="also render 50,000 comments (without Chromium)")
-    parser.add_argument("--worker", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument("--workers", default="1,2", help="chunk worker counts to measure, e.g. 1 or 1,2")
+    parser.add_argument("--worker", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        kind, comments, out_dir, timeout = args.worker
-        print(json.dumps(worker(kind, int(comments), Path(out_dir), float(timeout))))
+        kind, comments, out_dir, timeout, workers = args.worker
+        print(json.dumps(worker(kind, int(comments), Path(out_dir), float(timeout), int(workers))))
         return
+    worker_counts = [int(w) for w in args.workers.split(",")]
     use_chromium = not args.no_chromium and Path(CHROMIUM).exists()
-    header = (f"{'comments':>8} {'pages':>6} {'seconds':>8} {'pages/s':>8} {'comments/s':>10} {'input':>7} "
-              f"{'peak RSS':>9} {'worker':>7} {'chromium s':>10} {'chr pages':>9} {'chr RSS':>8} {'speedup':>8}")
+    header = (f"{'workers':>7} {'comments':>8} {'pages':>6} {'seconds':>8} {'pages/s':>8} {'comments/s':>10} "
+              f"{'input':>7} {'peak RSS':>9} {'worker':>7} "
+              f"{'chromium s':>10} {'chr pages':>9} {'chr RSS':>8} {'speedup':>8}")
     print(header)
     print("-" * len(header))
     with tempfile.TemporaryDirectory(prefix="bench-pdf-") as tmp:
         sizes = [int(s) for s in args.sizes.split(",")] + ([50_000] if args.huge else [])
         for comments in sizes:
-            ours = run("reportlab", comments, Path(tmp), args.chromium_timeout)
-            line = (f"{comments:>8} {ours['pages']:>6} {ours['seconds']:>8.2f} {ours['pages'] / ours['seconds']:>8.1f} "
-                    f"{comments / ours['seconds']:>10.0f} {ours['input_mb']:>5.0f}MB {ours['rss_mb']:>7.0f}MB "
-                    f"{ours['worker_mb']:>5.0f}MB")
+            theirs = None
             if use_chromium and not (args.huge and comments == 50_000):
                 theirs = run("chromium", comments, Path(tmp), args.chromium_timeout)
-                if "timeout" in theirs:
+            for workers in worker_counts:
+                ours = run("reportlab", comments, Path(tmp), args.chromium_timeout, workers)
+                line = (f"{workers:>7} {comments:>8} {ours['pages']:>6} {ours['seconds']:>8.2f} "
+                        f"{ours['pages'] / ours['seconds']:>8.1f} {comments / ours['seconds']:>10.0f} "
+                        f"{ours['input_mb']:>5.0f}MB {ours['rss_mb']:>7.0f}MB {ours['worker_mb']:>5.0f}MB")
+                if theirs is not None and "timeout" in theirs:
                     limit, ratio = theirs["timeout"], theirs["timeout"] / ours["seconds"]
                     line += f" {'>' + str(int(limit)):>10} {'-':>9} {'-':>8} {'>' + format(ratio, '.1f') + 'x':>8}"
-                else:
+                elif theirs is not None:
                     line += (f" {theirs['seconds']:>10.2f} {theirs['pages']:>9} {theirs['rss_mb']:>6.0f}MB "
                              f"{theirs['seconds'] / ours['seconds']:>7.1f}x")
-            print(line, flush=True)
+                print(line, flush=True)
 
 
 if __name__ == "__main__":

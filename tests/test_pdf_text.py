@@ -5,9 +5,13 @@ Extraction quirks, measured and encoded below:
   logical order and wraps them in U+202B … U+202C embedding marks (a space next to the run may move
   inside the marks). pypdf reverses the letters of each word but keeps the visual word order, so for
   multi-word RTL text only the characters (as a multiset) are compared with pypdf.
-- reportlab treats U+00A0 and U+200B as break opportunities like spaces; whitespace is normalised away.
-- U+00AD SOFT HYPHEN is lost: reportlab's Paragraph consumes it as a hyphenation hint (known gap;
-  the capture keeps it). The comparison drops it.
+- Lines break only at U+0020. U+00A0, U+200B, U+2003, U+202F, U+3000 … and U+00AD (drawn invisibly, never
+  used for hyphenation) are kept in the text layer verbatim (``test_spaces_and_soft_hyphen_are_kept``).
+  pypdf returns them as they are. poppler's pdftotext (22.12) writes every space separator (U+00A0,
+  U+2003, U+2009, U+202F, U+3000: category Zs) as U+0020 although the font's ToUnicode maps the code to
+  the original character (checked directly), and it takes a wide gap such as an em space for a column
+  boundary, moving the rest of the line after the page's other text blocks (so "wide" is checked with
+  pypdf and the CMaps only).
 - Markers around RTL test strings are letters, not brackets: pdftotext moves neutral punctuation next to
   an RTL run into the run.
 """
@@ -44,6 +48,8 @@ LTR = {
     "pua": "privat \ue000\uf8ff slutt",
     "indic": "नमस्ते ভাষা தமிழ் ไทย",
     "longword": "x" * 300,
+    "spaces": "nb\u00a0sp zw\u200bsp thin\u2009sp nnb\u202fsp soft\u00adhyphen",
+    "wide": "em\u2003sp ideo\u3000sp",
     "markup": "<b>ikke fet</b> & <font name='Helvetica'>ingen font</font> &amp;",
 }
 RTL = {
@@ -84,7 +90,6 @@ def _extractors(path: Path) -> dict[str, str]:
 def test_every_character_survives_extraction(hostile_pdf: Path, key: str) -> None:
     for tool, text in _extractors(hostile_pdf).items():
         expected = squash(visible_text(LTR[key]))
-        expected = expected.replace("\u00ad", "")  # reportlab consumes soft hyphens
         assert squash(_between(text, key)) == expected, f"{tool} lost or changed characters of {key!r}"
 
 
@@ -125,3 +130,20 @@ def test_astral_tounicode_is_utf16(hostile_pdf: Path) -> None:
         cmaps = [obj.ToUnicode.read_bytes() for obj in pdf.objects
                  if isinstance(obj, pikepdf.Dictionary) and "/ToUnicode" in obj]
     assert any(b"<D83DDC4D>" in cmap for cmap in cmaps)  # 👍 as a UTF-16 surrogate pair, not <1F44D>
+
+
+def test_spaces_and_soft_hyphen_are_kept(hostile_pdf: Path) -> None:
+    """Exact text (no whitespace squashing) of lines with special spaces and soft hyphens."""
+    texts = _extractors(hostile_pdf)
+    for key in ("spaces", "wide"):
+        assert _between(texts["pypdf"], key).strip(" ") == LTR[key]
+    assert "\u00ad" in _between(texts["pypdf"], "invisible")
+    if "pdftotext" in texts:
+        poppler = _between(texts["pdftotext"], "spaces").strip(" ")
+        assert poppler == re.sub(r"[\u00a0\u2009\u202f]", " ", LTR["spaces"])  # Zs → U+0020 (module doc)
+        assert "\u00ad" in _between(texts["pdftotext"], "invisible")
+    with pikepdf.open(hostile_pdf) as pdf:
+        cmaps = b"".join(obj.ToUnicode.read_bytes() for obj in pdf.objects
+                         if isinstance(obj, pikepdf.Dictionary) and "/ToUnicode" in obj)
+    for cp in (0x00A0, 0x200B, 0x2003, 0x2009, 0x202F, 0x3000, 0x00AD):
+        assert b"<%04X>" % cp in cmaps, f"U+{cp:04X} missing from every ToUnicode CMap"

@@ -10,6 +10,11 @@ instance of DejaVu Sans whose ``charToGlyph`` maps that code point to the glyph 
 for default-ignorable characters such as tag characters, to an empty zero-width glyph. reportlab then
 draws that glyph, while the font's ToUnicode CMap maps the code back to the original character, so the
 text layer keeps it verbatim.
+
+U+00AD SOFT HYPHEN is always drawn with the replacement font's empty glyph: the text is never hyphenated,
+so the character is invisible, as Unicode says, yet kept in the text layer (the body font's own glyph for it
+is a visible hyphen). reportlab's TTFont writes U+00A0 NO-BREAK SPACE as an ordinary space (code 32), so
+the text layer would lose it; ``KeepingTTFont`` gives it a code of its own (drawn with the space glyph).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
 BODY = "SA-Sans"
@@ -38,6 +43,7 @@ BODY_FAMILY = BODY
 
 VISIBLE_REPLACEMENT = 0xFFFD  # glyph drawn for a character no shipped font has
 INVISIBLE_REPLACEMENT = 0x200B  # zero-width glyph for default-ignorable characters no font has
+ALWAYS_REPLACED = frozenset({0x00AD})  # drawn with the invisible replacement glyph even where a font has one
 
 DEJAVU_DIR = Path(__file__).with_name("assets") / "fonts"
 _DEJAVU_FILES = {
@@ -72,6 +78,67 @@ _PREFERRED: tuple[tuple[int, int, str], ...] = (
     (0xFE70, 0xFEFF, ARABIC),
     (0x1F000, 0x1FAFF, EMOJI),
 )
+
+
+class KeepingTTFont(TTFont):
+    """A TTFont that keeps U+00A0 in the text layer instead of writing it as a space (code 32).
+
+    ``splitString`` is reportlab 5.1's own, without its ``if code == 0xa0: code = 32``; NBSP then gets a
+    subset code like any character (its glyph is the space glyph, which reportlab maps it to on loading).
+    """
+
+    def splitString(self, text, doc, encoding="utf-8"):  # noqa: N802 (reportlab API)
+        if "\xa0" not in text:
+            return super().splitString(text, doc, encoding)
+        ascii_readable = self._asciiReadable
+        try:
+            state = self.state[doc]
+        except KeyError:
+            state = self.state[doc] = TTFont.State(ascii_readable, self)
+        skip31 = 31 if ascii_readable and state.nextCode < 32 else -256
+        cur_set = -1
+        cur: list[int] = []
+        results = []
+        if isinstance(text, bytes):
+            text = text.decode("utf-8")
+        char_to_glyph = self.face.charToGlyph
+        assignments = state.assignments
+        subsets = state.subsets
+        for code in map(ord, text):
+            if code in assignments:
+                n = assignments[code]
+            elif code not in char_to_glyph:
+                n = 0
+            else:
+                if state.frozen:
+                    raise pdfdoc.PDFError(f"Font {self.fontName} is already frozen, cannot add U+{code:04X}")
+                n = state.nextCode
+                if n & 0xFF == 32:
+                    if n != 32:
+                        subsets[n >> 8].append(32)
+                    state.nextCode += 1
+                    n = state.nextCode
+                if n > 32:
+                    if not (n & 0xFF):
+                        subsets.append([0])
+                        state.nextCode += 1
+                        n = state.nextCode
+                    subsets[n >> 8].append(code)
+                else:
+                    if n == skip31:
+                        state.nextCode = 127
+                    subsets[0][n] = code
+                state.nextCode += 1
+                assignments[code] = n
+            if (n >> 8) != cur_set:
+                if cur:
+                    results.append((cur_set, bytes(cur)))
+                cur_set = n >> 8
+                cur = []
+            cur.append(n & 0xFF)
+        if cur:
+            results.append((cur_set, bytes(cur)))
+        return results
 
 
 def _package_dir(module: str) -> Path:
@@ -129,18 +196,18 @@ def font_set() -> FontSet:
     noto = _package_dir("manimgx_fonts")
     coverage: dict[str, frozenset[int] | dict[int, int]] = {}
     for name, file in _DEJAVU_FILES.items():
-        font = TTFont(name, str(dejavu / file))
+        font = KeepingTTFont(name, str(dejavu / file))
         pdfmetrics.registerFont(font)
         coverage[name] = frozenset(font.face.charToGlyph)
     pdfmetrics.registerFontFamily(
         BODY_FAMILY, normal=BODY, bold=BODY_BOLD, italic=BODY_ITALIC, boldItalic=BODY_BOLD_ITALIC
     )
     for name, file in _NOTO_FILES.items():
-        font = TTFont(name, str(noto / file))
+        font = KeepingTTFont(name, str(noto / file))
         pdfmetrics.registerFont(font)
         pdfmetrics.registerFontFamily(name, normal=name, bold=name, italic=name, boldItalic=name)
         coverage[name] = frozenset(font.face.charToGlyph)
-    replacement = TTFont(REPLACEMENT, str(dejavu / _DEJAVU_FILES[BODY]))
+    replacement = KeepingTTFont(REPLACEMENT, str(dejavu / _DEJAVU_FILES[BODY]))
     # reportlab may share one face object per font file: give the replacement font its own maps and name.
     replacement.face = copy.copy(replacement.face)
     replacement.face.charToGlyph = dict(replacement.face.charToGlyph)
@@ -156,14 +223,19 @@ def font_set() -> FontSet:
 
 
 def _redirect_to_replacement(cp: int) -> None:
-    """Make the replacement font draw a visible (or, for ignorables, empty) glyph for ``cp``."""
+    """Make the replacement font draw a visible glyph for ``cp`` (an empty one for ignorables, a blank for spaces)."""
     fonts = font_set()
     redirected = fonts.coverage[REPLACEMENT]
     assert isinstance(redirected, dict)
     if cp in redirected:
         return
     face = pdfmetrics.getFont(REPLACEMENT).face
-    source = INVISIBLE_REPLACEMENT if is_default_ignorable(chr(cp)) else VISIBLE_REPLACEMENT
+    if is_default_ignorable(chr(cp)):
+        source = INVISIBLE_REPLACEMENT
+    elif unicodedata.category(chr(cp)) == "Zs":
+        source = 0x20  # a space no font has (U+3000, say) is still a blank of a space's width
+    else:
+        source = VISIBLE_REPLACEMENT
     with _lock:
         face.charToGlyph[cp] = face.charToGlyph[source]
         face.charWidths[cp] = face.charWidths.get(source, 0)
@@ -185,6 +257,10 @@ def _font_for(ch: str, base: str, previous: str | None) -> str:
         return cached
     fonts = font_set()
     cp = ord(ch)
+    if cp in ALWAYS_REPLACED:
+        _redirect_to_replacement(cp)
+        choice = _choice_cache[(ch, base)] = REPLACEMENT
+        return choice
     if _attaches_to_previous(ch):
         if previous is not None and fonts.has(previous, cp):
             return previous
@@ -217,7 +293,7 @@ def route(text: str, base: str = BODY) -> list[tuple[str, str]]:
     base_cover = fonts.coverage[base]
     if not text:
         return []
-    if max(text) < "\u0590" and base_cover.issuperset(map(ord, text)):
+    if max(text) < "\u0590" and "\xad" not in text and base_cover.issuperset(map(ord, text)):
         return [(base, text)]
     runs: list[tuple[str, str]] = []
     current: str | None = None
