@@ -22,6 +22,7 @@ from __future__ import annotations
 import copy
 import importlib.util
 import os
+import re
 import threading
 import unicodedata
 from dataclasses import dataclass
@@ -141,6 +142,7 @@ class KeepingTTFont(TTFont):
         return results
 
 
+@cache
 def _package_dir(module: str) -> Path:
     """Directory of an installed package, found without importing it."""
     spec = importlib.util.find_spec(module)
@@ -178,48 +180,90 @@ class FontSet:
 
 
 _lock = threading.Lock()
+_load_lock = threading.Lock()  # loading a font on first use (``_Coverage``, ``_replacement_font``)
 
 
 def _new_lock_after_fork() -> None:
     """A render may fork chunk workers while another thread holds the lock; the child gets a free one."""
-    global _lock
+    global _lock, _load_lock
     _lock = threading.Lock()
+    _load_lock = threading.Lock()
 
 
 os.register_at_fork(after_in_child=_new_lock_after_fork)
 
 
+# Body faces no style uses, loaded like the fallback fonts (bold oblique: only escapes in bold text).
+_LAZY_DEJAVU = frozenset({BODY_BOLD_ITALIC})
+
+
+class _Coverage(dict):
+    """Coverage by font name; a fallback font (``_NOTO_FILES``, ``_LAZY_DEJAVU``) is loaded and registered when
+    first asked about.
+
+    Most threads need few or none of them, and loading all of them took about a third of ``font_set``. A font
+    is registered with reportlab before its coverage is visible here, and text is only routed to a font after
+    its coverage was looked up, so reportlab always finds a font that text uses.
+    """
+
+    def __missing__(self, name: str) -> frozenset[int]:
+        if name in _NOTO_FILES:
+            path = _package_dir("manimgx_fonts") / _NOTO_FILES[name]
+        elif name in _LAZY_DEJAVU:
+            path = DEJAVU_DIR / _DEJAVU_FILES[name]
+        else:
+            raise KeyError(name)
+        with _load_lock:
+            if dict.__contains__(self, name):  # loaded by another thread meanwhile
+                return dict.__getitem__(self, name)
+            font = KeepingTTFont(name, str(path))
+            pdfmetrics.registerFont(font)
+            pdfmetrics.registerFontFamily(name, normal=name, bold=name, italic=name, boldItalic=name)
+            cover = frozenset(font.face.charToGlyph)
+            self[name] = cover
+            return cover
+
+
 @cache
 def font_set() -> FontSet:
-    """Register all fonts once per process (about 0.15 s) and return their coverage."""
+    """Register the body fonts once per process and return the coverage of all fonts (fallbacks load lazily)."""
     dejavu = DEJAVU_DIR
-    noto = _package_dir("manimgx_fonts")
-    coverage: dict[str, frozenset[int] | dict[int, int]] = {}
+    coverage: dict[str, frozenset[int] | dict[int, int]] = _Coverage()
     for name, file in _DEJAVU_FILES.items():
+        if name in _LAZY_DEJAVU:
+            continue
         font = KeepingTTFont(name, str(dejavu / file))
         pdfmetrics.registerFont(font)
         coverage[name] = frozenset(font.face.charToGlyph)
     pdfmetrics.registerFontFamily(
         BODY_FAMILY, normal=BODY, bold=BODY_BOLD, italic=BODY_ITALIC, boldItalic=BODY_BOLD_ITALIC
     )
-    for name, file in _NOTO_FILES.items():
-        font = KeepingTTFont(name, str(noto / file))
-        pdfmetrics.registerFont(font)
-        pdfmetrics.registerFontFamily(name, normal=name, bold=name, italic=name, boldItalic=name)
-        coverage[name] = frozenset(font.face.charToGlyph)
-    replacement = KeepingTTFont(REPLACEMENT, str(dejavu / _DEJAVU_FILES[BODY]))
-    # reportlab may share one face object per font file: give the replacement font its own maps and name.
-    replacement.face = copy.copy(replacement.face)
-    replacement.face.charToGlyph = dict(replacement.face.charToGlyph)
-    replacement.face.charWidths = dict(replacement.face.charWidths)
-    replacement.face.name = b"SomeArkivReplacement"
-    pdfmetrics.registerFont(replacement)
-    pdfmetrics.registerFontFamily(
-        REPLACEMENT, normal=REPLACEMENT, bold=REPLACEMENT, italic=REPLACEMENT, boldItalic=REPLACEMENT
-    )
-    # The replacement font covers exactly the code points redirected into it (filled in on demand).
+    # The replacement font covers exactly the code points redirected into it (filled in on demand); the font
+    # itself is made when the first one is (``_replacement_font``).
     coverage[REPLACEMENT] = {}
     return FontSet(chain=(*_NOTO_FILES,), coverage=coverage)
+
+
+_replacement: KeepingTTFont | None = None
+
+
+def _replacement_font() -> KeepingTTFont:
+    """The replacement font, registered on first use."""
+    global _replacement
+    with _load_lock:
+        if _replacement is None:
+            replacement = KeepingTTFont(REPLACEMENT, str(DEJAVU_DIR / _DEJAVU_FILES[BODY]))
+            # reportlab may share one face object per font file: give the replacement font its own maps and name.
+            replacement.face = copy.copy(replacement.face)
+            replacement.face.charToGlyph = dict(replacement.face.charToGlyph)
+            replacement.face.charWidths = dict(replacement.face.charWidths)
+            replacement.face.name = b"SomeArkivReplacement"
+            pdfmetrics.registerFont(replacement)
+            pdfmetrics.registerFontFamily(
+                REPLACEMENT, normal=REPLACEMENT, bold=REPLACEMENT, italic=REPLACEMENT, boldItalic=REPLACEMENT
+            )
+            _replacement = replacement
+        return _replacement
 
 
 def _redirect_to_replacement(cp: int) -> None:
@@ -229,7 +273,7 @@ def _redirect_to_replacement(cp: int) -> None:
     assert isinstance(redirected, dict)
     if cp in redirected:
         return
-    face = pdfmetrics.getFont(REPLACEMENT).face
+    face = _replacement_font().face
     if is_default_ignorable(chr(cp)):
         source = INVISIBLE_REPLACEMENT
     elif unicodedata.category(chr(cp)) == "Zs":
@@ -289,22 +333,50 @@ def route(text: str, base: str = BODY) -> list[tuple[str, str]]:
     ``base`` is the body face the text is set in (regular, bold, ...); it is used whenever it has the
     character and no script-specific font is preferred.
     """
-    fonts = font_set()
-    base_cover = fonts.coverage[base]
     if not text:
         return []
-    if max(text) < "\u0590" and "\xad" not in text and base_cover.issuperset(map(ord, text)):
+    if _plain_text(base).fullmatch(text):
         return [(base, text)]
     runs: list[tuple[str, str]] = []
     current: str | None = None
     buf: list[str] = []
-    for ch in text:
-        font = _font_for(ch, base, current)
+    for match in _plain_runs(base).finditer(text):
+        # a run of characters that always go to ``base`` (group 1), or any other single character
+        chunk = match.group()
+        font = base if match.lastindex else _font_for(chunk, base, current)
         if font != current and buf:
             runs.append((current, "".join(buf)))  # type: ignore[arg-type]
             buf = []
         current = font
-        buf.append(ch)
+        buf.append(chunk)
     if buf:
         runs.append((current, "".join(buf)))  # type: ignore[arg-type]
     return runs
+
+
+@cache
+def _plain_class(base: str) -> str:
+    """Regex class of the characters ``_font_for`` always sends to ``base`` whatever precedes them: below the
+    preferred blocks (U+0590), in ``base``, not ``ALWAYS_REPLACED`` and not attaching to the previous character."""
+    cover = font_set().coverage[base]
+    plain = [cp for cp in range(0x20, 0x590)
+             if cp in cover and cp not in ALWAYS_REPLACED and not _attaches_to_previous(chr(cp))]
+    ranges: list[list[int]] = []
+    for cp in plain:
+        if ranges and ranges[-1][1] == cp - 1:
+            ranges[-1][1] = cp
+        else:
+            ranges.append([cp, cp])
+    return "".join(f"\\u{low:04x}" if low == high else f"\\u{low:04x}-\\u{high:04x}" for low, high in ranges)
+
+
+@cache
+def _plain_runs(base: str) -> re.Pattern[str]:
+    """A run of ``_plain_class`` characters (group 1) or any other single character."""
+    return re.compile(f"([{_plain_class(base)}]+)|.", re.DOTALL)
+
+
+@cache
+def _plain_text(base: str) -> re.Pattern[str]:
+    """Text of ``_plain_class`` characters only: one run in ``base``."""
+    return re.compile(f"[{_plain_class(base)}]*", re.DOTALL)

@@ -20,7 +20,7 @@ import shutil
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Literal
 
@@ -30,9 +30,11 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
+from reportlab.platypus.doctemplate import _addGeneratedContent
 
 from exporters.pdf.fonts import BODY, BODY_BOLD, BODY_ITALIC, font_set, route
 from exporters.pdf.models import CoverInfo, PdfResult
+from exporters.pdf.paragraphs import RunsParagraph
 from exporters.pdf.pdfa import DocumentInfo, stamp_catalog
 from exporters.pdf.story import FlowableStream, OutlineEntry, ThreadStory, Unit
 from exporters.pdf.styles import (
@@ -68,13 +70,22 @@ SUBSET_SEED = (
 
 def draw_text(canv: Canvas, x: float, y: float, text: str, size: float, *, align_right: bool = False) -> None:
     """Draw one line of (possibly multi-script) text, routing each character to a font that has it."""
-    runs = route(visible_text(text).replace("\n", " "))
+    runs, width = _line_runs(text, size)
     if align_right:
-        x -= sum(stringWidth(run, font, size) for font, run in runs)
-    for font, run in runs:
+        x -= width
+    for font, run, run_width in runs:
         canv.setFont(font, size)
         canv.drawString(x, y, run)
-        x += stringWidth(run, font, size)
+        x += run_width
+
+
+@lru_cache(maxsize=64)
+def _line_runs(text: str, size: float) -> tuple[tuple[tuple[str, str, float], ...], float]:
+    """``draw_text``'s runs (font, text, width) and their total width (the footer repeats on every page)."""
+    runs = route(visible_text(text).replace("\n", " "))
+    return tuple((font, run, stringWidth(run, font, size)) for font, run in runs), sum(
+        stringWidth(run, font, size) for font, run in runs
+    )
 
 
 class ThreadDocTemplate(BaseDocTemplate):
@@ -109,6 +120,32 @@ class ThreadDocTemplate(BaseDocTemplate):
 
     def beforeDocument(self) -> None:  # noqa: N802 (reportlab hook)
         seed_subsets(self.canv)
+
+    def handle_flowable(self, flowables) -> None:
+        """``BaseDocTemplate.handle_flowable``, shortened for a ``RunsParagraph`` that fits the frame.
+
+        For such a paragraph (no page/frame break before, not kept with the next flowable) reportlab's
+        ``handle_breakBefore`` and ``handle_keepWithNext`` do nothing, and what is left is the same
+        ``frame.add`` and bookkeeping as here. Anything else, or a paragraph that doesn't fit (``frame.add``
+        changes nothing then), goes through reportlab's own method.
+        """
+        first = flowables[0]
+        if first.__class__ is RunsParagraph:
+            style = first.style
+            if not (
+                getattr(style, "pageBreakBefore", 0) == 1 or getattr(style, "frameBreakBefore", 0) == 1
+                or getattr(style, "keepWithNext", 0)
+                or {"_skipMeNextTime", "keepWithNext", "pageBreakBefore", "frameBreakBefore"} & first.__dict__.keys()
+            ):
+                del flowables[0]
+                frame = self.frame
+                if frame.add(first, self.canv, trySplit=self.allowSplitting):
+                    self._curPageFlowableCount += 1
+                    self.afterFlowable(first)
+                    _addGeneratedContent(flowables, frame)
+                    return
+                flowables.insert(0, first)
+        super().handle_flowable(flowables)
 
     def _footer(self, canv: Canvas, doc: BaseDocTemplate) -> None:
         self.page_count = canv.getPageNumber()
