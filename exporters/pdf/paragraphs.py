@@ -118,7 +118,7 @@ class _Word:
 
 
 _WORD_CACHE: dict[tuple, _Word] = {}
-_WORD_CACHE_MAX = 1 << 17
+_WORD_CACHE_MAX = 1 << 14
 # words of one run after a space of that run, by (font, colour, size), then by text
 _RUN_WORDS: dict[tuple[str, str | None, float], dict[str, _Word]] = {}
 
