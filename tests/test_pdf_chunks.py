@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import threading
@@ -136,3 +137,17 @@ def test_no_fork_while_other_threads_run(small_chunks: None, tmp_path: Path, mon
         stop.set()
         other.join()
     assert result.pages > 1
+
+
+@pytest.mark.parametrize("part", ["1", "2"])
+def test_qpdf_finds_no_structural_problem_in_a_merged_document(
+    small_chunks: None, tmp_path: Path, part: str
+) -> None:
+    qpdf = shutil.which("qpdf")
+    assert qpdf, "qpdf is missing: ./dev test installs Debian's qpdf"
+    path = tmp_path / f"chunked-{part}.pdf"
+    render_checked(_thread(), path, part=part)
+    checked = subprocess.run([qpdf, "--check", str(path)], capture_output=True, text=True, timeout=60)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "No syntax or stream encoding errors found" in checked.stdout
+    assert "WARNING" not in checked.stdout + checked.stderr
