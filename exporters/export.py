@@ -101,10 +101,10 @@ def unchanged_result(thread: Thread, sink: Sink) -> ExportResult:
     )
 
 
-def written_result(thread: Thread, built: BuiltPackage, put: PutResult) -> ExportResult:
+def written_result(built: BuiltPackage, put: PutResult) -> ExportResult:
     return ExportResult(
         thread_key=built.manifest.thread_key,
-        title=thread.display_title,
+        title=built.title,
         package_id=built.package_id,
         status="written",
         url=put.url,

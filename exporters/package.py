@@ -41,6 +41,7 @@ class BuiltPackage:
     """A complete package folder, staged and ready for a sink."""
 
     package_id: str
+    title: str
     directory: Path
     manifest: Manifest
     pdf: PdfResult
@@ -159,6 +160,7 @@ def build_package(
         log.warning(warning)
     return BuiltPackage(
         package_id=package_id,
+        title=thread.display_title,
         directory=root,
         manifest=manifest,
         pdf=pdf,

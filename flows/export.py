@@ -42,10 +42,9 @@ def build_package_task(item: FlaggedThread, media_dir: Path, bucket: str, export
 
 
 @task(name="upload-package", retries=3, retry_delay_seconds=[1, 2, 4])
-def upload_package_task(item: FlaggedThread, built: BuiltPackage, bucket: str) -> ExportResult:
+def upload_package_task(built: BuiltPackage, bucket: str) -> ExportResult:
     """Put the staged package into the bucket, manifest last (retried: this is network I/O)."""
-    put = upload_package(built, open_sink(bucket, Settings()))
-    return written_result(item.load(), built, put)
+    return written_result(built, upload_package(built, open_sink(bucket, Settings())))
 
 
 def _markdown(results: list[ExportResult], failures: list[tuple[str, str]], bucket: str) -> str:
@@ -97,7 +96,7 @@ def export_threads(
         if built is None:
             results.append(unchanged_result(item.load(), open_sink(bucket_url, settings)))
             continue
-        uploads.append((item, upload_package_task.submit(item, built, bucket_url)))
+        uploads.append((item, upload_package_task.submit(built, bucket_url)))
     for item, future in uploads:
         future.wait()
         state = future.state
