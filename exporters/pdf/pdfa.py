@@ -1,4 +1,7 @@
-"""Turn reportlab output into PDF/A-2b (or -1b): metadata, OutputIntent, ToUnicode repair, stable bytes."""
+"""Turn reportlab output into PDF/A-2b (or -1b): metadata, OutputIntent, ToUnicode repair, stable bytes.
+
+Also makes reportlab's own serialisation cheaper where that changes no byte (``_pdfdoc_enc``).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 import pikepdf
+from reportlab.pdfbase import pdfdoc
 
 ICC_PROFILE = Path(__file__).with_name("assets") / "sRGB-v2.icc"
 OUTPUT_CONDITION = "sRGB IEC61966-2.1"
@@ -17,6 +21,22 @@ PRODUCER = "somearkiv PDF exporter (reportlab, pikepdf)"
 
 # reportlab writes a non-BMP code point into ToUnicode as 5–6 hex digits ("<1F44D>"); PDF wants UTF-16BE.
 _ASTRAL_BFCHAR = re.compile(rb"(<[0-9A-Fa-f]{2}> )<([0-9A-Fa-f]{5,6})>")
+
+
+_NOT_PDFDOC_ASCII = re.compile("[\x18-\x1f]").search  # the only ASCII that PDFDocEncoding doesn't keep as is
+_pdfdoc_encode = getattr(pdfdoc.pdfdocEnc, "__wrapped__", pdfdoc.pdfdocEnc)  # reportlab's own
+
+
+def _pdfdoc_enc(text: str | bytes) -> bytes:
+    """reportlab's ``pdfdocEnc`` (every name, number and keyword it writes): ASCII through the ASCII codec, which
+    gives the same bytes about ten times faster than reportlab's PDFDocEncoding codec; anything else as before."""
+    if text.__class__ is str and text.isascii() and not _NOT_PDFDOC_ASCII(text):
+        return text.encode("ascii")
+    return _pdfdoc_encode(text)
+
+
+_pdfdoc_enc.__wrapped__ = _pdfdoc_encode  # type: ignore[attr-defined]
+pdfdoc.pdfdocEnc = _pdfdoc_enc
 
 
 @dataclass(frozen=True)

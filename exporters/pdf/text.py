@@ -31,6 +31,7 @@ _RTL_CHARS = "\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc\U00010800-\U00010fff\U0001
 _RTL_MARKS = "\u0300-\u036f\u0591-\u05c7\u064b-\u065f\u0670\u06d6-\u06ed"
 _RTL_RUN = re.compile(f"[{_RTL_CHARS}](?:[^A-Za-z\u00c0-\u024f\u0370-\u058f]*[{_RTL_CHARS}])?[{_RTL_MARKS}]*")
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
+_HAS_RTL = re.compile(f"[{_RTL_CHARS}]").search
 
 
 def _clusters(run: str) -> list[str]:
@@ -53,7 +54,7 @@ def _clusters(run: str) -> list[str]:
 
 def visual_order(line: str) -> str:
     """``line`` with its right-to-left runs reversed into visual (drawing) order."""
-    if not re.search(f"[{_RTL_CHARS}]", line):
+    if not _HAS_RTL(line):
         return line
     return _RTL_RUN.sub(lambda m: "".join(reversed(_clusters(m.group()))), line)
 
