@@ -1,19 +1,30 @@
 """Benchmark: thread → PDF/A with reportlab vs the same thread as HTML printed by headless Chromium.
 
-    python bench/pdf.py [--sizes 10,300,5000,20000] [--workers 1,2] [--huge] [--chromium-timeout 600] [--no-chromium]
+    python bench/pdf.py [--sizes 10,300,5000,20000] [--workers 1,2] [--huge] [--repeat 3]
+                        [--chromium-timeout 600] [--no-chromium] [--no-capture]
 
-Each size runs in a fresh subprocess (so peak RSS is that render's own; ``ru_maxrss``). Threads are
+Each measurement runs in a fresh subprocess (so peak RSS is that render's own; ``ru_maxrss``), ``--repeat``
+times; ``seconds`` is the median (the machine is noisy), peak RSS the largest of the runs. Threads are
 synthetic Norwegian text with æøå, Sámi letters and some emoji; every 4th comment is a reply.
-``--huge`` adds a 50,000-comment thread (reportlab only) to show that memory stays flat.
+``--huge`` adds a 50,000-comment thread (reportlab only).
+
+First table: ``render_thread_pdf`` of an in-memory ``Thread`` (the production path, ``build_package``)
+against Chromium. Second table (unless ``--no-capture``): ``render_capture_pdf`` of the same thread written
+as a capture file (``capture/thread.json`` bytes, streamed out comment by comment by the parent, never a
+whole model), which streams the file into a SQLite store and keeps no per-comment state: its peak RSS
+should not grow with the thread. ``capture`` is the file's size, ``input`` there the RSS once the renderer
+is imported (before the render), ``same PDF`` whether the bytes equal the first table's.
 
 Columns: ``input`` is the peak RSS once the synthetic thread exists (the input itself, before rendering);
 ``peak RSS`` the peak of the rendering process; ``worker`` the largest peak of a chunk worker process (0 when
 the thread is one chunk rendered in-process). Workers are forked, so their RSS includes pages shared with
 the parent.
 
-``--workers`` takes one or more chunk worker counts (``render.WORKERS``); each is a separate table row set.
+``--workers`` takes one or more chunk worker counts (``render.WORKERS``); each is a separate table row set. A
+row ends in ``DIFFERENT BYTES`` when its PDF differs between runs or from the first worker count's.
 Production renders sequentially (inside Prefect, a multi-threaded process, the fork pool is never used), so
-``--workers 1`` is the figure that matters there. Chromium is run once per size and compared with each.
+``--workers 1`` is the figure that matters there. Chromium runs (``--repeat`` times) once per size; each row
+compares with it.
 """
 
 from __future__ import annotations
@@ -24,16 +35,19 @@ import json
 import random
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from schemas.capture import write_capture  # noqa: E402
 from schemas.thread import Account, Author, Item, Platform, Thread  # noqa: E402
 
 WORDS = (  # noqa: SIM905
@@ -45,10 +59,13 @@ EMOJI = ["👍", "😀", "🎉", "❤️", "🇳🇴", "👨‍👩‍👧", "�
 CHROMIUM = "/usr/bin/chromium"
 
 
-def synthetic_thread(comments: int, seed: int = 1) -> Thread:
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+MUNICIPALITY = Author(id="m", display_name="Fjordvik kommune", is_municipality=True)
+
+
+def synthetic_items(comments: int, seed: int = 1) -> Iterator[Item]:
+    """The comments of the synthetic thread, one at a time."""
     rng = random.Random(seed)
-    t0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-    municipality = Author(id="m", display_name="Fjordvik kommune", is_municipality=True)
     people = [Author(id=f"u{i}", display_name=name) for i, name in
               enumerate(["Åse Ødegård", "Per Ås", "Ánte Čoarvi", "Kari Nordmann", "Øystein Bø"])]
 
@@ -58,19 +75,28 @@ def synthetic_thread(comments: int, seed: int = 1) -> Thread:
             words.insert(rng.randrange(len(words)), rng.choice(EMOJI))
         return " ".join(words).capitalize() + "."
 
-    items: list[Item] = []
     for n in range(comments):
-        parent = items[-1].id if n % 4 == 3 else None
-        author = municipality if n % 7 == 6 else rng.choice(people)
-        items.append(Item(id=f"c{n}", parent_id=parent, author=author, created_at=t0 + timedelta(minutes=n),
-                          text=text(), reactions=rng.randint(0, 20)))
+        parent = f"c{n - 1}" if n % 4 == 3 else None
+        author = MUNICIPALITY if n % 7 == 6 else rng.choice(people)
+        yield Item(id=f"c{n}", parent_id=parent, author=author, created_at=T0 + timedelta(minutes=n),
+                   text=text(), reactions=rng.randint(0, 20))
+
+
+def synthetic_thread(comments: int, seed: int = 1, *, with_comments: bool = True) -> Thread:
+    """The synthetic thread (``with_comments=False``: its header only, for ``write_capture``)."""
     return Thread(
         platform=Platform.FACEBOOK,
         account=Account(id="p", name="Fjordvik kommune", owning_unit="Kommunikasjonsavdelingen"),
         thread_id=f"bench-{comments}", url=f"https://www.facebook.com/fjordvik/posts/bench-{comments}",
-        post=Item(id="post", author=municipality, created_at=t0, text="Høring: ny skolestruktur på Ås 🏫"),
-        comments=items, captured_at=t0 + timedelta(days=1),
+        post=Item(id="post", author=MUNICIPALITY, created_at=T0, text="Høring: ny skolestruktur på Ås 🏫"),
+        comments=list(synthetic_items(comments, seed)) if with_comments else [], captured_at=T0 + timedelta(days=1),
     )
+
+
+def write_synthetic_capture(comments: int, path: Path) -> None:
+    """The synthetic thread's capture bytes, written comment by comment (no whole model in memory)."""
+    with path.open("wb") as handle:
+        write_capture(handle, synthetic_thread(comments, with_comments=False), synthetic_items(comments))
 
 
 def thread_html(thread: Thread) -> str:
@@ -98,8 +124,24 @@ def _peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
 
 
+COVER_ARGS = {"flag_label": "Arkivverdig", "case_number": "2026/1", "journalpost_id": "JP-1",
+              "capture_sha256": "0" * 64}
+
+
 def worker(kind: str, comments: int, out_dir: Path, timeout: float, workers: int = 2) -> dict:
     """Run one render in this (fresh) process and report its measurements."""
+    if kind == "capture":
+        import exporters.pdf.render as render
+        from exporters.pdf import CoverInfo, render_capture_pdf
+
+        render.WORKERS = workers
+        input_rss = _peak_rss_mb()
+        start = time.perf_counter()
+        result = render_capture_pdf(out_dir / f"capture-{comments}.json", out_dir / f"cap-{comments}.pdf",
+                                    cover=CoverInfo(**COVER_ARGS), media_dir=None)
+        seconds = time.perf_counter() - start
+        return {"pages": result.pages, "seconds": seconds, "rss_mb": _peak_rss_mb(), "input_mb": input_rss,
+                "worker_mb": _peak_rss_mb(resource.RUSAGE_CHILDREN), "sha256": result.sha256}
     thread = synthetic_thread(comments)
     input_rss = _peak_rss_mb()
     if kind == "reportlab":
@@ -108,13 +150,12 @@ def worker(kind: str, comments: int, out_dir: Path, timeout: float, workers: int
 
         render.WORKERS = workers
 
-        cover = CoverInfo(flag_label="Arkivverdig", case_number="2026/1", journalpost_id="JP-1",
-                          capture_sha256="0" * 64)
         start = time.perf_counter()
-        result = render_thread_pdf(thread, out_dir / f"rl-{comments}.pdf", cover=cover, media_dir=None)
+        result = render_thread_pdf(thread, out_dir / f"rl-{comments}.pdf", cover=CoverInfo(**COVER_ARGS),
+                                   media_dir=None)
         seconds = time.perf_counter() - start
         return {"pages": result.pages, "seconds": seconds, "rss_mb": _peak_rss_mb(), "size": result.size,
-                "input_mb": input_rss, "worker_mb": _peak_rss_mb(resource.RUSAGE_CHILDREN)}
+                "input_mb": input_rss, "worker_mb": _peak_rss_mb(resource.RUSAGE_CHILDREN), "sha256": result.sha256}
     page = out_dir / f"thread-{comments}.html"
     page.write_text(thread_html(thread), encoding="utf-8")
     pdf = out_dir / f"chromium-{comments}.pdf"
@@ -136,10 +177,41 @@ def worker(kind: str, comments: int, out_dir: Path, timeout: float, workers: int
             "rss_mb": _peak_rss_mb(resource.RUSAGE_CHILDREN), "size": pdf.stat().st_size}
 
 
-def run(kind: str, comments: int, out_dir: Path, timeout: float, workers: int = 2) -> dict:
+def run(kind: str, comments: int, out_dir: Path, timeout: float, workers: int = 2, repeat: int = 1) -> dict:
+    """``repeat`` fresh-process runs: the median seconds, the largest peak RSS figures."""
     command = [sys.executable, __file__, "--worker", kind, str(comments), str(out_dir), str(timeout), str(workers)]
-    done = subprocess.run(command, check=True, capture_output=True, text=True, timeout=timeout + 120)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    runs = []
+    for _ in range(repeat):
+        done = subprocess.run(command, check=True, capture_output=True, text=True, timeout=timeout + 120)
+        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        if "timeout" in runs[-1]:
+            return runs[-1]
+    merged = dict(runs[0])
+    merged["seconds"] = statistics.median(r["seconds"] for r in runs)
+    if len({r.get("sha256") for r in runs}) > 1:
+        merged["sha256"] = None  # not deterministic
+    for key in ("rss_mb", "input_mb", "worker_mb"):
+        if key in merged:
+            merged[key] = max(r[key] for r in runs)
+    return merged
+
+
+def capture_table(sizes: list[int], out_dir: Path, timeout: float, repeat: int, model_sha: dict[int, str]) -> None:
+    """``render_capture_pdf`` of each size, 1 worker; ``same PDF`` compares with the first table's first row."""
+    header = (f"{'comments':>8} {'pages':>6} {'seconds':>8} {'comments/s':>10} {'capture':>8} {'input':>7} "
+              f"{'peak RSS':>9} {'same PDF':>8}")
+    print("\nrender_capture_pdf (capture file streamed through SQLite, 1 process)")
+    print(header)
+    print("-" * len(header))
+    for comments in sizes:
+        capture = out_dir / f"capture-{comments}.json"
+        write_synthetic_capture(comments, capture)
+        ours = run("capture", comments, out_dir, timeout, 1, repeat)
+        same = "-" if comments not in model_sha else "yes" if model_sha[comments] == ours["sha256"] else "NO"
+        print(f"{comments:>8} {ours['pages']:>6} {ours['seconds']:>8.2f} {comments / ours['seconds']:>10.0f} "
+              f"{capture.stat().st_size / 2**20:>6.0f}MB {ours['input_mb']:>5.0f}MB {ours['rss_mb']:>7.0f}MB "
+              f"{same:>8}", flush=True)
+        capture.unlink()
 
 
 def main() -> None:
@@ -149,6 +221,8 @@ def main() -> None:
     parser.add_argument("--no-chromium", action="store_true")
     parser.add_argument("--huge", action="store_true", help="also render 50,000 comments (without Chromium)")
     parser.add_argument("--workers", default="1,2", help="chunk worker counts to measure, e.g. 1 or 1,2")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the median seconds is shown")
+    parser.add_argument("--no-capture", action="store_true", help="skip the render_capture_pdf table")
     parser.add_argument("--worker", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -162,14 +236,16 @@ def main() -> None:
               f"{'chromium s':>10} {'chr pages':>9} {'chr RSS':>8} {'speedup':>8}")
     print(header)
     print("-" * len(header))
+    model_sha: dict[int, str] = {}
     with tempfile.TemporaryDirectory(prefix="bench-pdf-") as tmp:
         sizes = [int(s) for s in args.sizes.split(",")] + ([50_000] if args.huge else [])
         for comments in sizes:
             theirs = None
             if use_chromium and not (args.huge and comments == 50_000):
-                theirs = run("chromium", comments, Path(tmp), args.chromium_timeout)
+                theirs = run("chromium", comments, Path(tmp), args.chromium_timeout, repeat=args.repeat)
             for workers in worker_counts:
-                ours = run("reportlab", comments, Path(tmp), args.chromium_timeout, workers)
+                ours = run("reportlab", comments, Path(tmp), args.chromium_timeout, workers, args.repeat)
+                first = model_sha.setdefault(comments, ours["sha256"])
                 line = (f"{workers:>7} {comments:>8} {ours['pages']:>6} {ours['seconds']:>8.2f} "
                         f"{ours['pages'] / ours['seconds']:>8.1f} {comments / ours['seconds']:>10.0f} "
                         f"{ours['input_mb']:>5.0f}MB {ours['rss_mb']:>7.0f}MB {ours['worker_mb']:>5.0f}MB")
@@ -179,7 +255,12 @@ def main() -> None:
                 elif theirs is not None:
                     line += (f" {theirs['seconds']:>10.2f} {theirs['pages']:>9} {theirs['rss_mb']:>6.0f}MB "
                              f"{theirs['seconds'] / ours['seconds']:>7.1f}x")
+                if ours["sha256"] is None or ours["sha256"] != first:  # the same thread must give the same bytes
+                    line += "  DIFFERENT BYTES " + ("between runs" if ours["sha256"] is None else
+                                                    f"than with {worker_counts[0]} worker(s)")
                 print(line, flush=True)
+        if not args.no_capture:
+            capture_table(sizes, Path(tmp), args.chromium_timeout, args.repeat, model_sha)
 
 
 if __name__ == "__main__":

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from pathlib import Path
+from typing import BinaryIO
 
 from pydantic import ValidationError
 
-from schemas.thread import Flag, Thread
+from schemas.thread import Flag, Item, Thread
 
 
 class CaptureError(ValueError):
@@ -65,3 +67,24 @@ def load_flags(path: Path) -> list[Flag]:
         return [Flag.model_validate(item) for item in data]
     except (json.JSONDecodeError, ValidationError) as exc:
         raise CaptureError(f"{path}: ugyldig flaggfil: {exc}") from exc
+
+
+def write_capture(handle: BinaryIO, header: Thread, comments: Iterable[Item]) -> None:
+    """Write ``capture_bytes`` of ``header`` with ``comments`` (its own must be empty), one comment at a time."""
+    assert not header.comments, "the comments are streamed, not taken from the header"
+    data = header.model_dump(mode="json", exclude_none=False)
+    data["comments"] = None
+    key = '\n  "comments": '  # a newline can't stand inside a JSON string: only the top-level key matches
+    head, _, tail = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2).partition(key + "null")
+    out = [head + key]
+    separator = "[\n    "
+    for item in comments:
+        text = json.dumps(item.model_dump(mode="json", exclude_none=False), ensure_ascii=False, sort_keys=True,
+                          indent=2)
+        out.append(separator + text.replace("\n", "\n    "))
+        separator = ",\n    "
+        if len(out) > 64:
+            handle.write("".join(out).encode("utf-8", errors="backslashreplace"))
+            out.clear()
+    out.append(("[]" if separator.startswith("[") else "\n  ]") + tail + "\n")
+    handle.write("".join(out).encode("utf-8", errors="backslashreplace"))

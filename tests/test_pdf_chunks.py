@@ -12,10 +12,13 @@ import pikepdf
 import pypdf
 import pytest
 
+import exporters.pdf.fonts as fonts_module
 import exporters.pdf.render as render
 from exporters.pdf import CoverInfo, check_pdfa
 from exporters.pdf.render import chunk_size
+from exporters.pdf.source import ThreadSource
 from exporters.pdf.story import ThreadStory
+from schemas.thread import Removal, RemovalReason
 from tests.conftest import REPO_ROOT
 from tests.test_pdf import comment, make_thread
 from tests.test_pdf import render as render_checked
@@ -44,6 +47,49 @@ def chunked(small_chunks: None, tmp_path: Path):
     return thread, path, render_checked(thread, path)
 
 
+def _reference_chunks(thread, max_weight: int) -> list[tuple[int, int, int, int, bool, bool]]:
+    """The chunking of the list-based story before sources (units in a list, cut by weight), as comment and
+    removed-item ranges plus the two headings: the streamed one must cut at the same places."""
+    units: list[tuple] = [("head",)]
+    start = 0
+    for index in range(1, len(thread.comments) + 1):
+        if index == len(thread.comments) or thread.comments[index].parent_id is None:
+            units.append(("group", start, index))
+            start = index
+    removed = [item for item in thread.all_items() if item.removal is not None]
+    if removed:
+        units += [("removed_head",), *(("removed", n) for n in range(len(removed)))]
+    cuts, start, weight = [], 0, 0
+    for index, unit in enumerate(units):
+        weight += unit[2] - unit[1] if unit[0] == "group" else 1
+        if weight >= max_weight and unit[0] not in ("head", "removed_head") and index + 1 < len(units):
+            cuts.append((start, index + 1))
+            start, weight = index + 1, 0
+    cuts.append((start, len(units)))
+    out = []
+    for first, stop in cuts:
+        part = units[first:stop]
+        groups = [u for u in part if u[0] == "group"]
+        items = [u[1] for u in part if u[0] == "removed"]
+        out.append((groups[0][1] if groups else 0, groups[-1][2] if groups else 0,
+                    items[0] if items else 0, items[-1] + 1 if items else 0,
+                    ("head",) in part, ("removed_head",) in part))
+    return out
+
+
+@pytest.mark.parametrize("max_weight", [1, 2, 7, 20, 150, 1000])
+def test_chunks_cut_where_the_list_based_story_did(max_weight: int) -> None:
+    comments = _thread().comments
+    removal = Removal(state="hidden", reason=RemovalReason.SPAM)
+    for n in (5, 17, 40, 99):  # some removed items, so the removed-items section has several units
+        comments[n] = comments[n].model_copy(update={"removal": removal})
+    for thread in (_thread(), make_thread(comments), make_thread([]), make_thread(comments[:1])):
+        story = ThreadStory(ThreadSource(thread), CoverInfo(None, None, None, ""), None)
+        got = [(c.start, c.stop, c.removed_start, c.removed_stop, c.head, c.removed_head)
+               for c in story.chunks(max_weight)]
+        assert got == _reference_chunks(thread, max_weight)
+
+
 def test_chunk_size_depends_only_on_the_thread() -> None:
     assert chunk_size(10) > 10  # small threads: one chunk
     assert chunk_size(300) == 150 and chunk_size(20_000) == render.CHUNK_COMMENTS
@@ -51,8 +97,8 @@ def test_chunk_size_depends_only_on_the_thread() -> None:
 
 def test_chunked_render_is_one_document(chunked) -> None:
     thread, path, result = chunked
-    story = ThreadStory(thread, CoverInfo(None, None, None, ""), None)
-    assert len(story.chunks(story.units(), CHUNK)) >= 5
+    story = ThreadStory(ThreadSource(thread), CoverInfo(None, None, None, ""), None)
+    assert len(story.chunks(CHUNK)) >= 5
     reader = pypdf.PdfReader(path)
     assert len(reader.pages) == result.pages
     texts = [page.extract_text() for page in reader.pages]
@@ -120,6 +166,21 @@ def test_chunked_render_is_deterministic_and_independent_of_workers(
     ).stdout.split()
     assert pooled == ["[2]", first.sha256]
     render_checked(thread, tmp_path / "a1.pdf", part="1")
+
+
+def test_bytes_do_not_depend_on_what_the_font_subset_memo_holds(
+    small_chunks: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The subset memo (``fonts._memo_make_subset``) is emptied when full, possibly in the middle of a chunk; a
+    worker that rendered other chunks before holds other entries. Neither may change a byte."""
+    thread = _thread()
+    monkeypatch.setattr(render, "WORKERS", 1)
+    reference = render_checked(thread, tmp_path / "a.pdf")
+    for size in (1, 2, 3):  # emptied at every (second, third) new subset, so also between a subset and its stream
+        monkeypatch.setattr(fonts_module, "_SUBSETS_MAX", size)
+        monkeypatch.setattr(fonts_module, "_SUBSETS", {})
+        monkeypatch.setattr(fonts_module, "_COMPRESSED", {})
+        assert render_checked(thread, tmp_path / f"b{size}.pdf").sha256 == reference.sha256, size
 
 
 def test_no_fork_while_other_threads_run(small_chunks: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

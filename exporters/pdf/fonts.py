@@ -148,9 +148,10 @@ class KeepingTTFont(TTFont):
 
 
 # -- font programs: each chunk is its own document and embeds its own subsets, mostly equal ones -------------
-# zlib level of the other streams reportlab compresses (page content above all). Level 3 instead of the default 6:
-# a 5,000-comment thread's page content takes about a quarter less time to compress (18 of 70 ms) and grows 9 %
-# (835 → 906 kB compressed; the whole file 3 %).
+# zlib level of every stream reportlab compresses (page content above all, and the font programs). Level 3
+# instead of the default 6: a 5,000-comment thread's page content takes about a quarter less time to compress
+# (18 of 70 ms) and grows 9 % (835 → 906 kB compressed; the whole file 3 %). One level for all streams, so the
+# bytes never depend on what the memo below happens to hold (it is emptied when full, maybe mid-document).
 FLATE_LEVEL = 3
 _SUBSETS_MAX = 64
 _SUBSETS: dict[tuple, tuple[TTFontFace, bytes]] = {}  # (face id, codes, glyphs) → (face, subset font program)
@@ -175,16 +176,15 @@ def _memo_make_subset(self: TTFontFace, subset: list[int]) -> bytes:
 
 
 def _memo_flate(self: pdfdoc.PDFStreamFilterZCompress, text: str | bytes) -> bytes:
-    """reportlab's Flate encoding: font programs at zlib's default level, remembered (``_memo_make_subset``);
-    anything else (page content above all) at ``FLATE_LEVEL``."""
+    """reportlab's Flate encoding at ``FLATE_LEVEL``; font programs (``_memo_make_subset``) compressed once."""
     if isinstance(text, str):
-        text = text.encode("utf8")
-    elif text in _COMPRESSED:
-        found = _COMPRESSED[text]
-        if found is None:
-            found = _COMPRESSED[text] = _flate(self, text)
-        return found
-    return zlib.compress(text, FLATE_LEVEL)
+        return zlib.compress(text.encode("utf8"), FLATE_LEVEL)
+    if text not in _COMPRESSED:
+        return zlib.compress(text, FLATE_LEVEL)
+    found = _COMPRESSED[text]
+    if found is None:
+        found = _COMPRESSED[text] = zlib.compress(text, FLATE_LEVEL)
+    return found
 
 
 _memo_make_subset.__wrapped__ = _make_subset  # type: ignore[attr-defined]

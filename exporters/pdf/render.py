@@ -1,4 +1,8 @@
-"""render_thread_pdf: one deterministic PDF/A document per thread.
+"""render_thread_pdf / render_capture_pdf: one deterministic PDF/A document per thread.
+
+Both read the thread through a ``source.Source``: ``render_thread_pdf`` an in-memory ``Thread``,
+``render_capture_pdf`` a capture file streamed into a SQLite store in the work dir (``capture_store``), so
+that path holds no per-comment state in memory at all. The same thread gives the same bytes either way.
 
 The thread is cut into chunks of whole top-level comment groups (``ThreadStory.units``/``chunks``). Each
 chunk is laid out by reportlab platypus as its own small document from a lazily generated story and
@@ -7,7 +11,8 @@ page of a document until it saves). A chunk starts on a new page. Chunks are ren
 when the thread has several (the chunk boundaries depend only on the thread, never on the number of
 workers, so the bytes are the same either way). pikepdf then joins the chunks (``merge.py``: pages, one
 copy of each equal font subset, one outline), writes "Side x av y" into each page now that the page count
-is known (one layout pass), and stamps the PDF/A metadata (``pdfa.py``).
+is known (one layout pass), and stamps the PDF/A metadata (``pdfa.py``). Each chunk's outline entries go to
+a file next to the chunk and are read back when the outline is written, so they don't pile up either.
 """
 
 from __future__ import annotations
@@ -16,8 +21,10 @@ import gc
 import hashlib
 import multiprocessing
 import os
+import pickle
 import shutil
 import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
@@ -32,11 +39,13 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 from reportlab.platypus.doctemplate import _addGeneratedContent
 
+from exporters.pdf.capture_store import CaptureSource
 from exporters.pdf.fonts import BODY, BODY_BOLD, BODY_ITALIC, font_set, route
 from exporters.pdf.models import CoverInfo, PdfResult
 from exporters.pdf.paragraphs import RunsParagraph
 from exporters.pdf.pdfa import DocumentInfo, stamp_catalog
-from exporters.pdf.story import FlowableStream, OutlineEntry, ThreadStory, Unit
+from exporters.pdf.source import Source, ThreadSource
+from exporters.pdf.story import Chunk, FlowableStream, OutlineEntry, ThreadStory
 from exporters.pdf.styles import (
     FOOTER_SIZE,
     FRAME_HEIGHT,
@@ -57,7 +66,7 @@ FOOTER_Y = MARGIN_BOTTOM - 10
 
 # Chunking. A thread of up to SINGLE_CHUNK_COMMENTS comments is one chunk; a longer one is cut into
 # about two halves but into chunks of at most CHUNK_COMMENTS comments. Only the thread decides the cut.
-CHUNK_COMMENTS = 400
+CHUNK_COMMENTS = 1000
 SINGLE_CHUNK_COMMENTS = 120
 # Worker processes for threads of several chunks (1 = render them one after the other in this process).
 WORKERS = min(2, os.cpu_count() or 1)
@@ -218,15 +227,31 @@ def chunk_size(comments: int) -> int:
 class ChunkResult:
     path: str
     pages: int
-    outline: list[OutlineEntry] = field(default_factory=list)
+    outline: str  # file of the chunk's outline entries (``OutlineFile``)
     warnings: list[str] = field(default_factory=list)
+
+
+class OutlineFile:
+    """A chunk's outline entries, pickled to a file by the chunk's renderer; iterable any number of times."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @staticmethod
+    def write(path: Path, entries: list[OutlineEntry]) -> None:
+        with path.open("wb") as handle:
+            pickle.dump([(e.title, e.level, e.page, e.top) for e in entries], handle, pickle.HIGHEST_PROTOCOL)
+
+    def __iter__(self) -> Iterator[OutlineEntry]:
+        with self.path.open("rb") as handle:
+            rows = pickle.load(handle)
+        return (OutlineEntry(*row) for row in rows)
 
 
 @dataclass
 class _Job:
     story: ThreadStory
-    units: list[Unit]
-    ranges: list[tuple[int, int]]
+    chunks: list[Chunk]
     directory: Path
     footer: str
     info: DocumentInfo
@@ -241,11 +266,13 @@ def _render_chunk(key: int, index: int) -> ChunkResult:
     font_set()
     story = job.story
     story.outline, story.warnings = [], []
-    start, stop = job.ranges[index]
     path = job.directory / f"chunk-{index:05d}.pdf"
     doc = ThreadDocTemplate(str(path), footer_right=job.footer, info=job.info)
-    doc.build(FlowableStream(story.flowables(job.units[start:stop])))
-    return ChunkResult(str(path), doc.page_count, story.outline, story.warnings)
+    doc.build(FlowableStream(story.flowables(job.chunks[index])))
+    outline = job.directory / f"chunk-{index:05d}.outline"
+    OutlineFile.write(outline, story.outline)
+    story.outline = []
+    return ChunkResult(str(path), doc.page_count, str(outline), story.warnings)
 
 
 def _chunk_results(key: int, count: int):
@@ -258,6 +285,8 @@ def _chunk_results(key: int, count: int):
         for index in range(count):
             yield _render_chunk(key, index)
         return
+    # A database connection must not cross the fork: the workers open their own.
+    _JOBS[key].story.source.close()
     # Objects that exist now (the thread above all) move to the permanent generation, so the workers' garbage
     # collections don't walk (and copy-on-write) the inherited heap.
     gc.freeze()
@@ -277,23 +306,54 @@ def render_thread_pdf(
     pdfa_part: Literal["1", "2"] = "2",
 ) -> PdfResult:
     """Render ``thread`` as one PDF/A-``pdfa_part``b document at ``out_path``; same input, same bytes."""
+    return _render(lambda work: ThreadSource(thread), out_path, cover=cover, media_dir=media_dir, pdfa_part=pdfa_part)
+
+
+def render_capture_pdf(
+    capture_path: Path,
+    out_path: Path,
+    *,
+    cover: CoverInfo,
+    media_dir: Path | None,
+    pdfa_part: Literal["1", "2"] = "2",
+) -> PdfResult:
+    """``render_thread_pdf`` of the capture file at ``capture_path``, streamed: memory does not grow with the
+    thread. The bytes are those of ``render_thread_pdf(load_thread(capture_path), ...)``; a capture that
+    doesn't validate raises ``schemas.capture.CaptureError`` naming the file, thread, item and field."""
+    capture_path = Path(capture_path)
+    return _render(lambda work: CaptureSource.load(capture_path, work / "thread.sqlite"), out_path, cover=cover,
+                   media_dir=media_dir, pdfa_part=pdfa_part)
+
+
+def _render(
+    open_source: Callable[[Path], Source],
+    out_path: Path,
+    *,
+    cover: CoverInfo,
+    media_dir: Path | None,
+    pdfa_part: Literal["1", "2"],
+) -> PdfResult:
+    """Render the thread of ``open_source(work dir)``; see the module docstring."""
     font_set()
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     work = out_path.with_name(out_path.name + ".chunks.tmp")
     stamped = out_path.with_name(out_path.name + ".pdfa.tmp")
-    info = _document_info(thread, cover)
-    story = ThreadStory(thread, cover, media_dir)
-    units = story.units()
-    ranges = story.chunks(units, chunk_size(len(thread.comments)))
-    footer = f"{PLATFORM_LABELS[thread.platform]} · {thread.account.name} · tråd {thread.thread_id}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
-    job = _Job(story, units, ranges, work, footer[:90], info)
-    key = id(job)
-    _JOBS[key] = job
+    source: Source | None = None
+    key = 0
     try:
-        results = list(_chunk_results(key, len(ranges)))
+        source = open_source(work)
+        thread = source.header
+        info = _document_info(thread, cover)
+        story = ThreadStory(source, cover, media_dir)
+        chunks = story.chunks(chunk_size(source.comment_count))
+        footer = f"{PLATFORM_LABELS[thread.platform]} · {thread.account.name} · tråd {thread.thread_id}"
+        job = _Job(story, chunks, work, footer[:90], info)
+        key = id(job)
+        _JOBS[key] = job
+        results = list(_chunk_results(key, len(chunks)))
         del _JOBS[key]
         warnings = [message for result in results for message in result.warnings]
         story.log_warnings(warnings)
@@ -301,12 +361,14 @@ def render_thread_pdf(
         with pikepdf.new() as shell:
             stamp_catalog(shell, info, part=pdfa_part)
             write_document(
-                stamped, ((Path(r.path), r.outline) for r in results), pages, shell=shell, part=pdfa_part,
-                footer=footer_stream,
+                stamped, ((Path(r.path), OutlineFile(Path(r.outline))) for r in results), pages, shell=shell,
+                part=pdfa_part, footer=footer_stream,
             )
         os.replace(stamped, out_path)
     finally:
         _JOBS.pop(key, None)
+        if source is not None:
+            source.close()
         shutil.rmtree(work, ignore_errors=True)
         stamped.unlink(missing_ok=True)
     return PdfResult(

@@ -1,27 +1,29 @@
 """The thread as a lazy stream of platypus flowables: cover, post, comments, deleted/hidden items.
 
 The story is a generator so a 20,000-comment thread never exists as flowables all at once; see
-``FlowableStream`` for how platypus consumes it.
+``FlowableStream`` for how platypus consumes it. It reads the thread through a ``source.Source`` (an
+in-memory ``Thread`` or a capture streamed into SQLite), a range of comments at a time, and keeps no
+per-comment state of its own.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cache
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 from zoneinfo import ZoneInfo
 
-from reportlab.lib.rl_accel import fp_str
 from reportlab.platypus import CondPageBreak, Flowable, Indenter, Paragraph, Spacer, Table, TableStyle
 
 from exporters.pdf.fonts import BODY, BODY_BOLD, BODY_ITALIC, route
 from exporters.pdf.images import ImageError, image_flowable, placeholder, prepare_image
 from exporters.pdf.models import CoverInfo
 from exporters.pdf.paragraphs import paragraph
+from exporters.pdf.source import Comment, Source, label
 from exporters.pdf.styles import (
     BODY_TEXT,
     FRAME_HEIGHT,
@@ -39,12 +41,13 @@ from exporters.pdf.styles import (
     indented,
 )
 from exporters.pdf.text import Piece, markup, pieces, visible_text
-from schemas.thread import PLATFORM_LABELS, REMOVAL_REASON_LABELS, Item, Media, Thread
+from schemas.thread import PLATFORM_LABELS, REMOVAL_REASON_LABELS, Item, Media
 
 log = logging.getLogger(__name__)
 
 Unit = tuple  # ("head",) | ("group", start, stop) | ("removed_head",) | ("removed", index); see ThreadStory.units
 
+NAME_CACHE = 4096  # header runs of author names kept (a thread may have as many authors as comments)
 OSLO = ZoneInfo("Europe/Oslo")
 REMOVED_SECTION_TITLE = "Slettede og skjulte elementer"
 STATE_LABELS = {"deleted": "Slettet", "hidden": "Skjult"}
@@ -106,24 +109,18 @@ class Bookmark(Flowable):
         self.sink.append(OutlineEntry(self.title, self.level, self.canv.getPageNumber(), round(top, 2)))
 
     def drawOn(self, canvas, x: float, y: float, _sW: float = 0) -> None:  # noqa: N802, N803 (reportlab API)
-        """``draw`` at (x, y) without the canvas state push/pop: see ``_draw_nothing_on``."""
-        _draw_nothing_on(self, canvas, x, y, _sW)
+        """``draw`` at (x, y), without the empty ``q``/``cm``/``Q`` that ``Flowable.drawOn`` would write."""
         top = canvas.absolutePosition(x, y)[1] + 14  # = absolutePosition(0, 0) after translate(x, y)
         self.sink.append(OutlineEntry(self.title, self.level, canvas.getPageNumber(), round(top, 2)))
 
 
 def _draw_nothing_on(flowable: Flowable, canvas, x: float, y: float, _sW: float = 0) -> None:  # noqa: N803
-    """``Flowable.drawOn`` of a flowable that draws nothing: the same ``q``/``cm``/``Q`` operators, written
-    directly instead of through ``saveState``/``translate``/``restoreState`` (a few thousand per chunk)."""
-    x = flowable._hAlignAdjust(x, _sW)
-    code = canvas._code
-    code.append("q")
-    code.append(f"1 0 0 1 {fp_str(x, y)} cm")
-    code.append("Q")
+    """``Flowable.drawOn`` of a flowable that draws nothing: writes nothing (reportlab would write an empty
+    ``q``/``cm``/``Q`` for each, a few thousand per chunk)."""
 
 
 class PageBreakUnder(CondPageBreak):
-    """``CondPageBreak`` with a cheaper ``drawOn`` (same output)."""
+    """``CondPageBreak`` that writes nothing when drawn."""
 
     drawOn = _draw_nothing_on  # noqa: N815 (reportlab API)
 
@@ -172,27 +169,45 @@ class FlowableStream:
         self._buffer.insert(index, flowable)
 
 
-class ThreadStory:
-    """Builds the flowables of one thread; collects non-fatal problems in ``warnings``."""
+@dataclass(frozen=True)
+class Chunk:
+    """A run of consecutive units: the head or not, comments ``start:stop``, the removed-items heading or
+    not and removed items ``removed_start:removed_stop`` (see ``ThreadStory.units``)."""
 
-    def __init__(self, thread: Thread, cover: CoverInfo, media_dir: Path | None) -> None:
-        self.thread = thread
+    head: bool = False
+    start: int = 0
+    stop: int = 0
+    removed_head: bool = False
+    removed_start: int = 0
+    removed_stop: int = 0
+
+    def extended(self, unit: Unit) -> Chunk:
+        """This chunk with ``unit`` (the unit that follows its last one) added."""
+        kind = unit[0]
+        if kind == "head":
+            return replace(self, head=True)
+        if kind == "group":
+            return replace(self, start=unit[1] if self.start == self.stop else self.start, stop=unit[2])
+        if kind == "removed_head":
+            return replace(self, removed_head=True)
+        first = unit[1] if self.removed_start == self.removed_stop else self.removed_start
+        return replace(self, removed_start=first, removed_stop=unit[1] + 1)
+
+
+class ThreadStory:
+    """Builds the flowables of one thread from a ``Source``; collects non-fatal problems in ``warnings``."""
+
+    def __init__(self, source: Source, cover: CoverInfo, media_dir: Path | None) -> None:
+        self.source = source
+        self.header = source.header  # the thread's own fields; its comments come from the source only
         self.cover = cover
         self.media_dir = media_dir
         self.warnings: list[str] = []
         self.outline: list[OutlineEntry] = []
-        self.by_id: dict[str, Item] = {c.id: c for c in thread.comments}
-        self.number: dict[str, int] = {c.id: n for n, c in enumerate(thread.comments, start=1)}
-        self.depth: dict[str, int] = thread.depth_of()
-        self.removed: list[Item] = [item for item in thread.all_items() if item.removal is not None]
-        self.removed_number: dict[str, int] = {item.id: n for n, item in enumerate(self.removed, start=1)}
         self._authors: dict[tuple[str, bool], list[Piece]] = {}  # header runs of authors ...
         self._names: dict[str, list[Piece]] = {}  # ... and of the names of replied-to authors
 
     # -- helpers ---------------------------------------------------------------------------------
-
-    def _label(self, item: Item) -> str:
-        return "Innlegget" if item.id == self.thread.post.id else f"Kommentar {self.number[item.id]}"
 
     def _warn(self, message: str) -> None:
         """Record a non-fatal problem; the caller logs it (chunks may be rendered in worker processes)."""
@@ -200,7 +215,7 @@ class ThreadStory:
 
     def log_warnings(self, warnings: Iterable[str]) -> None:
         for message in warnings:
-            log.warning("%s/%s: %s", self.thread.platform.value, self.thread.thread_id, message)
+            log.warning("%s/%s: %s", self.header.platform.value, self.header.thread_id, message)
 
     def _resolve(self, media: Media) -> Path | None:
         if not media.path or self.media_dir is None:
@@ -241,14 +256,14 @@ class ThreadStory:
         if media.alt_text:
             yield Paragraph(f"Alternativ tekst: {markup(media.alt_text, BODY_ITALIC)}", NOTE)
 
-    def _media_block(self, item: Item, level: int, media: list[Media]) -> Iterator[Flowable]:
+    def _media_block(self, owner: str, level: int, media: list[Media]) -> Iterator[Flowable]:
         if not media:
             return
         indent = indent_of(level + 1) if level else 0.0
         if indent:
             yield Indenter(left=indent)
         for entry in media:
-            yield from self._media(entry, self._label(item), indent)
+            yield from self._media(entry, owner, indent)
             yield Spacer(0, 3)
         if indent:
             yield Indenter(left=-indent)
@@ -261,18 +276,23 @@ class ThreadStory:
             found = pieces(name, BODY_BOLD)
             if municipality:
                 found += _runs(" ") + _runs("(kommunen)", BODY_BOLD, MUNICIPALITY_COLOR.hexval())
+            if len(self._authors) >= NAME_CACHE:
+                self._authors.clear()
             self._authors[key] = found
         return list(found)
 
     def _name(self, name: str) -> list[Piece]:
         found = self._names.get(name)
         if found is None:
+            if len(self._names) >= NAME_CACHE:
+                self._names.clear()
             found = self._names[name] = pieces(name)
         return list(found)
 
-    def _header(self, item: Item, depth: int) -> list[Piece]:
+    def _header(self, comment: Comment) -> list[Piece]:
+        item = comment.item
         sep = _separator()
-        parts: list[list[Piece]] = [_runs(self._label(item), BODY_BOLD)]
+        parts: list[list[Piece]] = [_runs(label(comment.number), BODY_BOLD)]
         parts.append(self._author(item.author.display_name or item.author.id, item.author.is_municipality))
         parts.append(_runs(oslo_time(item.created_at)))
         if item.edited_at is not None:
@@ -281,10 +301,9 @@ class ThreadStory:
             parts.append(_runs("redigert"))
         if item.reactions:
             parts.append(_runs(f"{item.reactions} {'reaksjon' if item.reactions == 1 else 'reaksjoner'}"))
-        if item.parent_id is not None:
-            parent = self.by_id[item.parent_id]
-            name = self._name(parent.author.display_name or parent.author.id)
-            parts.append(_runs("svar til ") + name + _runs(f" (kommentar {self.number[parent.id]})"))
+        if comment.parent_name is not None:
+            name = self._name(comment.parent_name)
+            parts.append(_runs("svar til ") + name + _runs(f" (kommentar {comment.parent_number})"))
         out: list[Piece] = []
         for n, part in enumerate(parts):
             if n:
@@ -304,12 +323,13 @@ class ThreadStory:
             text = pieces(revision.text, BODY_ITALIC) or _runs("(tom)", BODY_ITALIC)
             yield paragraph(text, indented(NOTE, level + 1))
 
-    def _item(self, item: Item, depth: int) -> Iterator[Flowable]:
-        level = max(depth - 1, 0)
-        yield paragraph(self._header(item, depth), indented(META, level))
+    def _item(self, comment: Comment) -> Iterator[Flowable]:
+        item = comment.item
+        level = max(comment.depth - 1, 0)
+        yield paragraph(self._header(comment), indented(META, level))
         if item.removal is not None:
             removal = item.removal
-            number = self.removed_number[item.id]
+            number = comment.removed_number
             who = f" av {markup(removal.removed_by)}" if removal.removed_by else ""
             when = f" {oslo_time(removal.removed_at)}" if removal.removed_at else ""
             yield Paragraph(
@@ -320,14 +340,14 @@ class ThreadStory:
             return
         yield paragraph(pieces(item.text) or _runs("(ingen tekst)", BODY_ITALIC), indented(BODY_TEXT, level))
         yield from self._revisions(item, level)
-        yield from self._media_block(item, level, item.media)
+        yield from self._media_block(label(comment.number), level, item.media)
 
     # -- sections ----------------------------------------------------------------------------------
 
     def _cover(self) -> Iterator[Flowable]:
-        thread, cover = self.thread, self.cover
-        removed = len(self.removed_number)
-        comments = f"{len(thread.comments)}" + (f" (herav {removed} slettet/skjult)" if removed else "")
+        thread, cover = self.header, self.cover
+        removed = self.source.removed_count
+        comments = f"{self.source.comment_count}" + (f" (herav {removed} slettet/skjult)" if removed else "")
         rows = [
             ("Plattform", PLATFORM_LABELS[thread.platform]),
             ("Side", thread.account.name),
@@ -362,46 +382,45 @@ class ThreadStory:
         yield table
 
     def _head(self) -> Iterator[Flowable]:
-        thread = self.thread
+        count = self.source.comment_count
         yield from self._cover()
         yield Bookmark(self.outline, "Innlegget", 0)
         yield Paragraph("Innlegget", SECTION)
-        yield from self._item(thread.post, 0)
-        yield Bookmark(self.outline, f"Kommentarer ({len(thread.comments)})", 0)
-        yield Paragraph(f"Kommentarer ({len(thread.comments)})", SECTION)
-        if not thread.comments:
+        yield from self._item(self.source.post())
+        yield Bookmark(self.outline, f"Kommentarer ({count})", 0)
+        yield Paragraph(f"Kommentarer ({count})", SECTION)
+        if not count:
             yield Paragraph("Ingen kommentarer.", NOTE)
 
     def _group(self, start: int, stop: int) -> Iterator[Flowable]:
-        """Comments ``start:stop``: a top-level comment and its replies."""
-        for comment in self.thread.comments[start:stop]:
-            depth = self.depth[comment.id]
-            if depth == 1:
-                number = self.number[comment.id]
+        """Comments ``start:stop``: whole top-level comments with their replies."""
+        for comment in self.source.comments(start, stop):
+            if comment.depth == 1:
+                item = comment.item
                 yield PageBreakUnder(40)
-                name = comment.author.display_name or comment.author.id
-                yield Bookmark(self.outline, _plain(f"{number}. {name}: {comment.text}"), 1)
-            yield from self._item(comment, depth)
+                name = item.author.display_name or item.author.id
+                yield Bookmark(self.outline, _plain(f"{comment.number}. {name}: {item.text}"), 1)
+            yield from self._item(comment)
 
     def _removed_head(self) -> Iterator[Flowable]:
+        count = self.source.removed_count
         yield PageBreakUnder(120)
-        yield Bookmark(self.outline, f"{REMOVED_SECTION_TITLE} ({len(self.removed_number)})", 0)
-        yield Paragraph(f"{REMOVED_SECTION_TITLE} ({len(self.removed_number)})", SECTION)
+        yield Bookmark(self.outline, f"{REMOVED_SECTION_TITLE} ({count})", 0)
+        yield Paragraph(f"{REMOVED_SECTION_TITLE} ({count})", SECTION)
         yield Paragraph(
             "Elementer som er slettet eller skjult på plattformen. Teksten er bevart her fordi arkivet er internt; "
             "skjermbildet er tatt før slettingen.",
             NOTE,
         )
 
-    def _removed_item(self, index: int) -> Iterator[Flowable]:
-        item = self.removed[index]
+    def _removed_item(self, number: int, item: Item, owner: str) -> Iterator[Flowable]:
+        """Removed item ``S{number}``; ``owner`` is its label ("Innlegget", "Kommentar 7")."""
         removal = item.removal
         assert removal is not None
-        number = index + 1
         yield PageBreakUnder(80)
-        yield Bookmark(self.outline, f"S{number}. {self._label(item)}", 1)
+        yield Bookmark(self.outline, f"S{number}. {owner}", 1)
         rows = [
-            ("Element", f"S{number} – {self._label(item)}"),
+            ("Element", f"S{number} – {owner}"),
             ("Forfatter", (item.author.display_name or item.author.id)
              + (" (kommunen)" if item.author.is_municipality else "")),
             ("Publisert", oslo_time(item.created_at)),
@@ -429,60 +448,61 @@ class ThreadStory:
         media = [*item.media, *([removal.screenshot] if removal.screenshot else [])]
         if removal.screenshot is None:
             yield Paragraph("Skjermbilde før sletting: mangler.", REMOVED_MARK)
-        yield from self._media_block(item, 0, media)
+        yield from self._media_block(owner, 0, media)
         yield Spacer(0, 6)
 
     # -- units and chunks ----------------------------------------------------------------------------
 
-    def units(self) -> list[Unit]:
-        """The document as a sequence of units, in order; a chunk is a run of consecutive units.
+    def units(self) -> Iterator[Unit]:
+        """The document as a sequence of units, in order (lazily); a chunk is a run of consecutive units.
 
         ``("head",)`` is the cover, the post and the comments heading; ``("group", start, stop)`` a top-level
-        comment with its replies (``thread.comments[start:stop]``); ``("removed_head",)`` the heading of the
+        comment with its replies (comments ``start:stop``); ``("removed_head",)`` the heading of the
         removed-items section and ``("removed", index)`` one removed item.
         """
-        units: list[Unit] = [("head",)]
-        comments = self.thread.comments
+        yield ("head",)
         start = 0
-        for index in range(1, len(comments) + 1):
-            if index == len(comments) or comments[index].parent_id is None:
-                units.append(("group", start, index))
-                start = index
-        if self.removed:
-            units.append(("removed_head",))
-            units.extend(("removed", index) for index in range(len(self.removed)))
-        return units
+        for stop in self.source.group_starts():
+            yield ("group", start, stop)
+            start = stop
+        if self.source.comment_count:
+            yield ("group", start, self.source.comment_count)
+        if self.source.removed_count:
+            yield ("removed_head",)
+            yield from (("removed", index) for index in range(self.source.removed_count))
 
     @staticmethod
     def unit_weight(unit: Unit) -> int:
         """Roughly how many items a unit renders (for sizing chunks)."""
         return unit[2] - unit[1] if unit[0] == "group" else 1
 
-    def chunks(self, units: list[Unit], max_weight: int) -> list[tuple[int, int]]:
-        """``(start, stop)`` ranges of ``units``, each weighing about ``max_weight``; never split after a heading."""
-        ranges: list[tuple[int, int]] = []
-        start, weight = 0, 0
-        for index, unit in enumerate(units):
+    def chunks(self, max_weight: int) -> list[Chunk]:
+        """Runs of units weighing about ``max_weight`` each, never split after a heading (one pass over the units)."""
+        chunks: list[Chunk] = []
+        chunk, weight = Chunk(), 0
+        units = self.units()
+        unit = next(units, None)
+        while unit is not None:
+            following = next(units, None)
+            chunk = chunk.extended(unit)
             weight += self.unit_weight(unit)
-            is_heading = unit[0] in ("head", "removed_head")
-            if weight >= max_weight and not is_heading and index + 1 < len(units):
-                ranges.append((start, index + 1))
-                start, weight = index + 1, 0
-        ranges.append((start, len(units)))
-        return ranges
+            if following is None or (weight >= max_weight and unit[0] not in ("head", "removed_head")):
+                chunks.append(chunk)
+                chunk, weight = Chunk(), 0
+            unit = following
+        return chunks
 
-    def unit_flowables(self, unit: Unit) -> Iterator[Flowable]:
-        kind = unit[0]
-        if kind == "head":
+    def flowables(self, chunk: Chunk | None = None) -> Iterator[Flowable]:
+        """The flowables of ``chunk`` (default: the whole document), in order."""
+        if chunk is None:
+            for part in self.chunks(self.source.comment_count + self.source.removed_count + 2):
+                yield from self.flowables(part)
+            return
+        if chunk.head:
             yield from self._head()
-        elif kind == "group":
-            yield from self._group(unit[1], unit[2])
-        elif kind == "removed_head":
+        if chunk.stop > chunk.start:
+            yield from self._group(chunk.start, chunk.stop)
+        if chunk.removed_head:
             yield from self._removed_head()
-        else:
-            yield from self._removed_item(unit[1])
-
-    def flowables(self, units: Iterable[Unit] | None = None) -> Iterator[Flowable]:
-        """The flowables of ``units`` (default: the whole document), in order."""
-        for unit in self.units() if units is None else units:
-            yield from self.unit_flowables(unit)
+        for index, removed in enumerate(self.source.removed(chunk.removed_start, chunk.removed_stop)):
+            yield from self._removed_item(chunk.removed_start + index + 1, removed.item, removed.label)

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from collections.abc import Callable, Iterable
+from array import array
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO, Literal
@@ -88,7 +89,7 @@ class PdfWriter:
     def __init__(self, handle: BinaryIO, version: str) -> None:
         self.handle = handle
         self.digest = hashlib.sha256()
-        self.offsets: dict[int, int] = {}
+        self.offsets = array("q", [-1])  # by object number (0 unused); -1 = reserved, not yet written
         self.position = 0
         self.count = 0
         self._write(b"%%PDF-%s\n%%\xe2\xe3\xcf\xd3\n" % version.encode())
@@ -100,6 +101,7 @@ class PdfWriter:
 
     def reserve(self) -> int:
         self.count += 1
+        self.offsets.append(-1)
         return self.count
 
     def add(self, body: bytes, number: int | None = None) -> int:
@@ -114,15 +116,17 @@ class PdfWriter:
         return self.add(body, number)
 
     def finish(self, root: int, info: int) -> None:
-        missing = set(range(1, self.count + 1)) - set(self.offsets)
-        assert not missing, f"objects reserved but never written: {sorted(missing)[:5]}"
+        offsets = self.offsets
+        missing = [number for number in range(1, self.count + 1) if offsets[number] < 0]
+        assert not missing, f"objects reserved but never written: {missing[:5]}"
         file_id = self.digest.hexdigest()[:32].encode()
         start = self.position
-        lines = [b"xref\n0 %d\n0000000000 65535 f \n" % (self.count + 1)]
-        lines.extend(b"%010d 00000 n \n" % self.offsets[number] for number in range(1, self.count + 1))
-        lines.append(b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R /ID [<%s> <%s>] >>\nstartxref\n%d\n%%%%EOF\n"
-                     % (self.count + 1, root, info, file_id, file_id, start))
-        self._write(b"".join(lines))
+        self._write(b"xref\n0 %d\n0000000000 65535 f \n" % (self.count + 1))
+        end = self.count + 1
+        for block in range(1, end, 4096):  # a block of rows at a time, not the whole table
+            self._write(b"".join(b"%010d 00000 n \n" % offsets[n] for n in range(block, min(block + 4096, end))))
+        self._write(b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R /ID [<%s> <%s>] >>\nstartxref\n%d\n%%%%EOF\n"
+                    % (self.count + 1, root, info, file_id, file_id, start))
 
 
 class ObjectCopier:
@@ -187,7 +191,7 @@ class ObjectCopier:
 
 def write_document(
     out_path: Path,
-    chunks: Iterable[tuple[Path, list[OutlineEntry]]],
+    chunks: Iterable[tuple[Path, Iterable[OutlineEntry]]],
     total_pages: int,
     *,
     shell: pikepdf.Pdf,
@@ -197,10 +201,11 @@ def write_document(
     """Write the final document from rendered chunks (in order) and a ``shell`` PDF holding the catalog extras.
 
     ``shell`` provides /Info (its docinfo), /Metadata, /OutputIntents and /Lang of the catalog. ``footer``
-    returns the content stream to append to page ``number`` of ``total_pages``.
+    returns the content stream to append to page ``number`` of ``total_pages``. Each chunk's outline entries
+    are read twice, after all pages are written (``_write_outline``), so they can come from a file.
     """
     fonts: dict[bytes, int] = {}
-    outline: list[tuple[int, OutlineEntry]] = []
+    outline: list[tuple[Iterable[OutlineEntry], int]] = []  # per chunk: its entries and its first page's index
     with out_path.open("wb") as handle:
         writer = PdfWriter(handle, "1.4" if part == "1" else "1.7")
         pages_root = writer.reserve()
@@ -224,14 +229,14 @@ def write_document(
                     copier.drain()
                     writer.add(body, number)
                     page_numbers.append(number)
-                outline.extend((page_numbers[first + entry.page - 1], entry) for entry in entries)
+                outline.append((entries, first))
         for n, node in enumerate(nodes):
             kids = page_numbers[n * PAGES_PER_NODE : (n + 1) * PAGES_PER_NODE]
             writer.add(b"<< /Type /Pages /Parent %d 0 R /Kids [%s] /Count %d >>"
                        % (pages_root, b" ".join(b"%d 0 R" % k for k in kids), len(kids)), node)
         writer.add(b"<< /Type /Pages /Kids [%s] /Count %d >>"
                    % (b" ".join(b"%d 0 R" % n for n in nodes), total_pages), pages_root)
-        outlines = _write_outline(writer, outline)
+        outlines = _write_outline(writer, outline, page_numbers)
         shell_copier = ObjectCopier(writer, {})
         catalog = [b"/Type /Catalog", b"/Pages %d 0 R" % pages_root]
         if outlines is not None:
@@ -247,21 +252,33 @@ def write_document(
         writer.finish(root, info_number)
 
 
-def _write_outline(writer: PdfWriter, entries: list[tuple[int, OutlineEntry]]) -> int | None:
-    """Level 0 entries with their level 1 children; level 0 entries are closed (reportlab's ``closed=True``)."""
-    if not entries:
+def _write_outline(
+    writer: PdfWriter, chunks: list[tuple[Iterable[OutlineEntry], int]], page_numbers: list[int]
+) -> int | None:
+    """Level 0 entries with their level 1 children; level 0 entries are closed (reportlab's ``closed=True``).
+
+    Two passes over the entries (``chunks``: each chunk's entries and the index of its first page): the first
+    counts the children of each level 0 entry, the second writes every entry, numbered in document order after
+    the outline root, so no entry is kept in memory.
+    """
+    tops: list[list[int]] = []  # per level 0 entry: its position among all entries, its number of children
+    count = 0
+    for entries, _ in chunks:
+        for entry in entries:
+            if entry.level == 0 or not tops:
+                tops.append([count, 0])
+            else:
+                tops[-1][1] += 1
+            count += 1
+    if not count:
         return None
     root = writer.reserve()
-    tops: list[tuple[int, tuple[int, OutlineEntry], list[tuple[int, tuple[int, OutlineEntry]]]]] = []
-    for item in entries:
-        if item[1].level == 0 or not tops:
-            tops.append((writer.reserve(), item, []))
-        else:
-            tops[-1][2].append((writer.reserve(), item))
+    base = root + 1  # entry k is object base + k
+    for _ in range(count):
+        writer.reserve()
 
-    def node(number: int, item: tuple[int, OutlineEntry], parent: int, prev: int | None, nxt: int | None,
-             children: list[tuple[int, tuple[int, OutlineEntry]]]) -> None:
-        page, entry = item
+    def node(number: int, page: int, entry: OutlineEntry, parent: int, prev: int | None, nxt: int | None,
+             children: int) -> None:
         parts = [b"/Title " + pikepdf.String(entry.title).unparse(), b"/Parent %d 0 R" % parent,
                  b"/Dest [%d 0 R /XYZ null %s null]" % (page, _real(Decimal(str(entry.top))))]
         if prev is not None:
@@ -269,16 +286,30 @@ def _write_outline(writer: PdfWriter, entries: list[tuple[int, OutlineEntry]]) -
         if nxt is not None:
             parts.append(b"/Next %d 0 R" % nxt)
         if children:
-            parts += [b"/First %d 0 R" % children[0][0], b"/Last %d 0 R" % children[-1][0],
-                      b"/Count %d" % -len(children)]
+            parts += [b"/First %d 0 R" % (number + 1), b"/Last %d 0 R" % (number + children), b"/Count %d" % -children]
         writer.add(b"<< " + b"\n".join(parts) + b" >>", number)
 
-    for i, (number, item, children) in enumerate(tops):
-        node(number, item, root, tops[i - 1][0] if i else None, tops[i + 1][0] if i + 1 < len(tops) else None,
-             children)
-        for j, (child, child_item) in enumerate(children):
-            node(child, child_item, number, children[j - 1][0] if j else None,
-                 children[j + 1][0] if j + 1 < len(children) else None, [])
+    top, parent = -1, root
+    for k, (page, entry) in enumerate(_placed(chunks, page_numbers)):
+        number = base + k
+        if top + 1 < len(tops) and tops[top + 1][0] == k:
+            top += 1
+            prev = base + tops[top - 1][0] if top else None
+            nxt = base + tops[top + 1][0] if top + 1 < len(tops) else None
+            node(number, page, entry, root, prev, nxt, tops[top][1])
+            parent = number
+        else:
+            child = k - tops[top][0] - 1
+            node(number, page, entry, parent, number - 1 if child else None,
+                 number + 1 if child + 1 < tops[top][1] else None, 0)
     writer.add(b"<< /Type /Outlines /First %d 0 R /Last %d 0 R /Count %d >>"
-               % (tops[0][0], tops[-1][0], len(tops)), root)
+               % (base + tops[0][0], base + tops[-1][0], len(tops)), root)
     return root
+
+
+def _placed(chunks: list[tuple[Iterable[OutlineEntry], int]], page_numbers: list[int]) -> Iterator[
+        tuple[int, OutlineEntry]]:
+    """The outline entries in order with the object number of their page."""
+    for entries, first in chunks:
+        for entry in entries:
+            yield page_numbers[first + entry.page - 1], entry
