@@ -42,12 +42,28 @@ def _format_errors(source: str, exc: ValidationError) -> str:
     return "\n".join(lines)
 
 
+class _DuplicateKeyError(ValueError):
+    """A JSON object with a key twice: ``json.loads`` would silently keep only the last value."""
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        seen: set[str] = set()
+        raise _DuplicateKeyError(next(key for key, _ in pairs if key in seen or seen.add(key)))
+    return data
+
+
 def parse_thread(raw: bytes | str, source: str = "<capture>") -> Thread:
     """Parse capture JSON into a Thread; errors name the source and the failing field."""
     try:
-        data = json.loads(raw)
+        data = json.loads(raw, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         raise CaptureError(f"{source}: ikke gyldig JSON: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise CaptureError(f"{source}: ikke gyldig UTF-8 (byte {exc.start})") from exc
+    except _DuplicateKeyError as exc:
+        raise CaptureError(f"{source}: nøkkelen {exc.args[0]!r} står flere ganger i samme objekt") from exc
     if isinstance(data, dict) and "thread_id" in data:
         source = f"{source} (tråd {data.get('platform', '?')}/{data['thread_id']})"
     try:

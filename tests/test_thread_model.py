@@ -71,3 +71,13 @@ def test_bad_input_names_the_thread_and_field(mutate, expected: str) -> None:
 def test_not_json_is_a_clear_error() -> None:
     with pytest.raises(CaptureError, match=r"bad\.json: ikke gyldig JSON"):
         parse_thread(b"{oops", source="bad.json")
+
+
+def test_invalid_utf8_and_a_repeated_key_are_capture_errors() -> None:
+    raw = capture_bytes(make_thread())
+    with pytest.raises(CaptureError, match=r"x\.json: ikke gyldig UTF-8 \(byte \d+\)"):
+        parse_thread(raw.replace(b'"comments"', b'"comments\xff"', 1), source="x.json")
+    # json.loads alone would keep the second "comments" and drop every comment of the first
+    doubled = raw.replace(b'"comments": [', b'"comments": [], "comments": [', 1)
+    with pytest.raises(CaptureError, match=r"x\.json: nøkkelen 'comments' står flere ganger"):
+        parse_thread(doubled, source="x.json")
