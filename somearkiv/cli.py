@@ -174,6 +174,32 @@ def validate(
         raise typer.Exit(code=1)
 
 
+@app.command()
+def pdf(
+    capture: Annotated[Path, typer.Argument(help="En trådinnsamling (JSON), f.eks. capture/thread.json i en pakke")],
+    out: Annotated[Path, typer.Option("--out", help="PDF/A-filen som skal skrives")],
+    media: Annotated[Path | None, typer.Option("--media", help="Mappen bildene i innsamlingen viser til")] = None,
+    case_number: Annotated[str | None, typer.Option("--saksnummer", help="Saksnummer på forsiden")] = None,
+    flag_label: Annotated[str | None, typer.Option("--merking", help="Merking på forsiden")] = None,
+) -> None:
+    """Lag tråddokumentet (PDF/A) av en innsamlingsfil, lest strømmende: minnebruken vokser ikke med tråden."""
+    from exporters.pdf import CoverInfo, render_capture_pdf
+    from schemas.capture import CaptureError
+    from schemas.package import sha256_file
+
+    settings = Settings()
+    try:
+        cover = CoverInfo(
+            flag_label=flag_label, case_number=case_number, journalpost_id=None, capture_sha256=sha256_file(capture)
+        )
+        result = render_capture_pdf(capture, out, cover=cover, media_dir=media, pdfa_part=settings.pdfa_part)
+    except (CaptureError, OSError) as exc:
+        raise _fail(str(exc)) from exc
+    for warning in result.warnings:
+        typer.echo(f"advarsel: {warning}")
+    typer.echo(f"skrev {out}: {result.pages} sider, {result.size} byte, PDF/A-{settings.pdfa_part}b")
+
+
 @app.command("create-bucket")
 def create_bucket(name: Annotated[str, typer.Argument(help="S3-bøttenavn")]) -> None:
     """Opprett en S3-bøtte med Object Lock (for prøving mot moto/MinIO; se README)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import stat
@@ -128,3 +129,25 @@ def test_demo_into_s3_then_verify_and_approve(
     assert code == 0, out
     assert "låst (COMPLIANCE)" in out
     assert S3_SECRET not in out and S3_SECRET not in caplog.text
+
+
+def test_pdf_renders_a_capture_file_and_names_the_field_of_a_broken_one(tmp_path: Path) -> None:
+    from exporters.pdf import check_pdfa
+    from tests.conftest import REPO_ROOT
+
+    samples = REPO_ROOT / "samples"
+    capture = samples / "threads" / "facebook-hoering-reguleringsplan-sentrum.json"
+    out = tmp_path / "traad.pdf"
+    code, text = _invoke("pdf", str(capture), "--out", str(out), "--media", str(samples / "media"),
+                         "--saksnummer", "2026/1042", "--merking", "Journalpliktig")
+    assert code == 0, text
+    assert f"skrev {out}: " in text and " sider, " in text and "PDF/A-2b" in text
+    assert check_pdfa(out, part="2") == []
+    data = json.loads(capture.read_text(encoding="utf-8"))
+    data["comments"][5]["created_at"] = "i går"
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    code, text = _invoke("pdf", str(broken), "--out", str(tmp_path / "broken.pdf"))
+    assert code == 1
+    assert str(broken) in text and "comments[5]" in text and data["comments"][5]["id"] in text and "created_at" in text
+    assert not (tmp_path / "broken.pdf").exists()
