@@ -1,10 +1,11 @@
 """Join the chunk PDFs into the final PDF/A file by streaming, so memory does not grow with the thread.
 
 Each chunk (a small reportlab PDF on disk) is opened with pikepdf, the objects its pages use are written
-to the output with new object numbers, and the chunk is closed again. Only small per-page facts (the
-object numbers of the pages, the outline entries) stay in memory until the end, where the page tree, the
-outline, the document information, the XMP metadata and the OutputIntent are written, then a classic
-cross-reference table and a trailer whose /ID is a hash of the content (deterministic bytes).
+to the output with new object numbers, and the chunk is closed again. Only the object numbers of the pages
+and an array of object offsets stay in memory until the end (the outline entries wait in the chunks' files),
+where the page tree, the outline, the document information, the XMP metadata and the OutputIntent are
+written, then a classic cross-reference table and a trailer whose /ID is a hash of the content
+(deterministic bytes).
 
 Also done while copying:
 - "Side x av y" is added to each page (the page count is known once every chunk is rendered);
