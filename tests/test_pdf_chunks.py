@@ -125,13 +125,11 @@ def test_chunked_render_is_one_document(chunked) -> None:
     assert len(fonts) <= 6  # equal font subsets of the chunks are stored once
 
 
-_POOLED_RENDER = """
+_POOL_PREAMBLE = """
 import sys
-import threading
+from pathlib import Path
 import exporters.pdf.render as render
-from tests.conftest import REPO_ROOT
-from tests.test_pdf import render as render_checked
-from tests.test_pdf_chunks import CHUNK, _thread
+from tests.test_pdf_chunks import CHUNK
 
 pools = []
 
@@ -142,9 +140,17 @@ class CountingPool(render.ProcessPoolExecutor):
 
 render.ProcessPoolExecutor = CountingPool
 render.CHUNK_COMMENTS, render.SINGLE_CHUNK_COMMENTS, render.WORKERS = CHUNK, 0, 2
-result = render_checked(_thread(), sys.argv[1])
-print(pools, result.sha256)
 """
+
+
+def run_pooled(render_result: str, *args: str) -> list[str]:
+    """Run ``render_result`` (code that sets ``result`` to a ``PdfResult``) in a fresh, single-threaded Python
+    with small chunks and 2 workers (this process runs test servers, so it never forks); return the pool sizes
+    used and the PDF's SHA-256, as printed there."""
+    script = _POOL_PREAMBLE + render_result + "\nprint(pools, result.sha256)\n"
+    return subprocess.run(
+        [sys.executable, "-c", script, *args], cwd=REPO_ROOT, capture_output=True, text=True, check=True, timeout=120
+    ).stdout.split()
 
 
 def test_chunked_render_is_deterministic_and_independent_of_workers(
@@ -156,14 +162,11 @@ def test_chunked_render_is_deterministic_and_independent_of_workers(
     again = render_checked(thread, tmp_path / "b.pdf")
     assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes() and first.sha256 == again.sha256
     # Two workers fork only in a single-threaded process (this one runs test servers): use a fresh one.
-    pooled = subprocess.run(
-        [sys.executable, "-c", _POOLED_RENDER, str(tmp_path / "pooled.pdf")],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    ).stdout.split()
+    pooled = run_pooled(
+        "from tests.test_pdf import render\nfrom tests.test_pdf_chunks import _thread\n"
+        "result = render(_thread(), sys.argv[1])",
+        str(tmp_path / "pooled.pdf"),
+    )
     assert pooled == ["[2]", first.sha256]
     render_checked(thread, tmp_path / "a1.pdf", part="1")
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -18,10 +16,9 @@ from exporters.pdf.capture_store import CaptureSource
 from exporters.pdf.source import ThreadSource
 from schemas.capture import CaptureError, capture_bytes, parse_thread, write_capture
 from schemas.thread import Item, Media, Removal, RemovalReason, Revision, Thread
-from tests.conftest import REPO_ROOT
 from tests.test_pdf import COVER, MUNICIPALITY, T0, comment, make_thread
 from tests.test_pdf import render as render_model
-from tests.test_pdf_chunks import CHUNK
+from tests.test_pdf_chunks import CHUNK, run_pooled
 from tests.test_pdf_chunks import _thread as chunked_thread
 from tests.test_pdf_text import LTR, RTL
 
@@ -108,38 +105,17 @@ def test_chunked_thread_gives_the_same_bytes(tmp_path: Path, monkeypatch: pytest
     assert _capture_render(thread, tmp_path) == _model_render(thread, tmp_path)
 
 
-_POOLED_CAPTURE = """
-import sys
-from pathlib import Path
-import exporters.pdf.render as render
-from exporters.pdf import render_capture_pdf
-from tests.test_pdf import COVER
-from tests.test_pdf_chunks import CHUNK
-
-pools = []
-
-class CountingPool(render.ProcessPoolExecutor):
-    def __init__(self, *args, **kwargs):
-        pools.append(kwargs.get("max_workers"))
-        super().__init__(*args, **kwargs)
-
-render.ProcessPoolExecutor = CountingPool
-render.CHUNK_COMMENTS, render.SINGLE_CHUNK_COMMENTS, render.WORKERS = CHUNK, 0, 2
-result = render_capture_pdf(Path(sys.argv[1]), Path(sys.argv[2]), cover=COVER, media_dir=None)
-print(pools, result.sha256)
-"""
-
-
 def test_forked_workers_read_the_store_themselves(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(render, "CHUNK_COMMENTS", CHUNK)
     monkeypatch.setattr(render, "SINGLE_CHUNK_COMMENTS", 0)
     thread = chunked_thread()
     capture = tmp_path / "thread.json"
     capture.write_bytes(capture_bytes(thread))
-    pooled = subprocess.run(
-        [sys.executable, "-c", _POOLED_CAPTURE, str(capture), str(tmp_path / "pooled.pdf")],
-        cwd=REPO_ROOT, capture_output=True, text=True, check=True, timeout=120,
-    ).stdout.split()
+    pooled = run_pooled(
+        "from exporters.pdf import render_capture_pdf\nfrom tests.test_pdf import COVER\n"
+        "result = render_capture_pdf(Path(sys.argv[1]), Path(sys.argv[2]), cover=COVER, media_dir=None)",
+        str(capture), str(tmp_path / "pooled.pdf"),
+    )
     assert pooled[0] == "[2]"
     assert (tmp_path / "pooled.pdf").read_bytes() == _model_render(thread, tmp_path)
 

@@ -23,7 +23,7 @@ from exporters.pdf.fonts import BODY, BODY_BOLD, BODY_ITALIC, route
 from exporters.pdf.images import ImageError, image_flowable, placeholder, prepare_image
 from exporters.pdf.models import CoverInfo
 from exporters.pdf.paragraphs import paragraph
-from exporters.pdf.source import Comment, Source, label
+from exporters.pdf.source import Comment, Source, author_name, label
 from exporters.pdf.styles import (
     BODY_TEXT,
     FRAME_HEIGHT,
@@ -293,7 +293,7 @@ class ThreadStory:
         item = comment.item
         sep = _separator()
         parts: list[list[Piece]] = [_runs(label(comment.number), BODY_BOLD)]
-        parts.append(self._author(item.author.display_name or item.author.id, item.author.is_municipality))
+        parts.append(self._author(author_name(item), item.author.is_municipality))
         parts.append(_runs(oslo_time(item.created_at)))
         if item.edited_at is not None:
             parts.append(_runs(f"redigert {oslo_time(item.edited_at)}"))
@@ -398,8 +398,7 @@ class ThreadStory:
             if comment.depth == 1:
                 item = comment.item
                 yield PageBreakUnder(40)
-                name = item.author.display_name or item.author.id
-                yield Bookmark(self.outline, _plain(f"{comment.number}. {name}: {item.text}"), 1)
+                yield Bookmark(self.outline, _plain(f"{comment.number}. {author_name(item)}: {item.text}"), 1)
             yield from self._item(comment)
 
     def _removed_head(self) -> Iterator[Flowable]:
@@ -421,8 +420,7 @@ class ThreadStory:
         yield Bookmark(self.outline, f"S{number}. {owner}", 1)
         rows = [
             ("Element", f"S{number} – {owner}"),
-            ("Forfatter", (item.author.display_name or item.author.id)
-             + (" (kommunen)" if item.author.is_municipality else "")),
+            ("Forfatter", author_name(item) + (" (kommunen)" if item.author.is_municipality else "")),
             ("Publisert", oslo_time(item.created_at)),
             ("Status", STATE_LABELS[removal.state]),
             ("Årsak", REMOVAL_REASON_LABELS[removal.reason]),
