@@ -27,7 +27,6 @@ from schemas.package import (
     package_id_for,
     safe_segment,
     sha256_file,
-    thread_key,
 )
 from schemas.thread import FLAG_KIND_LABELS, Flag, Media, Thread
 
@@ -143,17 +142,9 @@ def build_package(
         (root / name).write_bytes(xml)
         files.append(_entry(root, name, "metadata"))
 
-    manifest = Manifest(
-        package_id=package_id,
-        platform=thread.platform,
-        thread_id=thread.thread_id,
-        thread_url=thread.url,
-        thread_key=thread_key(thread.platform, thread.thread_id),
-        capture_sha256=capture_sha,
+    manifest = Manifest.for_thread(
+        thread, capture_sha256=capture_sha, flag=flag, created_at=exported_at, files=files,
         previous_package_id=previous_package_id,
-        flag=flag,
-        created_at=exported_at,
-        files=files,
     )
     (root / MANIFEST_NAME).write_bytes(manifest.to_bytes())  # last: the package is complete
     for warning in warnings:

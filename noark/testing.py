@@ -8,7 +8,8 @@ from pathlib import Path
 
 from noark.mapping import package_metadata
 from noark.model import NoarkContext
-from schemas.package import MANIFEST_NAME, Manifest, PackageFile, package_id_for, thread_key
+from schemas.capture import capture_bytes
+from schemas.package import MANIFEST_NAME, Manifest, PackageFile, package_id_for
 from schemas.thread import Account, Author, Flag, FlagKind, Item, Media, Platform, Removal, RemovalReason, Thread
 
 # A tiny but real PDF and PNG: enough bytes for checksums; their content is not inspected here.
@@ -110,7 +111,7 @@ def write_package(
     pdf_bytes: bytes = FAKE_PDF,
 ) -> Manifest:
     """Writes a complete package folder ``root/<package_id>/`` the way the exporter lays it out."""
-    capture = thread.model_dump_json(indent=2).encode("utf-8")
+    capture = capture_bytes(thread)  # the canonical bytes, as the exporter writes them
     capture_sha = hashlib.sha256(capture).hexdigest()
     package_id = package_id_for(thread.platform, thread.thread_id, capture_sha)
     folder = root / package_id
@@ -129,16 +130,6 @@ def write_package(
         target = folder / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-    manifest = Manifest(
-        package_id=package_id,
-        platform=thread.platform,
-        thread_id=thread.thread_id,
-        thread_url=thread.url,
-        thread_key=thread_key(thread.platform, thread.thread_id),
-        capture_sha256=capture_sha,
-        flag=flag,
-        created_at=exported_at,
-        files=files,
-    )
+    manifest = Manifest.for_thread(thread, capture_sha256=capture_sha, flag=flag, created_at=exported_at, files=files)
     (folder / MANIFEST_NAME).write_bytes(manifest.to_bytes())
     return manifest

@@ -18,13 +18,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from schemas.text import escape_unsafe
-from schemas.thread import Flag, Platform
+from schemas.thread import Flag, Platform, Thread
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = "1"
@@ -62,6 +63,31 @@ class Manifest(BaseModel):
     created_at: AwareDatetime
     generator: str = "somearkiv"
     files: list[PackageFile]
+
+    @classmethod
+    def for_thread(
+        cls,
+        thread: Thread,
+        *,
+        capture_sha256: str,
+        flag: Flag | None,
+        created_at: datetime,
+        files: list[PackageFile],
+        previous_package_id: str | None = None,
+    ) -> Manifest:
+        """The manifest of ``thread``'s package: ids and URL from the thread, the package id from the capture."""
+        return cls(
+            package_id=package_id_for(thread.platform, thread.thread_id, capture_sha256),
+            platform=thread.platform,
+            thread_id=thread.thread_id,
+            thread_url=thread.url,
+            thread_key=thread_key(thread.platform, thread.thread_id),
+            capture_sha256=capture_sha256,
+            previous_package_id=previous_package_id,
+            flag=flag,
+            created_at=created_at,
+            files=files,
+        )
 
     def file(self, path: str) -> PackageFile:
         for entry in self.files:
