@@ -164,9 +164,9 @@ def _peak_mb() -> float:
 
 
 def child(phase: str, n: int, folder: Path) -> None:
-    from somearkiv.settings import Settings
+    from pipeline.settings import Settings
 
-    xsd_dir = Settings().xsd_dir
+    xsd_dir = Settings().require_xsd_dir()
     began = time.perf_counter()
     if phase == "write":
         write(n, folder, xsd_dir)

@@ -13,7 +13,9 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.states import State
 
-from exporters.export import (
+from exporters.package import BuiltPackage
+from pipeline.export import (
+    ExportConfig,
     ExportResult,
     ExportRun,
     stage_thread,
@@ -21,30 +23,31 @@ from exporters.export import (
     upload_package,
     written_result,
 )
-from exporters.package import BuiltPackage
-from exporters.sinks.factory import open_sink
-from somearkiv.catalog import FlaggedThread, load_catalog
-from somearkiv.settings import Settings
+from pipeline.settings import Settings
+from sources.folder import FlaggedThread, load_catalog
+from storage.config import S3Config
+from storage.factory import open_sink
 
 
 @task(name="build-package")
-def build_package_task(item: FlaggedThread, media_dir: Path, bucket: str, exported_at: datetime) -> BuiltPackage | None:
+def build_package_task(
+    item: FlaggedThread, media_dir: Path, bucket: str, s3: S3Config, config: ExportConfig, exported_at: datetime
+) -> BuiltPackage | None:
     """Render the PDF/A and Noark XML of one thread into a staged package (None: unchanged)."""
-    settings = Settings()
     return stage_thread(
         item.load(),
         item.flag,
-        sink=open_sink(bucket, settings),
+        sink=open_sink(bucket, s3),
         media_dir=media_dir,
-        settings=settings,
+        config=config,
         exported_at=exported_at,
     )
 
 
 @task(name="upload-package", retries=3, retry_delay_seconds=[1, 2, 4])
-def upload_package_task(built: BuiltPackage, bucket: str) -> ExportResult:
+def upload_package_task(built: BuiltPackage, bucket: str, s3: S3Config) -> ExportResult:
     """Put the staged package into the bucket, manifest last (retried: this is network I/O)."""
-    return written_result(built, upload_package(built, open_sink(bucket, Settings())))
+    return written_result(built, upload_package(built, open_sink(bucket, s3)))
 
 
 def _markdown(results: list[ExportResult], failures: list[tuple[str, str]], bucket: str) -> str:
@@ -82,21 +85,25 @@ def export_threads(
     logger = get_run_logger()
     settings = Settings()
     bucket_url = bucket or settings.bucket
+    s3 = settings.s3()
+    config = ExportConfig(work_dir=settings.work_dir, noark=settings.noark(), pdfa_part=settings.pdfa_part)
     catalog = load_catalog(Path(source_dir) if source_dir else settings.samples_dir)
     exported_at = datetime.now(UTC)
     results: list[ExportResult] = []
     failures = [] if threads else [(path.name, error) for path, error in catalog.broken]
     uploads = []
     for item in catalog.select(threads):
-        built_state = build_package_task(item, catalog.media_dir, bucket_url, exported_at, return_state=True)
+        built_state = build_package_task(
+            item, catalog.media_dir, bucket_url, s3, config, exported_at, return_state=True
+        )
         if built_state.is_failed():
             failures.append((item.key, _error_text(built_state)))
             continue
         built = built_state.result()
         if built is None:
-            results.append(unchanged_result(item.load(), open_sink(bucket_url, settings)))
+            results.append(unchanged_result(item.load(), open_sink(bucket_url, s3)))
             continue
-        uploads.append((item, upload_package_task.submit(built, bucket_url)))
+        uploads.append((item, upload_package_task.submit(built, bucket_url, s3)))
     for item, future in uploads:
         future.wait()
         state = future.state

@@ -1,13 +1,13 @@
-"""Prefect flow for the periodic fixity check of the archive bucket (logic in exporters/sinks/fixity.py)."""
+"""Prefect flow for the periodic fixity check of the archive bucket (logic in storage/fixity.py)."""
 
 from __future__ import annotations
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
-from exporters.sinks.factory import open_sink
-from exporters.sinks.fixity import verify_bucket
-from somearkiv.settings import Settings
+from pipeline.settings import Settings
+from storage.factory import open_sink
+from storage.fixity import verify_bucket
 
 
 class FixityCheckError(RuntimeError):
@@ -18,7 +18,8 @@ class FixityCheckError(RuntimeError):
 def fixity_check(bucket_url: str | None = None) -> dict[str, object]:
     """Re-hash every complete package in the bucket; fail the run if any file differs from its manifest."""
     logger = get_run_logger()
-    sink = open_sink(bucket_url, Settings())
+    settings = Settings()
+    sink = open_sink(bucket_url or settings.bucket, settings.s3())
     report = verify_bucket(sink)
     create_markdown_artifact(key="fixity-report", markdown=report.to_markdown(), description=report.summary())
     for problem in report.problems:

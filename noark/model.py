@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 
 from noark import codes, ids
 from schemas.thread import FlagKind
@@ -27,7 +26,7 @@ DEFAULT_JOURNALSTATUS: Mapping[FlagKind, str] = {
 
 @dataclass(frozen=True)
 class NoarkContext:
-    """Identity of this archive and the code values we choose; built by the caller from Settings."""
+    """Identity of this archive and the code values we choose; built at the edge from the settings."""
 
     arkiv_title: str
     arkivdel_title: str
@@ -41,18 +40,6 @@ class NoarkContext:
     default_flag_kind: FlagKind = FlagKind.ARCHIVE_WORTHY  # for a thread exported without a flag
     tilgangsrestriksjon: str = codes.TILGANGSRESTRIKSJON_TAUSHETSPLIKT
     skjermingshjemmel: str = codes.SKJERMINGSHJEMMEL_PERSONOPPLYSNINGER
-
-    @classmethod
-    def from_settings(cls, settings: Any) -> NoarkContext:
-        """From ``somearkiv.settings.Settings`` (duck-typed so noark stays free of the app layer)."""
-        return cls(
-            arkiv_title=settings.arkiv_title,
-            arkivdel_title=settings.arkivdel_title,
-            municipality=settings.municipality,
-            system_name=settings.system_name,
-            archivist=settings.archivist,
-            pdfa_part=str(getattr(settings, "pdfa_part", "2")),
-        )
 
     @property
     def arkiv_system_id(self) -> str:

@@ -32,6 +32,7 @@ from noark.model import NoarkContext
 from noark.xmlutil import XSI, local_date
 from noark.xmlutil import text as xml_text
 from noark.xsd import SCHEMAS
+from schemas.errors import NoarkError
 from schemas.package import Manifest, sha256_file
 
 _NS = {"n": N5.ns}
@@ -40,7 +41,7 @@ ARKIVSTRUKTUR_COUNTS = ("mappe", "saksmappe", "registrering", "journalpost", "do
 SCHEMA_FILES = ("arkivstruktur", "metadatakatalog", "endringslogg", "loependeJournal", "offentligJournal", "addml")
 
 
-class UttrekkError(RuntimeError):
+class UttrekkError(NoarkError):
     """The uttrekk cannot be built; the message says which package or file."""
 
 

@@ -11,13 +11,39 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
+import click
 import typer
+from typer.core import TyperGroup
 
-from somearkiv.settings import Settings
+from pipeline.settings import Settings
+from schemas.errors import SomearkivError
+
+if TYPE_CHECKING:
+    from storage.base import Sink
+
+EXIT_PROBLEMS_FOUND = 1  # the check ran and found problems
+EXIT_OPERATIONAL = 2  # bad configuration or input, unreachable bucket, missing file
+
+
+class _ErrorBoundary(TyperGroup):
+    """The CLI's one error boundary: a known error is one Norwegian line on stderr and exit status 2."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except SomearkivError as exc:
+            typer.echo(f"feil: {exc}", err=True)
+            raise typer.Exit(code=EXIT_OPERATIONAL) from None
+        except OSError as exc:
+            where = f": {exc.filename}" if exc.filename else ""
+            typer.echo(f"feil: {exc.strerror or exc}{where}", err=True)
+            raise typer.Exit(code=EXIT_OPERATIONAL) from None
+
 
 app = typer.Typer(
+    cls=_ErrorBoundary,
     help="somearkiv: arkivering og journalføring av kommunens dialog i sosiale medier.",
     no_args_is_help=True,
     add_completion=False,
@@ -30,11 +56,11 @@ BucketOption = Annotated[
 
 
 def _run_export(bucket: str | None, source: Path | None, threads: list[str] | None) -> None:
-    from exporters.sinks.factory import open_sink
     from flows.export import export_threads
+    from storage.factory import open_sink
 
     settings = Settings()
-    bucket_url = open_sink(bucket or settings.bucket, settings).url
+    bucket_url = open_sink(bucket or settings.bucket, settings.s3()).url
     run = export_threads(bucket=bucket_url, source_dir=str(source) if source else None, threads=threads or None)
     for result in run.results:
         typer.echo(f"{'skrevet' if result.status == 'written' else 'uendret'}  {result.url}")
@@ -50,7 +76,7 @@ def _run_export(bucket: str | None, source: Path | None, threads: list[str] | No
         f"\nPakkene ligger i {bucket_url}"
     )
     if run.failures:
-        raise typer.Exit(code=1)
+        raise typer.Exit(code=EXIT_PROBLEMS_FOUND)
 
 
 @app.command()
@@ -69,16 +95,16 @@ def export(
     _run_export(bucket, source, thread)
 
 
-def _sink(bucket: str | None):
-    from exporters.sinks.factory import open_sink
+def _sink(bucket: str | None) -> tuple[Sink, Settings]:
+    from storage.factory import open_sink
 
     settings = Settings()
-    return open_sink(bucket or settings.bucket, settings), settings
+    return open_sink(bucket or settings.bucket, settings.s3()), settings
 
 
 def _fail(message: str) -> typer.Exit:
     typer.echo(f"feil: {message}", err=True)
-    return typer.Exit(code=1)
+    return typer.Exit(code=EXIT_OPERATIONAL)
 
 
 @app.command()
@@ -90,14 +116,12 @@ def approve(
     bucket: BucketOption = None,
 ) -> None:
     """Godkjenn (eller avvis) en pakke; godkjenning låser den (S3 Object Lock / skrivebeskyttet mappe)."""
-    from exporters.sinks.base import SinkError
-    from somearkiv.approval import approve_package
+    from pipeline.review import approve_package
 
     sink, settings = _sink(bucket)
-    try:
-        record = approve_package(sink, package_id, approved=not reject, by=by, comment=comment, settings=settings)
-    except SinkError as exc:
-        raise _fail(str(exc)) from exc
+    record = approve_package(
+        sink, package_id, approved=not reject, by=by, comment=comment, retention=settings.retention()
+    )
     if record.approved and record.retention:
         typer.echo(
             f"godkjent: {package_id} av {record.by}; låst ({record.retention.mode}) til "
@@ -110,13 +134,13 @@ def approve(
 @app.command()
 def verify(bucket_url: Annotated[str | None, typer.Argument(help="Arkivbøtte å kontrollere")] = None) -> None:
     """Fixitetskontroll: les alle pakker på nytt og sammenlign SHA-256 med manifestet."""
-    from exporters.sinks.fixity import verify_bucket
+    from storage.fixity import verify_bucket
 
     sink, _ = _sink(bucket_url)
     report = verify_bucket(sink)
     typer.echo(report.to_text())
     if not report.ok:
-        raise typer.Exit(code=1)
+        raise typer.Exit(code=EXIT_PROBLEMS_FOUND)
 
 
 @app.command()
@@ -128,13 +152,13 @@ def uttrekk(
     bucket: BucketOption = None,
 ) -> None:
     """Lag et Noark 5-arkivuttrekk (avleveringspakke) av pakkene i perioden, og valider det."""
-    from noark.model import NoarkContext
-    from noark.uttrekk import UttrekkError, build_uttrekk
-    from somearkiv.approval import review_status
+    from noark.uttrekk import build_uttrekk
+    from pipeline.review import review_status
 
     if status not in {"all", "approved", "rejected", "pending"}:
         raise _fail(f"--status {status!r}: bruk all, approved, rejected eller pending")
     sink, settings = _sink(bucket)
+    xsd_dir = settings.require_xsd_dir()
     try:
         result = build_uttrekk(
             sink,
@@ -143,10 +167,10 @@ def uttrekk(
             date_to=(date_to or datetime.now()).date(),
             status=status,
             status_of=lambda package_id: review_status(sink, package_id),
-            ctx=NoarkContext.from_settings(settings),
-            xsd_dir=settings.xsd_dir,
+            ctx=settings.noark(),
+            xsd_dir=xsd_dir,
         )
-    except (UttrekkError, ValueError, OSError) as exc:
+    except ValueError as exc:
         raise _fail(str(exc)) from exc
     for warning in result.warnings:
         typer.echo(f"advarsel: {warning}")
@@ -157,7 +181,7 @@ def uttrekk(
     if result.report is not None:
         typer.echo(result.report.to_text())
         if not result.report.ok:
-            raise typer.Exit(code=1)
+            raise typer.Exit(code=EXIT_PROBLEMS_FOUND)
 
 
 @app.command()
@@ -168,10 +192,10 @@ def validate(
     """Valider en pakke eller et uttrekk: XSD og Arkade-lignende kontroller."""
     from noark.validate import validate_path
 
-    report = validate_path(path, Settings().xsd_dir)
+    report = validate_path(path, Settings().require_xsd_dir())
     typer.echo(report.to_json() if json_out else report.to_text())
     if not report.ok:
-        raise typer.Exit(code=1)
+        raise typer.Exit(code=EXIT_PROBLEMS_FOUND)
 
 
 @app.command()
@@ -184,17 +208,13 @@ def pdf(
 ) -> None:
     """Lag tråddokumentet (PDF/A) av en innsamlingsfil, lest strømmende: minnebruken vokser ikke med tråden."""
     from exporters.pdf import CoverInfo, render_capture_pdf
-    from schemas.capture import CaptureError
     from schemas.package import sha256_file
 
     settings = Settings()
-    try:
-        cover = CoverInfo(
-            flag_label=flag_label, case_number=case_number, journalpost_id=None, capture_sha256=sha256_file(capture)
-        )
-        result = render_capture_pdf(capture, out, cover=cover, media_dir=media, pdfa_part=settings.pdfa_part)
-    except (CaptureError, OSError) as exc:
-        raise _fail(str(exc)) from exc
+    cover = CoverInfo(
+        flag_label=flag_label, case_number=case_number, journalpost_id=None, capture_sha256=sha256_file(capture)
+    )
+    result = render_capture_pdf(capture, out, cover=cover, media_dir=media, pdfa_part=settings.pdfa_part)
     for warning in result.warnings:
         typer.echo(f"advarsel: {warning}")
     typer.echo(f"skrev {out}: {result.pages} sider, {result.size} byte, PDF/A-{settings.pdfa_part}b")
@@ -203,9 +223,9 @@ def pdf(
 @app.command("create-bucket")
 def create_bucket(name: Annotated[str, typer.Argument(help="S3-bøttenavn")]) -> None:
     """Opprett en S3-bøtte med Object Lock (for prøving mot moto/MinIO; se README)."""
-    from exporters.sinks.s3 import create_lock_bucket
+    from storage.s3 import create_lock_bucket
 
-    create_lock_bucket(name, Settings())
+    create_lock_bucket(name, Settings().s3())
     typer.echo(f"opprettet s3://{name} med Object Lock")
 
 

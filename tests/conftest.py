@@ -25,12 +25,13 @@ def prefect_harness():
 @pytest.fixture(scope="session")
 def xsd_dir() -> Path:
     """Arkivverket's and KS's official schemas (../shared/noark5/xsd, or SOMEARKIV_XSD_DIR)."""
-    from somearkiv.settings import Settings
+    from pipeline.settings import Settings
+    from schemas.errors import ConfigError
 
-    path = Settings().xsd_dir
-    if not (path / "N5-v5.0" / "arkivstruktur.xsd").is_file():
-        pytest.fail(f"official XSDs not found at {path}; set SOMEARKIV_XSD_DIR")
-    return path
+    try:
+        return Settings().require_xsd_dir()
+    except ConfigError as exc:
+        pytest.fail(str(exc))
 
 
 # Bucket fixtures (moto S3 server, lock buckets, test packages): tests/s3_server.py

@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from exporters.sinks.base import Sink
-from exporters.sinks.local import LocalSink
-from exporters.sinks.s3 import S3Sink, create_lock_bucket, make_s3_client, parse_s3_url
+from pipeline.settings import Settings
 from schemas.package import Manifest, PackageFile, package_id_for, sha256_file, thread_key
-from somearkiv.settings import Settings
+from storage.base import Sink
+from storage.local import LocalSink
+from storage.s3 import S3Sink, create_lock_bucket, make_s3_client, parse_s3_url
 
 S3_REGION = "eu-north-1"
 S3_ACCESS_KEY_ID = "test-access-key-id"
@@ -79,7 +79,7 @@ def s3_settings(moto_endpoint: str) -> Settings:
 @pytest.fixture(scope="session")
 def s3_client(moto_endpoint: str) -> Any:
     """One boto3 client for the session (building a client costs about 0.3 s)."""
-    return make_s3_client(s3_settings_for(moto_endpoint))
+    return make_s3_client(s3_settings_for(moto_endpoint).s3())
 
 
 @pytest.fixture
@@ -92,7 +92,7 @@ def s3_bucket_url(s3_client: Any) -> str:
 
 @pytest.fixture
 def s3_sink(s3_bucket_url: str, s3_client: Any, moto_endpoint: str) -> S3Sink:
-    """An S3 sink on a fresh lock bucket; ``S3Sink.from_settings`` would build the same with its own client."""
+    """An S3 sink on a fresh lock bucket; ``S3Sink.from_config`` would build the same with its own client."""
     bucket, prefix = parse_s3_url(s3_bucket_url)
     return S3Sink(
         bucket,

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from schemas.capture import CaptureError, capture_bytes
+from schemas.capture import capture_bytes
 from schemas.thread import Flag
-from somearkiv.catalog import load_catalog
+from sources.capture import CaptureError
+from sources.folder import load_catalog
 from tests.factories import T0, make_thread
 
 

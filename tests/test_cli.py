@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from exporters.sinks.factory import open_sink
+from pipeline.settings import Settings
 from somearkiv.cli import app
-from somearkiv.settings import Settings
+from storage.factory import open_sink
 from tests.s3_server import S3_SECRET, s3_env_for
 
 pytestmark = [pytest.mark.flowrun, pytest.mark.usefixtures("prefect_harness")]
@@ -47,7 +47,7 @@ def bucket(demo_bucket: Path, tmp_path: Path) -> Path:
 
 
 def _packages(bucket: Path) -> list[str]:
-    return open_sink(str(bucket), Settings()).list_packages()
+    return open_sink(str(bucket)).list_packages()
 
 
 def test_demo_twice_writes_nothing_the_second_time(demo_bucket: Path) -> None:
@@ -82,7 +82,7 @@ def test_approve_locks_reject_records_and_uttrekk_of_the_approved_validates(buck
     assert code == 0, out
     assert f"avvist: {rejected} av arkivar.anne: Mangler vedlegg" in out
     code, out = _invoke("approve", "finnes-ikke-0000", "--bucket", str(bucket))
-    assert code == 1 and "finnes-ikke-0000" in out
+    assert code == 2 and "finnes-ikke-0000" in out
 
     out_dir = tmp_path / "uttrekk"
     code, out = _invoke("uttrekk", "--out", str(out_dir), "--status", "approved", "--bucket", str(bucket))
@@ -124,7 +124,7 @@ def test_demo_into_s3_then_verify_and_approve(
     assert out.count(f"skrevet  {s3_bucket_url}/") == DEMO_THREADS
     code, out = _invoke("verify", s3_bucket_url)
     assert code == 0, out
-    package = open_sink(s3_bucket_url, Settings()).list_packages()[0]
+    package = open_sink(s3_bucket_url, Settings().s3()).list_packages()[0]
     code, out = _invoke("approve", package, "--by", "arkivar.anne", "--bucket", s3_bucket_url)
     assert code == 0, out
     assert "låst (COMPLIANCE)" in out
@@ -148,6 +148,15 @@ def test_pdf_renders_a_capture_file_and_names_the_field_of_a_broken_one(tmp_path
     broken = tmp_path / "broken.json"
     broken.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     code, text = _invoke("pdf", str(broken), "--out", str(tmp_path / "broken.pdf"))
-    assert code == 1
+    assert code == 2
     assert str(broken) in text and "comments[5]" in text and data["comments"][5]["id"] in text and "created_at" in text
     assert not (tmp_path / "broken.pdf").exists()
+
+
+def test_operational_errors_are_one_norwegian_line_and_exit_2(tmp_path: Path) -> None:
+    for args in (("verify", "ftp://x"), ("pdf", str(tmp_path / "nope.json"), "--out", str(tmp_path / "x.pdf"))):
+        code, out = _invoke(*args)
+        assert code == 2, (args, out)
+        lines = [line for line in out.splitlines() if line.strip()]
+        assert len(lines) == 1 and lines[0].startswith("feil: "), (args, out)
+        assert "Traceback" not in out

@@ -13,11 +13,11 @@ from pypdf import PdfReader
 import exporters.package as package_module
 from flows.export import export_thread, export_threads
 from noark.xsd import validate_xml
-from schemas.capture import load_thread
+from pipeline.settings import Settings
 from schemas.package import MANIFEST_NAME, Manifest, sha256_file, thread_key
 from schemas.thread import PLATFORM_LABELS, Thread
-from somearkiv.catalog import load_catalog
-from somearkiv.settings import Settings
+from sources.capture import load_thread
+from sources.folder import load_catalog
 from tests.artifacts import latest_artifact
 
 pytestmark = [pytest.mark.flowrun, pytest.mark.usefixtures("prefect_harness")]

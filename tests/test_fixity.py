@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from exporters.sinks.base import Sink
-from exporters.sinks.fixity import FixityProblem, verify_bucket
-from exporters.sinks.local import LocalSink
-from exporters.sinks.s3 import S3Sink
 from schemas.package import MANIFEST_NAME, Manifest
+from storage.base import Sink
+from storage.fixity import FixityProblem, verify_bucket
+from storage.local import LocalSink
+from storage.s3 import S3Sink
 from tests.s3_server import make_package
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from exporters.sinks.local import LocalSink
 from flows.fixity import FixityCheckError, fixity_check
+from storage.local import LocalSink
 from tests.artifacts import latest_artifact
 from tests.s3_server import make_package
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from exporters.sinks.local import LocalSink
 from noark.testing import FAKE_PDF, FAKE_PNG, sample_context, sample_flag, sample_thread, write_package
 from noark.uttrekk import UttrekkError, build_uttrekk
 from noark.validate import validate_path
 from noark.xsd import validate_xml
+from storage.local import LocalSink
 
 N5 = {"n": "http://www.arkivverket.no/standarder/noark5/arkivstruktur"}
 MARCH = {"date_from": date(2026, 3, 1), "date_to": date(2026, 3, 31)}

@@ -8,14 +8,15 @@ from pathlib import Path
 from PIL import Image
 from pypdf import PdfReader
 
-from exporters.export import planned_package_id, stage_thread, upload_package
 from exporters.package import CAPTURE_PATH, build_package
-from exporters.sinks.factory import open_sink
 from noark.xsd import validate_xml
-from schemas.capture import capture_bytes, parse_thread
+from pipeline.export import ExportConfig, planned_package_id, stage_thread, upload_package
+from pipeline.settings import Settings
+from schemas.capture import capture_bytes
 from schemas.package import MANIFEST_NAME, Manifest, sha256_file
 from schemas.thread import Flag, Media
-from somearkiv.settings import Settings
+from sources.capture import parse_thread
+from storage.factory import open_sink
 from tests.factories import make_thread
 
 EXPORTED = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -80,17 +81,18 @@ def test_missing_media_is_reported_not_fatal(tmp_path: Path) -> None:
 
 def test_changed_thread_becomes_a_new_version_linked_to_the_previous(tmp_path: Path) -> None:
     settings = Settings(work_dir=tmp_path / "work", bucket=str(tmp_path / "bucket"))
-    sink = open_sink(settings.bucket, settings)
+    sink = open_sink(settings.bucket)
+    config = ExportConfig(work_dir=settings.work_dir, noark=settings.noark(), pdfa_part=settings.pdfa_part)
     media = _media_dir(tmp_path)
-    first = stage_thread(make_thread(), FLAG, sink=sink, media_dir=media, settings=settings, exported_at=EXPORTED)
+    first = stage_thread(make_thread(), FLAG, sink=sink, media_dir=media, config=config, exported_at=EXPORTED)
     assert first is not None
     upload_package(first, sink)
     assert (
-        stage_thread(make_thread(), FLAG, sink=sink, media_dir=media, settings=settings, exported_at=EXPORTED) is None
+        stage_thread(make_thread(), FLAG, sink=sink, media_dir=media, config=config, exported_at=EXPORTED) is None
     )
 
     changed = make_thread(captured_at=make_thread().captured_at + timedelta(hours=6))
-    second = stage_thread(changed, FLAG, sink=sink, media_dir=media, settings=settings, exported_at=EXPORTED)
+    second = stage_thread(changed, FLAG, sink=sink, media_dir=media, config=config, exported_at=EXPORTED)
     assert second is not None and second.package_id != first.package_id
     assert second.manifest.previous_package_id == first.package_id
     upload_package(second, sink)
@@ -98,9 +100,7 @@ def test_changed_thread_becomes_a_new_version_linked_to_the_previous(tmp_path: P
 
 
 def _ctx():
-    from exporters.export import noark_context
-
-    return noark_context(Settings())
+    return Settings().noark()
 
 
 def test_text_xml_cannot_hold_is_escaped_in_xml_and_pdf_and_verbatim_in_the_capture(

@@ -14,8 +14,9 @@ import exporters.pdf.render as render
 from exporters.pdf import render_capture_pdf
 from exporters.pdf.capture_store import CaptureSource
 from exporters.pdf.source import ThreadSource
-from schemas.capture import CaptureError, capture_bytes, parse_thread, write_capture
+from schemas.capture import capture_bytes, write_capture
 from schemas.thread import Item, Media, Removal, RemovalReason, Revision, Thread
+from sources.capture import CaptureError, parse_thread
 from tests.test_pdf import COVER, MUNICIPALITY, T0, comment, make_thread
 from tests.test_pdf import render as render_model
 from tests.test_pdf_chunks import CHUNK, run_pooled

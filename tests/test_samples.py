@@ -12,8 +12,9 @@ from types import ModuleType
 import pytest
 from PIL import Image
 
-from schemas.capture import capture_bytes, load_flags, load_thread
+from schemas.capture import capture_bytes
 from schemas.thread import Flag, FlagKind, Item, Media, RemovalReason, Thread
+from sources.capture import load_flags, load_thread
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 THREAD_FILES = sorted((SAMPLES / "threads").glob("*.json"))

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from exporters.sinks.base import PutResult, Sink, SinkError
-from exporters.sinks.fixity import verify_bucket
-from exporters.sinks.local import LocalSink
-from exporters.sinks.s3 import S3Sink
 from schemas.package import MANIFEST_NAME
+from storage.base import PutResult, Sink, SinkError
+from storage.fixity import verify_bucket
+from storage.local import LocalSink
+from storage.s3 import S3Sink
 from tests.s3_server import make_package
 
 

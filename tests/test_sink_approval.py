@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from exporters.sinks.base import REVIEWS_DIR, Sink
-from exporters.sinks.fixity import verify_bucket
-from exporters.sinks.local import LocalSink
-from exporters.sinks.s3 import S3Sink
+from pipeline.review import ApprovalError, ApprovalRecord, approve_package, read_approval
+from pipeline.settings import Settings
 from schemas.package import MANIFEST_NAME, Manifest
-from somearkiv.approval import ApprovalError, ApprovalRecord, approve_package, read_approval
-from somearkiv.settings import Settings
+from storage.base import REVIEWS_DIR, Sink
+from storage.fixity import verify_bucket
+from storage.local import LocalSink
+from storage.s3 import S3Sink
 from tests.s3_server import make_package
 
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
@@ -36,7 +36,13 @@ def test_approval_is_recorded_outside_the_package(any_sink: Sink, tmp_path: Path
     manifest = _stored(any_sink, tmp_path)
 
     record = approve_package(
-        any_sink, manifest.package_id, approved=True, by="Kari Arkivar", comment="Godkjent", settings=settings, now=NOW
+        any_sink,
+        manifest.package_id,
+        approved=True,
+        by="Kari Arkivar",
+        comment="Godkjent",
+        retention=settings.retention(),
+        now=NOW,
     )
 
     assert record.decision == "approved" and record.approved
@@ -56,7 +62,9 @@ def test_approval_is_recorded_outside_the_package(any_sink: Sink, tmp_path: Path
 def test_approved_s3_objects_are_locked(s3_sink: S3Sink, tmp_path: Path, settings: Settings) -> None:
     manifest = _stored(s3_sink, tmp_path)
 
-    record = approve_package(s3_sink, manifest.package_id, approved=True, by="kari", comment="", settings=settings)
+    record = approve_package(
+        s3_sink, manifest.package_id, approved=True, by="kari", comment="", retention=settings.retention()
+    )
 
     assert record.retention is not None
     keys = [f"archive/{manifest.package_id}/{p}" for p in [*(e.path for e in manifest.files), MANIFEST_NAME]]
@@ -73,7 +81,9 @@ def test_approved_s3_objects_are_locked(s3_sink: S3Sink, tmp_path: Path, setting
 def test_approved_local_files_are_read_only(local_sink: LocalSink, tmp_path: Path, settings: Settings) -> None:
     manifest = _stored(local_sink, tmp_path)
 
-    approve_package(local_sink, manifest.package_id, approved=True, by="kari", comment="", settings=settings)
+    approve_package(
+        local_sink, manifest.package_id, approved=True, by="kari", comment="", retention=settings.retention()
+    )
 
     package = local_sink.root / manifest.package_id
     for path in [*(entry.path for entry in manifest.files), MANIFEST_NAME]:
@@ -90,14 +100,22 @@ def test_rejection_records_without_locking_and_can_be_followed_by_approval(
     manifest = _stored(s3_sink, tmp_path)
 
     rejected = approve_package(
-        s3_sink, manifest.package_id, approved=False, by="kari", comment="Mangler vedlegg", settings=settings, now=NOW
+        s3_sink,
+        manifest.package_id,
+        approved=False,
+        by="kari",
+        comment="Mangler vedlegg",
+        retention=settings.retention(),
+        now=NOW,
     )
 
     assert rejected.decision == "rejected" and rejected.retention is None and rejected.locked == []
     head = s3_sink.client.head_object(Bucket=s3_sink.bucket, Key=f"archive/{manifest.package_id}/{MANIFEST_NAME}")
     assert "ObjectLockMode" not in head
 
-    approved = approve_package(s3_sink, manifest.package_id, approved=True, by="ola", comment="", settings=settings)
+    approved = approve_package(
+        s3_sink, manifest.package_id, approved=True, by="ola", comment="", retention=settings.retention()
+    )
 
     assert approved.approved and [(h.decision, h.by, h.comment) for h in approved.history] == [
         ("rejected", "kari", "Mangler vedlegg")
@@ -108,13 +126,19 @@ def test_an_approval_is_final_and_approving_again_only_relocks(
     any_sink: Sink, tmp_path: Path, settings: Settings
 ) -> None:
     manifest = _stored(any_sink, tmp_path)
-    first = approve_package(any_sink, manifest.package_id, approved=True, by="kari", comment="", settings=settings)
+    first = approve_package(
+        any_sink, manifest.package_id, approved=True, by="kari", comment="", retention=settings.retention()
+    )
 
-    again = approve_package(any_sink, manifest.package_id, approved=True, by="ola", comment="", settings=settings)
+    again = approve_package(
+        any_sink, manifest.package_id, approved=True, by="ola", comment="", retention=settings.retention()
+    )
 
     assert again == first
     with pytest.raises(ApprovalError, match="godkjent av kari"):
-        approve_package(any_sink, manifest.package_id, approved=False, by="ola", comment="", settings=settings)
+        approve_package(
+            any_sink, manifest.package_id, approved=False, by="ola", comment="", retention=settings.retention()
+        )
 
 
 def test_a_package_that_fails_fixity_is_not_approved(local_sink: LocalSink, tmp_path: Path, settings: Settings) -> None:
@@ -122,7 +146,9 @@ def test_a_package_that_fails_fixity_is_not_approved(local_sink: LocalSink, tmp_
     (local_sink.root / manifest.package_id / "arkivstruktur.xml").write_bytes(b"<changed/>\n")
 
     with pytest.raises(ApprovalError, match=r"feiler fixitetskontrollen.*arkivstruktur\.xml"):
-        approve_package(local_sink, manifest.package_id, approved=True, by="kari", comment="", settings=settings)
+        approve_package(
+            local_sink, manifest.package_id, approved=True, by="kari", comment="", retention=settings.retention()
+        )
     assert read_approval(local_sink, manifest.package_id) is None
 
 
@@ -131,16 +157,25 @@ def test_unknown_or_incomplete_packages_cannot_be_reviewed(
 ) -> None:
     with pytest.raises(ApprovalError, match="facebook-1-0123456789abcdef finnes ikke i"):
         approve_package(
-            local_sink, "facebook-1-0123456789abcdef", approved=True, by="kari", comment="", settings=settings
+            local_sink,
+            "facebook-1-0123456789abcdef",
+            approved=True,
+            by="kari",
+            comment="",
+            retention=settings.retention(),
         )
     manifest = _stored(local_sink, tmp_path)
     with pytest.raises(ApprovalError, match="oppgi hvem"):
-        approve_package(local_sink, manifest.package_id, approved=True, by=" ", comment="", settings=settings)
+        approve_package(
+            local_sink, manifest.package_id, approved=True, by=" ", comment="", retention=settings.retention()
+        )
 
 
 def test_lock_package_reports_what_it_locked(any_sink: Sink, tmp_path: Path, settings: Settings) -> None:
     manifest = _stored(any_sink, tmp_path)
-    approve_package(any_sink, manifest.package_id, approved=False, by="kari", comment="", settings=settings)
+    approve_package(
+        any_sink, manifest.package_id, approved=False, by="kari", comment="", retention=settings.retention()
+    )
 
     locked = any_sink.lock_package(manifest.package_id, mode="GOVERNANCE", retain_until=NOW + timedelta(days=400))
 

@@ -10,11 +10,14 @@ from pathlib import Path
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from exporters.sinks.base import SinkError
-from exporters.sinks.factory import open_sink
-from exporters.sinks.fixity import verify_bucket
-from exporters.sinks.local import LocalSink
-from exporters.sinks.s3 import (
+from pipeline.review import approve_package
+from pipeline.settings import Settings
+from schemas.package import MANIFEST_NAME
+from storage.base import SinkError
+from storage.factory import open_sink
+from storage.fixity import verify_bucket
+from storage.local import LocalSink
+from storage.s3 import (
     S3Sink,
     b64_of_hex,
     bucket_has_object_lock,
@@ -24,9 +27,6 @@ from exporters.sinks.s3 import (
     parse_s3_url,
     redact_url,
 )
-from schemas.package import MANIFEST_NAME
-from somearkiv.approval import approve_package
-from somearkiv.settings import Settings
 from tests.s3_server import S3_SECRET, make_package, s3_settings_for
 
 BIG = 12 * 1024 * 1024  # above the 5 MB test threshold: three parts of 5, 5 and 2 MiB
@@ -124,7 +124,7 @@ def test_endpoint_without_conditional_writes_falls_back_to_a_plain_put(
             return AWSResponse(request.url, 501, {}, _Raw(b"<Error><Code>NotImplemented</Code></Error>"))  # type: ignore[attr-defined]
         return None
 
-    sink = S3Sink.from_settings(s3_sink.url, s3_settings)  # its own client, for the event hook
+    sink = S3Sink.from_config(s3_sink.url, s3_settings.s3())  # its own client, for the event hook
     sink.client.meta.events.register("before-send.s3.PutObject", refuse_conditional_put)
     package_dir, manifest = make_package(tmp_path)
 
@@ -154,9 +154,9 @@ def test_rerun_aborts_multipart_uploads_left_by_a_killed_run(s3_sink: S3Sink, tm
 
 
 def test_locking_in_a_bucket_without_object_lock_says_so(s3_settings: Settings, tmp_path: Path) -> None:
-    client = make_s3_client(s3_settings)
+    client = make_s3_client(s3_settings.s3())
     client.create_bucket(Bucket="plain-bucket-no-lock", CreateBucketConfiguration={"LocationConstraint": "eu-north-1"})
-    sink = S3Sink.from_settings("s3://plain-bucket-no-lock", s3_settings)
+    sink = S3Sink.from_config("s3://plain-bucket-no-lock", s3_settings.s3())
     package_dir, manifest = make_package(tmp_path)
     sink.put_package(package_dir, manifest)
 
@@ -164,11 +164,11 @@ def test_locking_in_a_bucket_without_object_lock_says_so(s3_settings: Settings, 
         sink.lock_package(manifest.package_id, mode="COMPLIANCE", retain_until=manifest.created_at)
     assert not bucket_has_object_lock(client, "plain-bucket-no-lock")
     with pytest.raises(SinkError, match="uten Object Lock"):
-        create_lock_bucket("plain-bucket-no-lock", s3_settings)
+        create_lock_bucket("plain-bucket-no-lock", s3_settings.s3())
 
 
 def test_create_lock_bucket_accepts_an_existing_lock_bucket(s3_sink: S3Sink, s3_settings: Settings) -> None:
-    create_lock_bucket(s3_sink.bucket, s3_settings)
+    create_lock_bucket(s3_sink.bucket, s3_settings.s3())
     assert bucket_has_object_lock(s3_sink.client, s3_sink.bucket)
 
 
@@ -188,11 +188,13 @@ def test_secret_key_never_reaches_logs_reports_or_errors(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     package_dir, manifest = make_package(tmp_path)
-    sink = open_sink(s3_sink.url, s3_settings)
+    sink = open_sink(s3_sink.url, s3_settings.s3())
 
     sink.put_package(package_dir, manifest)
     report = verify_bucket(sink)
-    approve_package(sink, manifest.package_id, approved=True, by="arkivar", comment="ok", settings=s3_settings)
+    approve_package(
+        sink, manifest.package_id, approved=True, by="arkivar", comment="ok", retention=s3_settings.retention()
+    )
     with pytest.raises(SinkError) as missing:
         sink.read_bytes(manifest.package_id, "no/such/file.pdf")
 
@@ -204,18 +206,18 @@ def test_secret_key_never_reaches_logs_reports_or_errors(
 
 
 def test_open_sink_picks_the_implementation_from_the_url(s3_settings: Settings, tmp_path: Path) -> None:
-    default = open_sink(None, s3_settings.model_copy(update={"bucket": str(tmp_path / "b")}))
+    default = open_sink(str(tmp_path / "b"), s3_settings.s3())
     assert isinstance(default, LocalSink) and default.root == tmp_path / "b"
-    assert isinstance(open_sink(str(tmp_path / "p"), s3_settings), LocalSink)
-    file_sink = open_sink((tmp_path / "f").as_uri(), s3_settings)
+    assert isinstance(open_sink(str(tmp_path / "p"), s3_settings.s3()), LocalSink)
+    file_sink = open_sink((tmp_path / "f").as_uri(), s3_settings.s3())
     assert isinstance(file_sink, LocalSink) and file_sink.root == tmp_path / "f"
-    s3 = open_sink("s3://some-bucket/a/b/", s3_settings)
+    s3 = open_sink("s3://some-bucket/a/b/", s3_settings.s3())
     assert isinstance(s3, S3Sink) and s3.url == "s3://some-bucket/a/b" and s3.prefix == "a/b"
-    assert open_sink("s3://some-bucket", s3_settings).url == "s3://some-bucket"
+    assert open_sink("s3://some-bucket", s3_settings.s3()).url == "s3://some-bucket"
     with pytest.raises(SinkError, match="URL-skjema 'ftp' støttes ikke"):
-        open_sink("ftp://host/x", s3_settings)
+        open_sink("ftp://host/x", s3_settings.s3())
     with pytest.raises(SinkError) as with_credentials:
-        open_sink("s3://key:hunter2@bucket/x", s3_settings)
+        open_sink("s3://key:hunter2@bucket/x", s3_settings.s3())
     assert "hunter2" not in str(with_credentials.value)
 
 
@@ -231,7 +233,7 @@ def test_unset_credentials_fall_back_to_the_standard_aws_chain(
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIACHAINFROMENV")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "chain-secret")
     settings = s3_settings_for(moto_endpoint, s3_access_key_id=None, s3_secret_access_key=None)
-    client = make_s3_client(settings)
+    client = make_s3_client(settings.s3())
     seen: list[bytes] = []
     client.meta.events.register("before-send.s3.*", lambda request, **_: seen.append(request.headers["Authorization"]))
     bucket, _ = parse_s3_url(s3_bucket_url)

@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 
-from exporters.sinks.base import Sink
-from exporters.sinks.fixity import verify_bucket
-from exporters.sinks.local import LocalSink
-from exporters.sinks.s3 import S3Sink
 from schemas.package import MANIFEST_NAME, Manifest
+from storage.base import Sink
+from storage.fixity import verify_bucket
+from storage.local import LocalSink
+from storage.s3 import S3Sink
 from tests.s3_server import make_package, s3_env_for
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -125,10 +125,10 @@ def _child(mode: str, bucket_url: str, package_dir: str, manifest_file: str) -> 
 
     import psutil
 
-    from exporters.sinks.factory import open_sink
-    from somearkiv.settings import Settings
+    from pipeline.settings import Settings
+    from storage.factory import open_sink
 
-    sink = open_sink(bucket_url, Settings(_env_file=None))
+    sink = open_sink(bucket_url, Settings(_env_file=None).s3())
     manifest = Manifest.model_validate_json(Path(manifest_file).read_bytes())
     if mode == "crash":
         half = manifest.file(BIG_PATH).size // 2

@@ -7,10 +7,11 @@ from datetime import timedelta
 
 import pytest
 
-from schemas.capture import CaptureError, capture_bytes, capture_sha256, parse_thread
+from schemas.capture import capture_bytes, capture_sha256
 from schemas.generate import generated
 from schemas.package import package_id_for, thread_key
 from schemas.thread import Item
+from sources.capture import CaptureError, parse_thread
 from tests.factories import KOMMUNE, T0, make_thread
 
 

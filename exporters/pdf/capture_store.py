@@ -29,7 +29,7 @@ import ijson
 from pydantic import ValidationError
 
 from exporters.pdf.source import Comment, Removed, author_name, label
-from schemas.capture import CaptureError
+from schemas.errors import CaptureError
 from schemas.thread import Item, Thread
 
 SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")  # a quick test before the exact one

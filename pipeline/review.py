@@ -16,15 +16,16 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from exporters.sinks.base import LockMode, Sink, SinkError
-from exporters.sinks.fixity import verify_package
+from schemas.errors import WorkflowError
 from schemas.package import MANIFEST_NAME
-from somearkiv.settings import Settings
+from storage.base import LockMode, Sink
+from storage.config import RetentionPolicy
+from storage.fixity import verify_package
 
 Decision = Literal["approved", "rejected"]
 
 
-class ApprovalError(SinkError):
+class ApprovalError(WorkflowError):
     """The package can't be approved or rejected (missing, fails fixity, already approved)."""
 
 
@@ -86,7 +87,7 @@ def approve_package(
     approved: bool,
     by: str,
     comment: str = "",
-    settings: Settings,
+    retention: RetentionPolicy,
     now: datetime | None = None,
 ) -> ApprovalRecord:
     """Record the archivist's decision; an approval then locks the package for ``object_lock_days``."""
@@ -117,7 +118,7 @@ def approve_package(
         comment=comment,
         manifest_sha256=hashlib.sha256(sink.read_bytes(package_id, MANIFEST_NAME)).hexdigest(),
         retention=(
-            Retention(mode=settings.object_lock_mode, retain_until=moment + timedelta(days=settings.object_lock_days))
+            Retention(mode=retention.mode, retain_until=moment + timedelta(days=retention.days))
             if approved
             else None
         ),

@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
-from exporters.sinks.base import Sink, SinkError, sha256_stream
 from schemas.package import MANIFEST_NAME
+from storage.base import Sink, SinkError, sha256_stream
 
 ProblemKind = Literal["missing", "extra", "changed", "unreadable"]
 KIND_LABELS: dict[str, str] = {"missing": "mangler", "extra": "ekstra", "changed": "endret", "unreadable": "uleselig"}

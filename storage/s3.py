@@ -28,7 +28,8 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 from s3transfer.utils import ChunksizeAdjuster
 
-from exporters.sinks.base import (
+from schemas.package import MANIFEST_NAME, Manifest, PackageFile
+from storage.base import (
     HASH_CHUNK,
     REVIEWS_DIR,
     BaseSink,
@@ -43,10 +44,9 @@ from exporters.sinks.base import (
     check_package_path,
     check_sources,
 )
-from schemas.package import MANIFEST_NAME, Manifest, PackageFile
 
 if TYPE_CHECKING:
-    from somearkiv.settings import Settings
+    from storage.config import S3Config
 
 log = logging.getLogger(__name__)
 
@@ -83,20 +83,20 @@ def redact_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-def make_s3_client(settings: Settings) -> Any:
-    """A boto3 S3 client from ``SOMEARKIV_S3_*``; unset values fall back to boto3's standard chain."""
-    secret = settings.s3_secret_access_key.get_secret_value() if settings.s3_secret_access_key else None
+def make_s3_client(config: S3Config) -> Any:
+    """A boto3 S3 client; unset values fall back to boto3's standard chain."""
+    secret = config.secret_access_key.get_secret_value() if config.secret_access_key else None
     session = boto3.session.Session(
-        aws_access_key_id=settings.s3_access_key_id or None,
+        aws_access_key_id=config.access_key_id or None,
         aws_secret_access_key=secret or None,
-        region_name=settings.s3_region or None,
+        region_name=config.region or None,
     )
-    config = Config(
-        s3={"addressing_style": settings.s3_addressing_style},
+    client_config = Config(
+        s3={"addressing_style": config.addressing_style},
         retries={"mode": "standard", "max_attempts": 5},
         signature_version="s3v4",
     )
-    return session.client("s3", endpoint_url=settings.s3_endpoint_url or None, config=config)
+    return session.client("s3", endpoint_url=config.endpoint_url or None, config=client_config)
 
 
 def transfer_config(multipart_threshold_bytes: int) -> TransferConfig:
@@ -111,10 +111,11 @@ def transfer_config(multipart_threshold_bytes: int) -> TransferConfig:
 
 def create_lock_bucket(
     bucket: str,
-    settings: Settings | None = None,
+    config: S3Config | None = None,
     *,
     client: Any = None,
     default_retention_days: int | None = None,
+    default_retention_mode: str = "COMPLIANCE",
 ) -> None:
     """Create ``bucket`` with Object Lock enabled (which also turns versioning on).
 
@@ -123,9 +124,9 @@ def create_lock_bucket(
     yours is accepted if it has Object Lock enabled.
     """
     if client is None:
-        if settings is None:
-            raise ValueError("create_lock_bucket needs settings or a client")
-        client = make_s3_client(settings)
+        if config is None:
+            raise ValueError("create_lock_bucket needs an S3Config or a client")
+        client = make_s3_client(config)
     region = client.meta.region_name
     kwargs: dict[str, Any] = {"Bucket": bucket, "ObjectLockEnabledForBucket": True}
     if region and region != "us-east-1":
@@ -141,12 +142,11 @@ def create_lock_bucket(
                 f"bøtte {bucket} finnes allerede uten Object Lock og kan ikke brukes som låsbar bøtte"
             ) from exc
     if default_retention_days:
-        mode = settings.object_lock_mode if settings is not None else "COMPLIANCE"
         client.put_object_lock_configuration(
             Bucket=bucket,
             ObjectLockConfiguration={
                 "ObjectLockEnabled": "Enabled",
-                "Rule": {"DefaultRetention": {"Mode": mode, "Days": default_retention_days}},
+                "Rule": {"DefaultRetention": {"Mode": default_retention_mode, "Days": default_retention_days}},
             },
         )
 
@@ -240,14 +240,14 @@ class S3Sink(BaseSink):
         self._root = f"{self.prefix}/" if self.prefix else ""
 
     @classmethod
-    def from_settings(cls, url: str, settings: Settings) -> S3Sink:
+    def from_config(cls, url: str, config: S3Config) -> S3Sink:
         bucket, prefix = parse_s3_url(url)
         return cls(
             bucket,
             prefix,
-            client=make_s3_client(settings),
-            multipart_threshold_bytes=settings.s3_multipart_threshold_mb * MIB,
-            endpoint_url=settings.s3_endpoint_url,
+            client=make_s3_client(config),
+            multipart_threshold_bytes=config.multipart_threshold_bytes,
+            endpoint_url=config.endpoint_url,
         )
 
     def __repr__(self) -> str:
@@ -454,7 +454,7 @@ class S3Sink(BaseSink):
                     if _error_code(exc) == "InvalidRequest" and "ObjectLock" in str(exc):
                         raise SinkError(
                             f"bøtte {self.bucket} har ikke Object Lock; opprett den med Object Lock slått på "
-                            "(exporters.sinks.s3.create_lock_bucket)"
+                            "(storage.s3.create_lock_bucket)"
                         ) from exc
                     raise
             locked.append(path)

@@ -18,7 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from exporters.sinks.base import (
+from schemas.package import MANIFEST_NAME, Manifest, PackageFile, sha256_file
+from storage.base import (
     HASH_CHUNK,
     REVIEWS_DIR,
     BaseSink,
@@ -33,7 +34,6 @@ from exporters.sinks.base import (
     check_package_path,
     check_sources,
 )
-from schemas.package import MANIFEST_NAME, Manifest, PackageFile, sha256_file
 
 log = logging.getLogger(__name__)
 

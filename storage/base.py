@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Literal, Protocol, runtime_checkable
 
+from schemas.errors import StorageError
 from schemas.package import MANIFEST_NAME, Manifest, PackageFile, safe_segment
 
 REVIEWS_DIR = "_reviews"
@@ -29,7 +30,7 @@ ProgressCallback = Callable[[str, int], None]
 """Called with (path, bytes transferred so far) while a file is being stored."""
 
 
-class SinkError(RuntimeError):
+class SinkError(StorageError):
     """A bucket operation failed; the message names the package and file."""
 
 

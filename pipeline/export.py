@@ -13,12 +13,11 @@ from pathlib import Path
 from typing import Literal
 
 from exporters.package import BuiltPackage, build_package
-from exporters.sinks.base import PutResult, Sink
 from noark.model import NoarkContext
 from schemas.capture import capture_bytes
 from schemas.package import package_id_for, thread_key
 from schemas.thread import Flag, Thread
-from somearkiv.settings import Settings
+from storage.base import PutResult, Sink
 
 
 @dataclass(frozen=True)
@@ -54,8 +53,13 @@ class ExportRun:
         return not self.failures
 
 
-def noark_context(settings: Settings) -> NoarkContext:
-    return NoarkContext.from_settings(settings)
+@dataclass(frozen=True)
+class ExportConfig:
+    """What building a package needs from the configuration (built once at the edge)."""
+
+    work_dir: Path
+    noark: NoarkContext
+    pdfa_part: Literal["1", "2"] = "2"
 
 
 def planned_package_id(thread: Thread) -> str:
@@ -64,7 +68,13 @@ def planned_package_id(thread: Thread) -> str:
 
 
 def stage_thread(
-    thread: Thread, flag: Flag | None, *, sink: Sink, media_dir: Path | None, settings: Settings, exported_at: datetime
+    thread: Thread,
+    flag: Flag | None,
+    *,
+    sink: Sink,
+    media_dir: Path | None,
+    config: ExportConfig,
+    exported_at: datetime,
 ) -> BuiltPackage | None:
     """Build the package in the work dir, or None when the bucket already has this exact capture."""
     if sink.has_package(planned_package_id(thread)):
@@ -74,10 +84,10 @@ def stage_thread(
         thread,
         flag,
         media_dir=media_dir,
-        work_dir=settings.work_dir,
+        work_dir=config.work_dir,
         exported_at=exported_at,
-        ctx=noark_context(settings),
-        pdfa_part=settings.pdfa_part,
+        ctx=config.noark,
+        pdfa_part=config.pdfa_part,
         previous_package_id=previous.package_id if previous else None,
     )
 

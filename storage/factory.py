@@ -3,25 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from exporters.sinks.base import Sink, SinkError
-from exporters.sinks.local import LocalSink
-from exporters.sinks.s3 import S3Sink
-
-if TYPE_CHECKING:
-    from somearkiv.settings import Settings
+from storage.base import Sink, SinkError
+from storage.config import S3Config
+from storage.local import LocalSink
+from storage.s3 import S3Sink
 
 
-def open_sink(url: str | None, settings: Settings) -> Sink:
-    """The sink for ``url``, or for ``settings.bucket`` when ``url`` is None or empty."""
-    target = (url or settings.bucket).strip()
+def open_sink(url: str, s3: S3Config | None = None) -> Sink:
+    """The sink for a bucket URL (``s3`` says how to reach an S3 endpoint)."""
+    target = (url or "").strip()
     if not target:
         raise SinkError("ingen arkivbøtte er satt opp (SOMEARKIV_BUCKET)")
     scheme = urlsplit(target).scheme.lower()
     if scheme == "s3":
-        return S3Sink.from_settings(target, settings)
+        return S3Sink.from_config(target, s3 or S3Config())
     if scheme == "file":
         return LocalSink(local_path_of(target))
     if scheme and len(scheme) > 1:  # one letter would be a Windows drive, i.e. a plain path

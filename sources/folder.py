@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from schemas.capture import CaptureError, load_flags, load_thread
 from schemas.package import thread_key
 from schemas.thread import Flag, Thread
+from sources.capture import CaptureError, load_flags, load_thread
 
 
 @dataclass(frozen=True)
