@@ -11,9 +11,8 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -30,7 +29,7 @@ EXIT_OPERATIONAL = 2  # bad configuration or input, unreachable bucket, missing 
 class _ErrorBoundary(TyperGroup):
     """The CLI's one error boundary: a known error is one Norwegian line on stderr and exit status 2."""
 
-    def invoke(self, ctx: click.Context) -> object:
+    def invoke(self, ctx: Any) -> Any:  # typer's vendored click Context
         try:
             return super().invoke(ctx)
         except SomearkivError as exc:
