@@ -219,6 +219,50 @@ def pdf(
     typer.echo(f"skrev {out}: {result.pages} sider, {result.size} byte, PDF/A-{settings.pdfa_part}b")
 
 
+@app.command()
+def doctor() -> None:
+    """Kontroller oppsettet: bøtte, Object Lock, påloggingsopplysninger, XSD-er, skrifter, Prefect-API."""
+    from prefect.settings import PREFECT_API_URL
+
+    from pipeline.doctor import DoctorInput, run_checks
+    from schemas.findings import SEVERITY_LABELS, errors
+
+    findings = run_checks(DoctorInput(settings=Settings(), prefect_api_url=PREFECT_API_URL.value()))
+    for finding in findings:
+        typer.echo(f"{SEVERITY_LABELS[finding.severity]:<9} [{finding.rule}] {finding.message}")
+    failed = errors(findings)
+    typer.echo(f"\n{len(failed)} feil: {'rett opp feilene over' if failed else 'oppsettet er i orden'}")
+    if failed:
+        raise typer.Exit(code=EXIT_PROBLEMS_FOUND)
+
+
+@app.command()
+def serve(
+    limit: Annotated[int, typer.Option(min=1, max=16, help="Flyt-kjøringer samtidig i denne prosessen")] = 2,
+    prefect_home: Annotated[
+        Path | None, typer.Option(help="Mappe for den lokale Prefect-serverens database (uten PREFECT_API_URL)")
+    ] = None,
+) -> None:
+    """Kjør alle jobbene (nattlig eksport, eksport ved flagging, ukentlig fixitet) i én prosess.
+
+    Uten PREFECT_API_URL starter kommandoen sin egen lokale Prefect-server (SQLite), som stoppes med den.
+    """
+    from prefect import serve as prefect_serve
+    from prefect.settings import PREFECT_API_URL, PREFECT_HOME, temporary_settings
+
+    from flows.deployments import served_deployments
+    from somearkiv.prefect_server import local_prefect_server
+
+    if PREFECT_API_URL.value():
+        typer.echo(f"Prefect-server: {PREFECT_API_URL.value()}")
+        prefect_serve(*served_deployments(), limit=limit)
+        return
+    home = prefect_home or Path(PREFECT_HOME.value()) / "serve"
+    with local_prefect_server(home) as server, temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+        typer.echo(f"Prefect-server: {server.api_url} (lokal, database i {home})")
+        prefect_serve(*served_deployments(), limit=limit)
+
+
 @app.command("create-bucket")
 def create_bucket(name: Annotated[str, typer.Argument(help="S3-bøttenavn")]) -> None:
     """Opprett en S3-bøtte med Object Lock (for prøving mot moto/MinIO; se README)."""

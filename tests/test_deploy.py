@@ -4,25 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
+from somearkiv.prefect_server import PREFECT, local_prefect_server
 from tests.conftest import REPO_ROOT
-
-PREFECT = str(Path(sys.executable).with_name("prefect"))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _api(url: str, path: str, body: dict | None = None) -> object:
@@ -36,41 +25,9 @@ def _api(url: str, path: str, body: dict | None = None) -> object:
 @pytest.fixture(scope="module")
 def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
     """``prefect server start`` on a free loopback port with its own home and SQLite database."""
-    home = tmp_path_factory.mktemp("prefect-home")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "PREFECT_HOME": str(home),
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "DO_NOT_TRACK": "1",
-        "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
-        "SOMEARKIV_HOME": str(REPO_ROOT),
-    }
-    server = subprocess.Popen(
-        [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = env["PREFECT_API_URL"]
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/health", timeout=2).read()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError("prefect server did not start") from None
-                time.sleep(0.5)
-        yield url, env
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+    env = {**os.environ, "SOMEARKIV_HOME": str(REPO_ROOT)}
+    with local_prefect_server(tmp_path_factory.mktemp("prefect-home"), env=env) as server:
+        yield server.api_url, server.env
 
 
 def test_prefect_yaml_deploys_the_three_deployments(prefect_server: tuple[str, dict[str, str]]) -> None:

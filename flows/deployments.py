@@ -1,0 +1,52 @@
+"""The deployments of ``prefect.yaml`` as Python objects, for ``somearkiv serve`` (one process, no workers).
+
+Keep the two in step: ``tests/test_serve.py`` compares names, schedules and triggers with prefect.yaml.
+"""
+
+from __future__ import annotations
+
+from prefect.deployments.runner import RunnerDeployment
+from prefect.events import DeploymentEventTrigger
+from prefect.schedules import Cron
+
+from flows.export import export_thread, export_threads
+from flows.fixity import fixity_check
+
+OSLO = "Europe/Oslo"
+NIGHTLY_CRON = "30 2 * * *"
+FIXITY_CRON = "0 4 * * 0"
+FLAG_EVENT = "somearkiv.thread.flagged"
+
+
+def served_deployments() -> list[RunnerDeployment]:
+    """nightly (02:30 Europe/Oslo), on-demand (an editor's flag event) and fixity (weekly)."""
+    return [
+        export_threads.to_deployment(
+            name="nightly",
+            description="Nightly export of every flagged thread to the archive bucket.",
+            schedule=Cron(NIGHTLY_CRON, timezone=OSLO),
+            concurrency_limit=1,
+        ),
+        export_thread.to_deployment(
+            name="on-demand",
+            description="Export one thread soon after an editor flags it.",
+            parameters={"reason": "journal-required"},
+            triggers=[
+                DeploymentEventTrigger(
+                    enabled=True,
+                    match={"prefect.resource.id": "somearkiv.thread.*"},
+                    expect={FLAG_EVENT},
+                    parameters={
+                        "thread_id": "{{ event.resource.id | replace('somearkiv.thread.', '') }}",
+                        "reason": "{{ event.payload.reason }}",
+                    },
+                )
+            ],
+        ),
+        fixity_check.to_deployment(
+            name="fixity",
+            description="Weekly fixity check of every package in the archive bucket.",
+            schedule=Cron(FIXITY_CRON, timezone=OSLO),
+            concurrency_limit=1,
+        ),
+    ]
