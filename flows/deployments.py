@@ -5,6 +5,8 @@ Keep the two in step: ``tests/test_serve.py`` compares names, schedules and trig
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from prefect.deployments.runner import RunnerDeployment
 from prefect.events import DeploymentEventTrigger
 from prefect.schedules import Cron
@@ -20,7 +22,8 @@ FLAG_EVENT = "somearkiv.thread.flagged"
 
 def served_deployments() -> list[RunnerDeployment]:
     """nightly (02:30 Europe/Oslo), on-demand (an editor's flag event) and fixity (weekly)."""
-    return [
+    # ``to_deployment`` is sync-compatible: called from sync code it returns the deployment itself.
+    made: list[Any] = [
         export_threads.to_deployment(
             name="nightly",
             description="Nightly export of every flagged thread to the archive bucket.",
@@ -50,3 +53,4 @@ def served_deployments() -> list[RunnerDeployment]:
             concurrency_limit=1,
         ),
     ]
+    return [cast(RunnerDeployment, deployment) for deployment in made]
