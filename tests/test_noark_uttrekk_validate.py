@@ -144,6 +144,11 @@ def _edit(path: Path, old: str, new: str, count: int = 1) -> None:
     path.write_text(text.replace(old, new, count), encoding="utf-8")
 
 
+def _has_line(finding) -> bool:
+    """``where`` is ``file:line``."""
+    return finding.where.rpartition(":")[2].isdigit()
+
+
 def _first(path: Path, xpath: str) -> str:
     return etree.parse(str(path)).xpath(xpath, namespaces=N5)[0]
 
@@ -153,7 +158,7 @@ def test_rule_xsd(package, xsd_dir):
     _edit(package / "arkivstruktur.xml", "</journalposttype>", "</journalpostType>")
     report = validate_path(package, xsd_dir)
     assert "xsd" in report.rules()
-    assert any(f.line and "journalpostType" in f.message for f in report.errors)
+    assert any(_has_line(f) and "journalpostType" in f.message for f in report.errors)
 
 
 def test_rule_dokumentfil_missing(package, xsd_dir):
@@ -394,4 +399,4 @@ def test_xsd_error_is_reported_with_a_line_and_content_checks_still_run(package,
     (package / "DOKUMENT" / "stray.pdf").write_bytes(b"%PDF")
     report = validate_path(package, xsd_dir)
     assert report.rules() == {"xsd", "unreferenced-file"}
-    assert all(f.line for f in report.errors if f.rule == "xsd")
+    assert all(_has_line(f) for f in report.errors if f.rule == "xsd")
