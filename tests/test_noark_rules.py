@@ -27,7 +27,7 @@ from noark.validate.base import (
     digest,
 )
 from noark.validate.engine import run_rules
-from noark.validate.rules import addml, arkivstruktur, documents, endringslogg, journals
+from noark.validate.rules import addml, arkivstruktur, documents, endringslogg, fidelity, journals
 
 N5 = "http://www.arkivverket.no/standarder/noark5/arkivstruktur"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -282,6 +282,17 @@ def test_journal_count(tmp_path):
     ]
 
 
+def test_journal_count_with_sharp_period_separation(tmp_path):
+    facts = Facts(journaled={digest(ID_A)}, addml=AddmlFacts(checksums={}, counts={}, periode=("skarpt", "skarpt")))
+    facts.counts["journalpost"] = 2
+    facts.journals = {name: JournalHead("1", entries=1) for name in (LOEPENDE_JOURNAL, OFFENTLIG_JOURNAL)}
+    assert [f.message for f in _final(journals.JournalCount, tmp_path, facts)] == [
+        f"{name}: skarpt periodeskille, men 1 journalregistreringer for 2 journalposter i arkivstruktur.xml "
+        "(Arkade N5.59)"
+        for name in (LOEPENDE_JOURNAL, OFFENTLIG_JOURNAL)
+    ]
+
+
 def test_journal_count_missing_journal(tmp_path):
     facts = Facts(journaled={digest(ID_A)})
     facts.journals = {LOEPENDE_JOURNAL: JournalHead("1", entries=1)}
@@ -362,4 +373,48 @@ def test_addml_count(tmp_path):
     assert [f.message for f in _final(addml.AddmlCount, tmp_path, facts)] == [
         "arkivuttrekk.xml oppgir 2 mappe, arkivstruktur.xml har 1",
         "arkivuttrekk.xml oppgir 4 endring i endringslogg.xml, fant 3",
+    ]
+
+
+# --- Noark fidelity ------------------------------------------------------------------------------------------
+
+
+def test_journalpost_count(tmp_path):
+    facts = Facts()
+    facts.counts["journalpost"] = 3
+    facts.journals = {LOEPENDE_JOURNAL: JournalHead("2", entries=2), OFFENTLIG_JOURNAL: JournalHead("3", entries=3)}
+    assert [(f.where, f.message) for f in _final(fidelity.JournalpostCount, tmp_path, facts)] == [
+        (
+            "loependeJournal.xml",
+            "arkivstruktur.xml har 3 journalposter, loependeJournal.xml fører 2; en tråd som ikke journalføres skal "
+            "være en registrering, ikke en journalpost",
+        )
+    ]
+
+
+def test_journalpost_count_without_journals(tmp_path):
+    facts = Facts()
+    facts.counts["journalpost"] = 1
+    assert len(_final(fidelity.JournalpostCount, tmp_path, facts)) == 2
+
+
+def test_journalpost_outside_a_saksmappe(tmp_path):
+    registrering = f'<registrering xsi:type="registrering"><systemID>{ID_A}</systemID></registrering>'
+    xml = _arkiv(
+        f'<mappe xsi:type="saksmappe">{_journalpost()}</mappe><mappe>{registrering}{_journalpost(ID_A)}</mappe>'
+    )
+    findings = run_rules([fidelity.JournalpostInSaksmappe], xml, folder=tmp_path, kind="package")
+    assert [(f.severity, f.message.split(";")[0]) for f in findings] == [
+        ("warning", f"journalpost {ID_A} ligger ikke i en saksmappe og kan ikke føres i journalen")
+    ]
+
+
+def test_saksansvarlig_is_not_an_email(tmp_path):
+    xml = _arkiv(
+        '<mappe xsi:type="saksmappe"><saksansvarlig>Kari Redaktør</saksansvarlig></mappe>'
+        '<mappe xsi:type="saksmappe"><saksansvarlig>kari@fjordvik.kommune.no</saksansvarlig></mappe>'
+    )
+    findings = run_rules([fidelity.SaksansvarligName], xml, folder=tmp_path)
+    assert [f.message for f in findings] == [
+        "<saksansvarlig> 'kari@fjordvik.kommune.no' er en e-postadresse; saksansvarlig (M306) skal være en persons navn"
     ]

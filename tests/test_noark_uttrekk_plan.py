@@ -59,7 +59,8 @@ def test_threads_of_one_case_share_a_mappe_and_are_numbered_in_it():
         ("mappe-2", ["jp-2"]),
     ]
     case = plan.mapper[0]
-    assert [r.journal for r in case.registreringer] == [JournalNumber(2026, 1, 1), JournalNumber(2026, 3, 2)]
+    assert [r.journal for r in case.registreringer] == [JournalNumber(2026, 1, 1), JournalNumber(2026, 2, 2)]
+    assert plan.mapper[1].registreringer[0].journal is None  # no case: not journaled, not numbered
     assert (case.first.journalpost_id, case.last.journalpost_id) == ("jp-1", "jp-3")
 
 

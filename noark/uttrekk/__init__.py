@@ -19,9 +19,10 @@ from noark.uttrekk.numbering import (
     JournalNumber,
     NumberProvider,
     NumberRequest,
+    UttrekkError,
 )
 from noark.uttrekk.plan import PackageRow, UttrekkPlan, package_row, plan_uttrekk
-from noark.uttrekk.write import SCHEMA_FILES, PackageSource, UttrekkError, UttrekkResult, write_uttrekk
+from noark.uttrekk.write import SCHEMA_FILES, PackageSource, UttrekkResult, write_uttrekk
 from noark.validate import validate_path
 
 StatusOf = Callable[[str], str]

@@ -16,6 +16,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
+from schemas.errors import NoarkError
+
+
+class UttrekkError(NoarkError):
+    """The uttrekk cannot be built; the message says which package or file."""
+
 
 @dataclass(frozen=True)
 class NumberRequest:

@@ -14,7 +14,14 @@ from itertools import pairwise
 from noark import ids
 from noark.mapping import opens_new_case
 from noark.model import NoarkContext
-from noark.uttrekk.numbering import CaseNumber, ExtractionNumbering, JournalNumber, NumberProvider, NumberRequest
+from noark.uttrekk.numbering import (
+    CaseNumber,
+    ExtractionNumbering,
+    JournalNumber,
+    NumberProvider,
+    NumberRequest,
+    UttrekkError,
+)
 from noark.xmlutil import local_date
 from schemas.package import Manifest
 
@@ -132,12 +139,17 @@ def plan_uttrekk(
     if not latest:
         return None
     provider = numbering or ExtractionNumbering()
-    requests = [row.request() for row in latest]
+    requests = [row.request() for row in latest if row.in_saksmappe]  # only the journaled are numbered
     journal = provider.journal_numbers(requests)
     cases = provider.case_numbers(requests)
+    missing = [r.journalpost_id for r in requests if r.journalpost_id not in journal]
+    missing += [r.mappe_key for r in requests if r.new_case and r.mappe_key not in cases]
+    if missing:
+        raise UttrekkError(f"nummerleverandøren ga ikke nummer til {len(missing)} enheter, f.eks. {missing[0]}")
     groups: dict[str, list[PlannedRegistrering]] = {}
     for row in latest:
-        groups.setdefault(row.mappe_key, []).append(PlannedRegistrering(row, journal.get(row.journalpost_id)))
+        number = journal[row.journalpost_id] if row.in_saksmappe else None
+        groups.setdefault(row.mappe_key, []).append(PlannedRegistrering(row, number))
     mapper = tuple(
         PlannedMappe(key, tuple(regs), cases.get(key) if regs[0].row.new_case else None) for key, regs in groups.items()
     )

@@ -20,13 +20,13 @@ from noark.arkivstruktur import N5, ArkivHeader, open_arkiv
 from noark.endringslogg import LOGG, Endring, endring_element
 from noark.journal import LOEPENDE, OFFENTLIG, JournalEntry, journalhode, loepende_entry, offentlig_entry
 from noark.model import NoarkContext
+from noark.people import is_person_name, saksansvarlig_for
 from noark.safexml import UnsafeXmlError, parse_bytes
-from noark.uttrekk.numbering import CaseNumber, JournalNumber
+from noark.uttrekk.numbering import CaseNumber, JournalNumber, UttrekkError
 from noark.uttrekk.plan import PackageRow, PlannedMappe, UttrekkPlan
 from noark.xmlutil import XSI
 from noark.xmlutil import text as xml_text
 from noark.xsd import SCHEMAS
-from schemas.errors import NoarkError
 from schemas.package import Manifest, sha256_file
 
 _NS = {"n": N5.ns}
@@ -34,10 +34,6 @@ _XSI_TYPE = f"{{{XSI}}}type"
 ARKIVSTRUKTUR_COUNTS = ("mappe", "saksmappe", "registrering", "journalpost", "dokumentbeskrivelse", "dokumentobjekt")
 SCHEMA_FILES = ("arkivstruktur", "metadatakatalog", "endringslogg", "loependeJournal", "offentligJournal", "addml")
 JOURNALS = (("loependeJournal", LOEPENDE), ("offentligJournal", OFFENTLIG))
-
-
-class UttrekkError(NoarkError):
-    """The uttrekk cannot be built; the message says which package or file."""
 
 
 class PackageSource(Protocol):
@@ -194,6 +190,7 @@ class _Writer:
         if planned.new_case is not None:
             for endring in self._number_new_case(mappe, planned.first, planned.new_case):
                 self.log(endring)
+        self._name_saksansvarlig(mappe)
         head, tail = _split_mappe(mappe)
         for el in head:
             if el.tag == N5.tag("opprettetDato"):
@@ -215,6 +212,16 @@ class _Writer:
                 self.arkiv.write(el, pretty_print=True)
         if mappe.get(_XSI_TYPE) == "saksmappe":
             self.arkiv_counts["saksmappe"] += 1
+
+    def _name_saksansvarlig(self, mappe: etree._Element) -> None:
+        """saksansvarlig (M306) is a person's name: a package that holds an e-mail address or a user id there
+        (made before this was fixed) gets the name from the context, and the change is logged."""
+        el = mappe.find("n:saksansvarlig", _NS)
+        if el is None or is_person_name(el.text or ""):
+            return
+        old, el.text = el.text or "", saksansvarlig_for(el.text, self.ctx)
+        system_id = mappe.findtext("n:systemID", namespaces=_NS) or ""
+        self.log(Endring(system_id, "saksansvarlig", self.now, self.ctx.archivist, old, el.text))
 
     def _number_new_case(self, mappe: etree._Element, row: PackageRow, number: CaseNumber) -> list[Endring]:
         """Replaces a new case's provisional numbers (and its marker) with the final ones; returns the endringer."""
@@ -240,6 +247,11 @@ class _Writer:
     def _write_registrering(
         self, mappe: etree._Element, registrering: etree._Element, row: PackageRow, number: JournalNumber | None
     ) -> None:
+        is_journalpost = registrering.get(_XSI_TYPE) == "journalpost"
+        if number is not None and not is_journalpost:
+            raise UttrekkError(f"pakke {row.package_id}: tråden skal journalføres, men er ikke en journalpost")
+        if number is None and is_journalpost:
+            as_registrering(registrering)  # a package made before unjournaled threads were registreringer
         if number is not None:
             _set(registrering, "n:journalaar", number.journalaar)
             for field_name, value in (
@@ -262,6 +274,38 @@ class _Writer:
             entry = JournalEntry.from_elements(mappe, registrering)
             self.journals[0].write(loepende_entry(entry), pretty_print=True)
             self.journals[1].write(offentlig_entry(entry), pretty_print=True)
+
+
+# The journalpost extension of registrering (arkivstruktur.xsd v5.0), in XSD order.
+JOURNALPOST_FIELDS = (
+    "journalaar",
+    "journalsekvensnummer",
+    "journalpostnummer",
+    "journalposttype",
+    "journalstatus",
+    "journaldato",
+    "dokumentetsDato",
+    "mottattDato",
+    "sendtDato",
+    "forfallsdato",
+    "offentlighetsvurdertDato",
+    "antallVedlegg",
+    "utlaantDato",
+    "utlaantTil",
+    "journalenhet",
+    "avskrivning",
+    "dokumentflyt",
+    "presedens",
+    "elektroniskSignatur",
+)
+
+
+def as_registrering(registrering: etree._Element) -> None:
+    """Turns a journalpost that is not journaled into a plain registrering: drops the journalpost fields."""
+    for name in JOURNALPOST_FIELDS:
+        for child in registrering.findall(f"n:{name}", _NS):
+            registrering.remove(child)
+    registrering.set(_XSI_TYPE, "registrering")
 
 
 def copy_documents(source: PackageSource, row: PackageRow, registrering: etree._Element, out_dir: Path) -> int:

@@ -55,6 +55,7 @@ class ElementCounts(Collector):
     def __init__(self, ctx: RuleContext) -> None:
         super().__init__(ctx)
         ctx.facts.counts.clear()
+        ctx.facts.counts.update(dict.fromkeys([*self.tags, "saksmappe", "journalpost"], 0))
 
     def end(self, el: Element) -> Iterable[Finding]:
         name, counts = local(el.tag), self.ctx.facts.counts

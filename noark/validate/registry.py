@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from noark.validate.base import Rule
 from noark.validate.collectors import COLLECTORS
-from noark.validate.rules import addml, arkivstruktur, documents, endringslogg, journals
+from noark.validate.rules import addml, arkivstruktur, documents, endringslogg, fidelity, journals
 
 RULES: tuple[type[Rule], ...] = (
     *arkivstruktur.RULES,
@@ -12,6 +12,7 @@ RULES: tuple[type[Rule], ...] = (
     *addml.RULES,
     *endringslogg.RULES,
     *journals.RULES,
+    *fidelity.RULES,
 )
 
 

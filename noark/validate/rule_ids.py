@@ -26,3 +26,6 @@ JOURNALDATO = "journaldato"
 JOURNAL_NUMBERING = "journal-numbering"  # uttrekk only
 SKJERMING = "skjerming"
 STATUS = "status"  # N5.06, N5.22 (warning; uttrekk only)
+JOURNALPOST_COUNT = "journalpost-count"  # journalposter in arkivstruktur = entries in both journals (uttrekk)
+JOURNALPOST_SAKSMAPPE = "journalpost-saksmappe"  # a journalpost outside a saksmappe can't be journaled (warning)
+SAKSANSVARLIG = "saksansvarlig"  # M306 is a person's name, not an e-mail address

@@ -128,9 +128,9 @@ class AddmlCount(Rule):
         if facts.addml is None:
             return
         for element, count in facts.addml.counts.get(ARKIVSTRUKTUR, {}).items():
-            if facts.counts.get(element) != count:
+            if facts.counts[element] != count:
                 yield self.finding(
-                    f"{ARKIVUTTREKK} oppgir {count} {element}, {ARKIVSTRUKTUR} har {facts.counts.get(element, 0)}",
+                    f"{ARKIVUTTREKK} oppgir {count} {element}, {ARKIVSTRUKTUR} har {facts.counts[element]}",
                     file=ARKIVUTTREKK,
                 )
         stated = facts.addml.counts.get(ENDRINGSLOGG, {}).get("endring")
