@@ -115,15 +115,24 @@ def test_journal_numbering(tmp_path):
 
     xml = _arkiv(f"<mappe>{jp(1)}{jp(3)}{jp(3)}</mappe>")
     findings = run_rules([arkivstruktur.JournalNumbering], xml, folder=tmp_path)
-    assert [f.message for f in findings] == [
-        "journalaar 2026: journalsekvensnummer er ikke fortløpende 1..3 (hull [2], dubletter [3])"
+    assert [f.message for f in findings] == ["journalaar 2026: journalsekvensnummer brukt mer enn én gang: [3]"]
+
+
+def test_journal_numbering_gaps(tmp_path):
+    def jp(seq: int) -> str:
+        return _journalpost().replace("<journalsekvensnummer>1<", f"<journalsekvensnummer>{seq}<")
+
+    xml = _arkiv(f"<mappe>{jp(1)}{jp(3)}{jp(4)}</mappe>")
+    findings = run_rules([arkivstruktur.JournalNumberingGaps], xml, folder=tmp_path)
+    assert [(f.severity, f.message) for f in findings] == [
+        ("warning", "journalaar 2026: journalsekvensnummer er ikke fortløpende 1..3 (hull [2])")
     ]
 
 
 def test_journal_numbering_survives_absurd_numbers(tmp_path):
     xml = _arkiv(f"<mappe>{_journalpost().replace('>1<', '>99999999999999999999<')}</mappe>")
     findings = run_rules([arkivstruktur.JournalNumbering], xml, folder=tmp_path)
-    assert _rules(findings) == ["journal-numbering"]
+    assert _rules(findings) == ["journal-numbering"] and "ugyldig" in findings[0].message
 
 
 def test_status(tmp_path):

@@ -214,9 +214,17 @@ def test_rule_journaldato_is_also_an_xsd_error(package, xsd_dir):
 
 
 def test_rule_journal_numbering(uttrekk, xsd_dir):
-    _edit(uttrekk.out_dir / "arkivstruktur.xml", "<journalsekvensnummer>2<", "<journalsekvensnummer>7<")
+    _edit(uttrekk.out_dir / "arkivstruktur.xml", "<journalsekvensnummer>2<", "<journalsekvensnummer>1<")
     rules = validate_path(uttrekk.out_dir, xsd_dir).rules()
     assert "journal-numbering" in rules and "addml-checksum" in rules
+
+
+def test_journal_numbering_gaps_are_a_warning(uttrekk, xsd_dir):
+    """Numbers that last across extractions (a NumberProvider backed by a database) leave gaps."""
+    _edit(uttrekk.out_dir / "arkivstruktur.xml", "<journalsekvensnummer>2<", "<journalsekvensnummer>7<")
+    report = validate_path(uttrekk.out_dir, xsd_dir)
+    assert "journal-numbering" not in report.rules()
+    assert [f.rule for f in report.warnings] == ["journal-numbering-gaps"]
 
 
 def test_rule_addml_count(uttrekk, xsd_dir):

@@ -23,7 +23,8 @@ JOURNAL_COUNT = "journal-count"  # N5.59: journal entries against arkivstruktur
 JOURNAL_DATES = "journal-dates"  # N5.60
 DATE_ORDER = "date-order"
 JOURNALDATO = "journaldato"
-JOURNAL_NUMBERING = "journal-numbering"  # uttrekk only
+JOURNAL_NUMBERING = "journal-numbering"  # uttrekk only: a journalsekvensnummer used twice in a year
+JOURNAL_NUMBERING_GAPS = "journal-numbering-gaps"  # uttrekk only (warning): not 1..n
 SKJERMING = "skjerming"
 STATUS = "status"  # N5.06, N5.22 (warning; uttrekk only)
 JOURNALPOST_COUNT = "journalpost-count"  # journalposter in arkivstruktur = entries in both journals (uttrekk)

@@ -116,6 +116,9 @@ class Skjerming(Rule):
                     )
 
 
+MAX_SEQUENCE_NUMBER = 100_000_000  # far above any municipality's yearly journal; keeps the bitmap ≤ 12.5 MB
+
+
 class _Numbers:
     """journalsekvensnummer of one journalaar as a bitmap: 1 bit per number, duplicates noticed on the way."""
 
@@ -123,11 +126,12 @@ class _Numbers:
         self.bits = bytearray()
         self.count = 0
         self.duplicates: list[int] = []
+        self.invalid: list[int] = []
 
     def add(self, n: int) -> None:
         self.count += 1
-        if n < 1 or n > 100_000_000:  # not a sequence number this extraction can hold: reported with duplicates
-            self.duplicates.append(n)
+        if n < 1 or n > MAX_SEQUENCE_NUMBER:
+            self.invalid.append(n)
             return
         byte, bit = divmod(n - 1, 8)
         if byte >= len(self.bits):
@@ -144,10 +148,9 @@ class _Numbers:
         ]
 
 
-class JournalNumbering(Rule):
-    """In an uttrekk, journalsekvensnummer runs 1..n per journalaar without gaps or duplicates."""
+class _JournalNumbers(Rule):
+    """Collects journalsekvensnummer per journalaar of the journalposter (a bitmap per year)."""
 
-    id = rule_ids.JOURNAL_NUMBERING
     tags = frozenset({"registrering"})
     kinds = UTTREKK
 
@@ -162,13 +165,37 @@ class JournalNumbering(Rule):
                 self.numbers[year].add(int(seq))
         return ()
 
+
+class JournalNumbering(_JournalNumbers):
+    """In an uttrekk, no journalsekvensnummer occurs twice in a journalaar."""
+
+    id = rule_ids.JOURNAL_NUMBERING
+
     def finish(self) -> Iterator[Finding]:
         for year, numbers in sorted(self.numbers.items()):
-            gaps, dupes = numbers.gaps(), sorted(set(numbers.duplicates))
-            if gaps or dupes:
+            dupes = sorted(set(numbers.duplicates))
+            if dupes:
+                yield self.finding(f"journalaar {year}: journalsekvensnummer brukt mer enn én gang: {dupes[:10]}")
+            if numbers.invalid:
                 yield self.finding(
-                    f"journalaar {year}: journalsekvensnummer er ikke fortløpende 1..{numbers.count} "
-                    f"(hull {gaps[:10]}, dubletter {dupes[:10]})"
+                    f"journalaar {year}: ugyldig journalsekvensnummer {sorted(set(numbers.invalid))[:10]} "
+                    f"(gyldig er 1..{MAX_SEQUENCE_NUMBER})"
+                )
+
+
+class JournalNumberingGaps(_JournalNumbers):
+    """journalsekvensnummer runs 1..n per journalaar. A warning: numbers that last across extractions (a
+    ``NumberProvider`` backed by a database) leave the earlier extractions' numbers out."""
+
+    id = rule_ids.JOURNAL_NUMBERING_GAPS
+    severity = "warning"
+
+    def finish(self) -> Iterator[Finding]:
+        for year, numbers in sorted(self.numbers.items()):
+            gaps = numbers.gaps()
+            if gaps:
+                yield self.finding(
+                    f"journalaar {year}: journalsekvensnummer er ikke fortløpende 1..{numbers.count} (hull {gaps[:10]})"
                 )
 
 
@@ -211,6 +238,7 @@ RULES: tuple[type[Rule], ...] = (
     DateOrder,
     Skjerming,
     JournalNumbering,
+    JournalNumberingGaps,
     Status,
 )
 __all__ = ["RULES", "in_saksmappe"]
