@@ -72,7 +72,7 @@ class ExtractionInfo:
     inneholder_virksomhetsspesifikke_metadata: bool = False
 
 
-def _prop(parent: etree._Element, name: str, value: str | None = None, data_type: str | None = None):
+def _prop(parent: etree._Element, name: str, value: str | None = None, data_type: str | None = None) -> etree._Element:
     attrib = {"name": name} | ({"dataType": data_type} if data_type else {})
     prop = etree.SubElement(parent, _A + "property", attrib)
     if value is not None:
@@ -162,7 +162,7 @@ def arkivuttrekk_bytes(
                 occurrence = _props(_prop(counts, "numberOfOccurrences", element))
                 _prop(occurrence, "elementPath", ELEMENT_PATHS.get(element, f"//{element}"))
                 _prop(occurrence, "value", str(count), "integer")
-    return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True))
 
 
 @dataclass(frozen=True)

@@ -101,10 +101,11 @@ def _has_case_number(mappe: Mappe) -> bool:
 
 def _forelder(node: etree._Element, mappe: Mappe, ctx: NoarkContext) -> None:
     ref = etree.SubElement(node, _AM + "referanseForelderMappe")
-    if _has_case_number(mappe):
+    sak = mappe.saksmappe
+    if sak is not None and not sak.provisional:
         saksnummer = etree.SubElement(ref, _MDK + "saksnummer")
-        _sub(saksnummer, "saksaar", mappe.saksmappe.saksaar, ns=_MDK)
-        _sub(saksnummer, "sakssekvensnummer", mappe.saksmappe.sakssekvensnummer, ns=_MDK)
+        _sub(saksnummer, "saksaar", sak.saksaar, ns=_MDK)
+        _sub(saksnummer, "sakssekvensnummer", sak.sakssekvensnummer, ns=_MDK)
     else:
         _ekstern_noekkel(ref, ctx, mappe.system_id, ns=_MDK)
 
@@ -179,4 +180,4 @@ def arkivmelding_bytes(mappe: Mappe, journalpost: Registrering, *, ctx: NoarkCon
     if not _has_case_number(mappe):
         _mappe(root, mappe, ctx)
     _registrering(root, mappe, journalpost, ctx)
-    return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True))

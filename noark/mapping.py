@@ -89,23 +89,20 @@ def build_mappe(thread: Thread, flag: Flag | None, *, exported_at: datetime, ctx
     )
 
 
-def _sensitive_screenshot_hashes(thread: Thread) -> set[str]:
+def _screenshot_hashes(thread: Thread, *, sensitive_only: bool = False) -> set[str]:
+    """SHA-256 of the screenshots kept of removed items (only those removed for a sensitive reason)."""
     return {
         item.removal.screenshot.sha256
         for item in thread.all_items()
         if item.removal
-        and item.removal.reason in SENSITIVE_REASONS
         and item.removal.screenshot
         and item.removal.screenshot.sha256
+        and (not sensitive_only or item.removal.reason in SENSITIVE_REASONS)
     }
 
 
-def _screenshot_hashes(thread: Thread) -> set[str]:
-    return {
-        item.removal.screenshot.sha256
-        for item in thread.all_items()
-        if item.removal and item.removal.screenshot and item.removal.screenshot.sha256
-    }
+def _has_sensitive_removal(thread: Thread) -> bool:
+    return any(item.removal and item.removal.reason in SENSITIVE_REASONS for item in thread.all_items())
 
 
 def is_document_file(entry: PackageFile) -> bool:
@@ -138,7 +135,7 @@ def build_dokumentbeskrivelser(
     if len(main) != 1:
         raise ValueError(f"thread {thread.thread_id}: expected exactly one hoveddokument, got {len(main)}")
     attachments = [f for f in files if f.role != "hoveddokument" and is_document_file(f)]
-    screenshots, sensitive = _screenshot_hashes(thread), _sensitive_screenshot_hashes(thread)
+    screenshots, sensitive = _screenshot_hashes(thread), _screenshot_hashes(thread, sensitive_only=True)
     result = []
     for number, entry in enumerate([*main, *attachments], start=1):
         is_main = number == 1
@@ -201,9 +198,7 @@ def build_registrering(
     journalposttype = ctx.journalposttype[kind]
     docs = build_dokumentbeskrivelser(thread, jp_id, files, exported_at=exported_at, ctx=ctx)
     skjerming = None
-    if _sensitive_screenshot_hashes(thread) or any(
-        item.removal and item.removal.reason in SENSITIVE_REASONS for item in thread.all_items()
-    ):
+    if _has_sensitive_removal(thread):
         skjerming = Skjerming(
             ctx.tilgangsrestriksjon,
             ctx.skjermingshjemmel,

@@ -19,7 +19,7 @@ import pytest
 
 from noark.safexml import XmlLimits
 from noark.testing import FAKE_PNG, sample_context, sample_flag, sample_thread, write_package
-from noark.uttrekk import build_uttrekk
+from noark.uttrekk import UttrekkError, build_uttrekk
 from noark.validate import validate_path
 from storage.local import LocalSink
 
@@ -261,3 +261,35 @@ def test_addml_with_nonsense_counts_is_a_finding(uttrekk, xsd_dir):
     )
     report = validate_path(uttrekk, xsd_dir)
     assert not report.ok  # the changed count and checksum are findings; nothing raised
+
+
+# --- the uttrekk reads packages from a bucket: the same rules ----------------------------------------------
+
+
+def test_uttrekk_refuses_a_package_with_entities(package, tmp_path, xsd_dir):
+    bucket_copy = next((package.parent / "bucket").iterdir())
+    _with_prolog(bucket_copy / "arkivstruktur.xml", BILLION_LAUGHS, ("<tittel>", "<tittel>&j;"))
+    with pytest.raises(UttrekkError, match="DOCTYPE"):
+        build_uttrekk(
+            LocalSink(package.parent / "bucket"),
+            tmp_path / "u",
+            ctx=sample_context(),
+            xsd_dir=xsd_dir,
+            date_from=EXPORTED.date(),
+            date_to=EXPORTED.date(),
+        )
+
+
+@pytest.mark.parametrize("ref", ["/etc/passwd", "DOKUMENT/../manifest.json", "capture/thread.json"])
+def test_uttrekk_copies_only_files_under_dokument(package, tmp_path, xsd_dir, ref):
+    bucket_copy = next((package.parent / "bucket").iterdir())
+    _reference(bucket_copy, "DOKUMENT/vedlegg-shot1.png", ref)
+    with pytest.raises(UttrekkError, match="ikke en fil under DOKUMENT/"):
+        build_uttrekk(
+            LocalSink(package.parent / "bucket"),
+            tmp_path / "u",
+            ctx=sample_context(),
+            xsd_dir=xsd_dir,
+            date_from=EXPORTED.date(),
+            date_to=EXPORTED.date(),
+        )

@@ -66,7 +66,7 @@ def _set(el: etree._Element, path: str, value: object) -> str | None:
     if child is None:
         return None
     old, child.text = child.text, str(value)
-    return old
+    return None if old is None else str(old)
 
 
 def _split_mappe(mappe: etree._Element) -> tuple[list[etree._Element], list[etree._Element]]:

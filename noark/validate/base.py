@@ -42,7 +42,6 @@ OFFENTLIG_JOURNAL = "offentligJournal.xml"
 FINAL = "(på tvers av filene)"
 BOTH: frozenset[Kind] = frozenset({"package", "uttrekk"})
 UTTREKK: frozenset[Kind] = frozenset({"uttrekk"})
-PACKAGE: frozenset[Kind] = frozenset({"package"})
 EVERY_ELEMENT = None  # Rule.tags value: the rule sees every element
 
 

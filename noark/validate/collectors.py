@@ -25,7 +25,7 @@ from schemas.findings import Finding
 
 
 def is_journalpost(registrering: Element) -> bool:
-    return registrering.get(XSI_TYPE) == "journalpost"
+    return bool(registrering.get(XSI_TYPE) == "journalpost")
 
 
 def in_saksmappe(registrering: Element) -> bool:
@@ -40,7 +40,8 @@ class SystemIds(Collector):
 
     def __init__(self, ctx: RuleContext) -> None:
         super().__init__(ctx)
-        ctx.facts.system_ids = self.ids = set()
+        self.ids: set[int] = set()
+        ctx.facts.system_ids = self.ids
 
     def end(self, el: Element) -> Iterable[Finding]:
         self.ids.add(digest((el.text or "").strip()))
