@@ -293,3 +293,22 @@ def test_uttrekk_copies_only_files_under_dokument(package, tmp_path, xsd_dir, re
             date_from=EXPORTED.date(),
             date_to=EXPORTED.date(),
         )
+
+
+@pytest.mark.parametrize(
+    ("ref", "rule"),
+    [
+        ("DOKUMENT/" + "x" * 300 + ".png", "dokumentfil-missing"),  # a name over 255 bytes
+        ("DOKUMENT/" + "æ" * 200 + ".png", "dokumentfil-missing"),
+        ("DOKUMENT/loop.png", "dokumentfil-missing"),  # a symlink loop
+        ("DOKUMENT/\u202evedlegg.png", "dokumentfil-missing"),  # RTL override, no such file
+        ("DOKUMENT/a\tb.png", "unsafe-path"),  # a control character
+        ("DOKUMENT", "dokumentfil-missing"),  # a folder, not a file
+    ],
+    ids=["long-name", "long-utf8-name", "symlink-loop", "rtl-override", "control-char", "folder"],
+)
+def test_odd_references_are_findings(package, xsd_dir, ref, rule):
+    os.symlink("loop.png", package / "DOKUMENT" / "loop.png")
+    _reference(package, "DOKUMENT/vedlegg-shot1.png", ref)
+    report = validate_path(package, xsd_dir)
+    assert rule in report.rules() and report.rules() <= {rule, "unreferenced-file"}, report.to_text()
