@@ -29,10 +29,10 @@ sys.path.insert(0, str(REPO))
 
 from noark import codes  # noqa: E402
 from noark.addml import DescribedFile, ExtractionInfo, arkivuttrekk_bytes  # noqa: E402
-from noark.arkivstruktur import ArkivHeader, journalpost_element, open_arkiv, open_mappe  # noqa: E402
+from noark.arkivstruktur import ArkivHeader, open_arkiv, open_mappe, registrering_element  # noqa: E402
 from noark.endringslogg import LOGG, Endring, endring_element  # noqa: E402
 from noark.journal import LOEPENDE, OFFENTLIG, JournalEntry, journalhode, loepende_entry, offentlig_entry  # noqa: E402
-from noark.mapping import build_journalpost, build_mappe  # noqa: E402
+from noark.mapping import build_mappe, build_registrering  # noqa: E402
 from noark.testing import sample_context, sample_flag, sample_thread  # noqa: E402
 from noark.uttrekk import SCHEMA_FILES  # noqa: E402
 from noark.xsd import SCHEMAS  # noqa: E402
@@ -52,7 +52,7 @@ def write(n: int, out_dir: Path, xsd_dir: Path) -> None:
             path="DOKUMENT/x.pdf", size=1000, sha256="a" * 64, role="hoveddokument", mime_type="application/pdf"
         )
     ]
-    template = build_journalpost(
+    template = build_registrering(
         thread, sample_flag(thread), files, capture_sha256="b" * 64, exported_at=start, ctx=ctx
     )
     template = replace(template, journalstatus=codes.JOURNALSTATUS_ARKIVERT)
@@ -105,7 +105,7 @@ def write(n: int, out_dir: Path, xsd_dir: Path) -> None:
                     journalpostnummer=i,
                     tittel=f"Tråd {i}",
                 )
-                element = journalpost_element(jp)
+                element = registrering_element(jp)
                 arkiv.write(element)
                 entry = JournalEntry.from_elements(mappe_el, element)
                 loepende.write(loepende_entry(entry))

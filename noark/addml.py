@@ -72,7 +72,7 @@ class ExtractionInfo:
     inneholder_virksomhetsspesifikke_metadata: bool = False
 
 
-def _prop(parent: etree._Element, name: str, value: str | None = None, data_type: str | None = None):
+def _prop(parent: etree._Element, name: str, value: str | None = None, data_type: str | None = None) -> etree._Element:
     attrib = {"name": name} | ({"dataType": data_type} if data_type else {})
     prop = etree.SubElement(parent, _A + "property", attrib)
     if value is not None:
@@ -162,7 +162,7 @@ def arkivuttrekk_bytes(
                 occurrence = _props(_prop(counts, "numberOfOccurrences", element))
                 _prop(occurrence, "elementPath", ELEMENT_PATHS.get(element, f"//{element}"))
                 _prop(occurrence, "value", str(count), "integer")
-    return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True))
 
 
 @dataclass(frozen=True)
@@ -194,8 +194,13 @@ def _checksum_of(file_prop: etree._Element | None) -> tuple[str | None, tuple[st
     return name, (algorithm, (_value(_named(checksum, "value"), "a:value") or "").lower())
 
 
-def read_arkivuttrekk(path: Path) -> AddmlFacts:
-    tree = etree.parse(str(path))
+def _count(value: str | None) -> int:
+    """A stated count; anything that is not a non-negative integer becomes -1 (never equal to a real count)."""
+    return int(value) if value and value.isdigit() and len(value) < 19 else -1
+
+
+def read_arkivuttrekk(tree: etree._ElementTree) -> AddmlFacts:
+    """The facts a validator needs from an already parsed (``noark.safexml``) arkivuttrekk.xml."""
     problems: list[str] = []
     top = tree.find("a:dataset/a:dataObjects/a:dataObject", _NS)
     info = top.find("a:properties/a:property", _NS) if top is not None else None
@@ -222,7 +227,7 @@ def read_arkivuttrekk(path: Path) -> AddmlFacts:
             if schema_name and schema_checksum:
                 checksums[schema_name] = schema_checksum
         counts[name] = {
-            occ.findtext("a:value", namespaces=_NS) or "": int(_value(_named(occ, "value"), "a:value") or -1)
+            occ.findtext("a:value", namespaces=_NS) or "": _count(_value(_named(occ, "value"), "a:value"))
             for occ in obj.iterfind(
                 "a:properties/a:property[@name='info']/a:properties/a:property[@name='numberOfOccurrences']", _NS
             )
@@ -233,7 +238,7 @@ def read_arkivuttrekk(path: Path) -> AddmlFacts:
         checksums=checksums,
         counts=counts,
         files=files,
-        antall_dokumentfiler=int(antall) if antall and antall.isdigit() else None,
+        antall_dokumentfiler=_count(antall) if antall and antall.isdigit() else None,
         periode=(
             _value(_named(periode, "inngaaendeSkille"), "a:value"),
             _value(_named(periode, "utgaaendeSkille"), "a:value"),

@@ -13,7 +13,7 @@ import posixpath
 from lxml import etree
 
 from noark import codes
-from noark.model import Journalpost, Mappe, NoarkContext, Skjerming
+from noark.model import Journalpost, Mappe, NoarkContext, Registrering, Skjerming
 from noark.xmlutil import FIKS_ARKIVMELDING, FIKS_METADATAKATALOG, XSI, text
 
 # Short codes for the Noark text values we use (Noark 5 tjenestegrensesnitt code lists).
@@ -101,16 +101,21 @@ def _has_case_number(mappe: Mappe) -> bool:
 
 def _forelder(node: etree._Element, mappe: Mappe, ctx: NoarkContext) -> None:
     ref = etree.SubElement(node, _AM + "referanseForelderMappe")
-    if _has_case_number(mappe):
+    sak = mappe.saksmappe
+    if sak is not None and not sak.provisional:
         saksnummer = etree.SubElement(ref, _MDK + "saksnummer")
-        _sub(saksnummer, "saksaar", mappe.saksmappe.saksaar, ns=_MDK)
-        _sub(saksnummer, "sakssekvensnummer", mappe.saksmappe.sakssekvensnummer, ns=_MDK)
+        _sub(saksnummer, "saksaar", sak.saksaar, ns=_MDK)
+        _sub(saksnummer, "sakssekvensnummer", sak.sakssekvensnummer, ns=_MDK)
     else:
         _ekstern_noekkel(ref, ctx, mappe.system_id, ns=_MDK)
 
 
-def _journalpost(root: etree._Element, mappe: Mappe, jp: Journalpost, ctx: NoarkContext) -> None:
-    node = etree.SubElement(root, _AM + "registrering", {f"{{{XSI}}}type": "journalpost"})
+def _registrering(root: etree._Element, mappe: Mappe, jp: Registrering, ctx: NoarkContext) -> None:
+    """A journalpost, or a registrering that is not journaled (Fiks Arkiv's own ``registrering`` type)."""
+    journaled = isinstance(jp, Journalpost)
+    node = etree.SubElement(
+        root, _AM + "registrering", {f"{{{XSI}}}type": "journalpost" if journaled else "registrering"}
+    )
     _sub(node, "opprettetDato", jp.opprettet_dato)
     _sub(node, "opprettetAv", jp.opprettet_av)
     _forelder(node, mappe, ctx)
@@ -157,6 +162,8 @@ def _journalpost(root: etree._Element, mappe: Mappe, jp: Journalpost, ctx: Noark
             enhet = etree.SubElement(kp, _AM + "administrativEnhet")
             _sub(enhet, "navn", part.administrativ_enhet, ns=_MDK)
     _ekstern_noekkel(node, ctx, jp.system_id)
+    if not isinstance(jp, Journalpost):
+        return
     _kode(node, "journalposttype", jp.journalposttype)
     _kode(node, "journalstatus", jp.journalstatus)
     _sub(node, "journaldato", jp.journaldato)
@@ -165,12 +172,12 @@ def _journalpost(root: etree._Element, mappe: Mappe, jp: Journalpost, ctx: Noark
     _sub(node, "antallVedlegg", jp.antall_vedlegg)
 
 
-def arkivmelding_bytes(mappe: Mappe, journalpost: Journalpost, *, ctx: NoarkContext) -> bytes:
+def arkivmelding_bytes(mappe: Mappe, journalpost: Registrering, *, ctx: NoarkContext) -> bytes:
     """The arkivmelding for one package: journal numbers are left to the receiving archive."""
     root = etree.Element(_AM + "arkivmelding", nsmap={None: FIKS_ARKIVMELDING, "mdk": FIKS_METADATAKATALOG, "xsi": XSI})
     _sub(root, "system", ctx.system_name)
     _sub(root, "antallFiler", sum(len(doc.dokumentobjekter) for doc in journalpost.dokumentbeskrivelser))
     if not _has_case_number(mappe):
         _mappe(root, mappe, ctx)
-    _journalpost(root, mappe, journalpost, ctx)
-    return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
+    _registrering(root, mappe, journalpost, ctx)
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True))

@@ -14,7 +14,15 @@ from datetime import date, datetime
 
 from lxml import etree
 
-from noark.model import Dokumentbeskrivelse, Dokumentobjekt, Journalpost, Mappe, NoarkContext, Skjerming
+from noark.model import (
+    Dokumentbeskrivelse,
+    Dokumentobjekt,
+    Journalpost,
+    Mappe,
+    NoarkContext,
+    Registrering,
+    Skjerming,
+)
 from noark.xmlutil import N5_ARKIVSTRUKTUR, Builder
 
 N5 = Builder(N5_ARKIVSTRUKTUR)
@@ -172,9 +180,11 @@ def dokumentbeskrivelse_element(parent: etree._Element, doc: Dokumentbeskrivelse
         dokumentobjekt_element(node, obj)
 
 
-def journalpost_element(jp: Journalpost) -> etree._Element:
-    """``<registrering xsi:type="journalpost">`` with every child in XSD order."""
-    node = N5.element("registrering", xsi_type="journalpost")
+def registrering_element(jp: Registrering) -> etree._Element:
+    """``<registrering xsi:type="journalpost">`` for a Journalpost, else ``xsi:type="registrering"`` (not
+    journaled), with every child in XSD order."""
+    journaled = isinstance(jp, Journalpost)
+    node = N5.element("registrering", xsi_type="journalpost" if journaled else "registrering")
     N5.sub(node, "systemID", jp.system_id)
     N5.sub(node, "opprettetDato", jp.opprettet_dato)
     N5.sub(node, "opprettetAv", jp.opprettet_av)
@@ -194,6 +204,8 @@ def journalpost_element(jp: Journalpost) -> etree._Element:
         N5.sub(kp, "korrespondanseparttype", part.korrespondanseparttype)
         N5.sub(kp, "korrespondansepartNavn", part.korrespondansepart_navn)
         N5.sub(kp, "administrativEnhet", part.administrativ_enhet)
+    if not isinstance(jp, Journalpost):
+        return node
     N5.sub(node, "journalaar", jp.journalaar)
     N5.sub(node, "journalsekvensnummer", jp.journalsekvensnummer)
     N5.sub(node, "journalpostnummer", jp.journalpostnummer)

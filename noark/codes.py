@@ -67,8 +67,7 @@ SJEKKSUM_ALGORITME = "SHA256"
 # M701 format: PRONOM ids. PDF/A conformance level b is what the PDF exporter produces.
 PRONOM_PDFA = {"1": "fmt/354", "2": "fmt/477"}  # PDF/A-1b, PDF/A-2b
 PDFA_DETAILS = {"1": "PDF/A-1b (ISO 19005-1:2005)", "2": "PDF/A-2b (ISO 19005-2:2011)"}
-PRONOM_BY_MIME = {
-    "application/pdf": "fmt/477",
+PRONOM_BY_MIME = {  # PDF is PRONOM_PDFA's, by PDF/A part
     "image/png": "fmt/13",  # PNG 1.2
     "image/jpeg": "fmt/43",  # JPEG File Interchange Format 1.01
     "image/tiff": "fmt/353",  # TIFF

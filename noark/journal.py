@@ -20,7 +20,8 @@ OFFENTLIG = Builder(N5_OFFENTLIG_JOURNAL)
 
 
 def _text(el: etree._Element, path: str) -> str | None:
-    return el.findtext(path, namespaces=_NS)
+    value = el.findtext(path, namespaces=_NS)
+    return None if value is None else str(value)
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,9 @@ class JournalEntry:
         )
 
 
-def journalhode(builder: Builder, start: date, end: date, count: int, ctx_arkivskaper: tuple[str, str]) -> list:
+def journalhode(
+    builder: Builder, start: date, end: date, count: int, ctx_arkivskaper: tuple[str, str]
+) -> list[etree._Element]:
     """journalStartDato, journalSluttDato, antallJournalposter and arkivskaper, as elements in order."""
     arkivskaper = builder.element("arkivskaper")
     builder.sub(arkivskaper, "arkivskaperID", ctx_arkivskaper[0])

@@ -12,7 +12,8 @@ from io import BytesIO
 from lxml import etree
 
 from noark import codes, ids
-from noark.arkivstruktur import ArkivHeader, journalpost_element, open_arkiv, open_mappe
+from noark.arkivmelding import arkivmelding_bytes
+from noark.arkivstruktur import ArkivHeader, open_arkiv, open_mappe, registrering_element
 from noark.model import (
     Dokumentbeskrivelse,
     Dokumentobjekt,
@@ -20,9 +21,11 @@ from noark.model import (
     Korrespondansepart,
     Mappe,
     NoarkContext,
+    Registrering,
     Saksfelter,
     Skjerming,
 )
+from noark.people import saksansvarlig_for
 from noark.xmlutil import local_date
 from schemas.package import PackageFile, thread_key
 from schemas.thread import PLATFORM_LABELS, Flag, FlagKind, RemovalReason, Thread
@@ -41,6 +44,12 @@ def flag_kind(flag: Flag | None, ctx: NoarkContext) -> FlagKind:
 def opens_new_case(flag: Flag | None, ctx: NoarkContext) -> bool:
     """Journal-required without a case number: the thread gets a new saksmappe with provisional numbers."""
     return flag_kind(flag, ctx) == FlagKind.JOURNAL_REQUIRED and not (flag and flag.case_number)
+
+
+def is_journaled(flag: Flag | None, ctx: NoarkContext) -> bool:
+    """A thread in a saksmappe (a case number, or a new case) is a journalpost; any other is a registrering
+    that is not journaled, so arkivstruktur has exactly as many journalposter as the journals list."""
+    return bool(flag and flag.case_number) or opens_new_case(flag, ctx)
 
 
 def build_mappe(thread: Thread, flag: Flag | None, *, exported_at: datetime, ctx: NoarkContext) -> Mappe:
@@ -62,7 +71,7 @@ def build_mappe(thread: Thread, flag: Flag | None, *, exported_at: datetime, ctx
             sakssekvensnummer=sequence,
             saksdato=local_date(thread.post.created_at),
             administrativ_enhet=thread.account.owning_unit,
-            saksansvarlig=flag.flagged_by if flag else ctx.archivist,
+            saksansvarlig=saksansvarlig_for(flag.flagged_by if flag else None, ctx),
             saksstatus=codes.SAKSSTATUS_AVSLUTTET,
             provisional=new_case,
         )
@@ -80,23 +89,20 @@ def build_mappe(thread: Thread, flag: Flag | None, *, exported_at: datetime, ctx
     )
 
 
-def _sensitive_screenshot_hashes(thread: Thread) -> set[str]:
+def _screenshot_hashes(thread: Thread, *, sensitive_only: bool = False) -> set[str]:
+    """SHA-256 of the screenshots kept of removed items (only those removed for a sensitive reason)."""
     return {
         item.removal.screenshot.sha256
         for item in thread.all_items()
         if item.removal
-        and item.removal.reason in SENSITIVE_REASONS
         and item.removal.screenshot
         and item.removal.screenshot.sha256
+        and (not sensitive_only or item.removal.reason in SENSITIVE_REASONS)
     }
 
 
-def _screenshot_hashes(thread: Thread) -> set[str]:
-    return {
-        item.removal.screenshot.sha256
-        for item in thread.all_items()
-        if item.removal and item.removal.screenshot and item.removal.screenshot.sha256
-    }
+def _has_sensitive_removal(thread: Thread) -> bool:
+    return any(item.removal and item.removal.reason in SENSITIVE_REASONS for item in thread.all_items())
 
 
 def is_document_file(entry: PackageFile) -> bool:
@@ -129,7 +135,7 @@ def build_dokumentbeskrivelser(
     if len(main) != 1:
         raise ValueError(f"thread {thread.thread_id}: expected exactly one hoveddokument, got {len(main)}")
     attachments = [f for f in files if f.role != "hoveddokument" and is_document_file(f)]
-    screenshots, sensitive = _screenshot_hashes(thread), _sensitive_screenshot_hashes(thread)
+    screenshots, sensitive = _screenshot_hashes(thread), _screenshot_hashes(thread, sensitive_only=True)
     result = []
     for number, entry in enumerate([*main, *attachments], start=1):
         is_main = number == 1
@@ -177,7 +183,7 @@ def _korrespondanseparter(thread: Thread, journalposttype: str) -> tuple[Korresp
     )
 
 
-def build_journalpost(
+def build_registrering(
     thread: Thread,
     flag: Flag | None,
     files: list[PackageFile],
@@ -185,15 +191,14 @@ def build_journalpost(
     capture_sha256: str,
     exported_at: datetime,
     ctx: NoarkContext,
-) -> Journalpost:
+) -> Registrering:
+    """The thread as a ``Journalpost`` when it is journaled (``is_journaled``), else as a ``Registrering``."""
     kind = flag_kind(flag, ctx)
     jp_id = ids.journalpost_system_id(thread.platform, thread.thread_id)
     journalposttype = ctx.journalposttype[kind]
     docs = build_dokumentbeskrivelser(thread, jp_id, files, exported_at=exported_at, ctx=ctx)
     skjerming = None
-    if _sensitive_screenshot_hashes(thread) or any(
-        item.removal and item.removal.reason in SENSITIVE_REASONS for item in thread.all_items()
-    ):
+    if _has_sensitive_removal(thread):
         skjerming = Skjerming(
             ctx.tilgangsrestriksjon,
             ctx.skjermingshjemmel,
@@ -205,8 +210,7 @@ def build_journalpost(
         f"Tråd på {label}-siden «{thread.account.name}»: {thread.url}. "
         f"Fanget {thread.captured_at.isoformat()}; SHA-256 av fangsten: {capture_sha256}."
     )
-    journaldato = local_date(exported_at)
-    return Journalpost(
+    common = Registrering(
         system_id=jp_id,
         opprettet_dato=exported_at,
         opprettet_av=ctx.archivist,
@@ -218,6 +222,13 @@ def build_journalpost(
         beskrivelse=description,
         forfatter=thread.account.name,
         korrespondanseparter=_korrespondanseparter(thread, journalposttype),
+        skjerming=skjerming,
+    )
+    if not is_journaled(flag, ctx):
+        return common
+    journaldato = local_date(exported_at)
+    return Journalpost(
+        **vars(common),
         journalaar=journaldato.year,
         journalsekvensnummer=PROVISIONAL_NUMBER,
         journalpostnummer=PROVISIONAL_NUMBER,
@@ -227,7 +238,6 @@ def build_journalpost(
         dokumentets_dato=local_date(thread.post.created_at),
         mottatt_dato=thread.captured_at if journalposttype == codes.JOURNALPOSTTYPE_INNGAAENDE else None,
         antall_vedlegg=len(docs) - 1,
-        skjerming=skjerming,
     )
 
 
@@ -241,12 +251,12 @@ def package_header(exported_at: datetime) -> ArkivHeader:
     )
 
 
-def arkivstruktur_bytes(mappe: Mappe, journalpost: Journalpost, *, exported_at: datetime, ctx: NoarkContext) -> bytes:
+def arkivstruktur_bytes(mappe: Mappe, registrering: Registrering, *, exported_at: datetime, ctx: NoarkContext) -> bytes:
     buffer = BytesIO()
     with etree.xmlfile(buffer, encoding="utf-8") as xf:
         xf.write_declaration()
         with open_arkiv(xf, ctx, package_header(exported_at)), open_mappe(xf, mappe):
-            xf.write(journalpost_element(journalpost), pretty_print=True)
+            xf.write(registrering_element(registrering), pretty_print=True)
     return buffer.getvalue()
 
 
@@ -261,15 +271,13 @@ def package_metadata(
 ) -> dict[str, bytes]:
     """``{"arkivstruktur.xml": ..., "arkivmelding.xml": ...}`` for one package; paths in ``files`` are
     relative to the package root and become ``referanseDokumentfil`` as they are."""
-    from noark.arkivmelding import arkivmelding_bytes  # local: keeps the module graph acyclic
-
     if exported_at.tzinfo is None:
         raise ValueError("exported_at must be timezone-aware")
     mappe = build_mappe(thread, flag, exported_at=exported_at, ctx=ctx)
-    journalpost = build_journalpost(
+    registrering = build_registrering(
         thread, flag, files, capture_sha256=capture_sha256, exported_at=exported_at, ctx=ctx
     )
     return {
-        "arkivstruktur.xml": arkivstruktur_bytes(mappe, journalpost, exported_at=exported_at, ctx=ctx),
-        "arkivmelding.xml": arkivmelding_bytes(mappe, journalpost, ctx=ctx),
+        "arkivstruktur.xml": arkivstruktur_bytes(mappe, registrering, exported_at=exported_at, ctx=ctx),
+        "arkivmelding.xml": arkivmelding_bytes(mappe, registrering, ctx=ctx),
     }

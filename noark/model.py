@@ -24,6 +24,9 @@ DEFAULT_JOURNALSTATUS: Mapping[FlagKind, str] = {
 }
 
 
+DEFAULT_SAKSANSVARLIG = "Ukjent saksbehandler"
+
+
 @dataclass(frozen=True)
 class NoarkContext:
     """Identity of this archive and the code values we choose; built at the edge from the settings."""
@@ -40,6 +43,10 @@ class NoarkContext:
     default_flag_kind: FlagKind = FlagKind.ARCHIVE_WORTHY  # for a thread exported without a flag
     tilgangsrestriksjon: str = codes.TILGANGSRESTRIKSJON_TAUSHETSPLIKT
     skjermingshjemmel: str = codes.SKJERMINGSHJEMMEL_PERSONOPPLYSNINGER
+    # saksansvarlig (M306) is a person's name: the flagging editor's display name from the user directory
+    # (display_names: user id or e-mail → name); when only an e-mail or a user id is known, this name instead.
+    saksansvarlig_fallback: str = DEFAULT_SAKSANSVARLIG
+    display_names: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def arkiv_system_id(self) -> str:
@@ -101,8 +108,10 @@ class Dokumentbeskrivelse:
     skjerming: Skjerming | None = None
 
 
-@dataclass(frozen=True)
-class Journalpost:
+@dataclass(frozen=True, kw_only=True)
+class Registrering:
+    """A registrering that is not journaled (``xsi:type="registrering"``): an archive-worthy thread outside a case."""
+
     system_id: str
     opprettet_dato: datetime
     opprettet_av: str
@@ -114,6 +123,13 @@ class Journalpost:
     beskrivelse: str | None
     forfatter: str | None
     korrespondanseparter: tuple[Korrespondansepart, ...]
+    skjerming: Skjerming | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Journalpost(Registrering):
+    """A journaled registrering (``xsi:type="journalpost"``): a thread in a saksmappe."""
+
     journalaar: int
     journalsekvensnummer: int
     journalpostnummer: int
@@ -123,7 +139,6 @@ class Journalpost:
     dokumentets_dato: date | None
     mottatt_dato: datetime | None
     antall_vedlegg: int
-    skjerming: Skjerming | None = None
 
 
 @dataclass(frozen=True)

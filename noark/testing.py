@@ -9,7 +9,7 @@ from pathlib import Path
 from noark.mapping import package_metadata
 from noark.model import NoarkContext
 from schemas.capture import capture_bytes
-from schemas.package import MANIFEST_NAME, Manifest, PackageFile, package_id_for
+from schemas.package import MANIFEST_NAME, FileRole, Manifest, PackageFile, package_id_for
 from schemas.thread import Account, Author, Flag, FlagKind, Item, Media, Platform, Removal, RemovalReason, Thread
 
 # A tiny but real PDF and PNG: enough bytes for checksums; their content is not inspected here.
@@ -94,7 +94,7 @@ def sample_flag(
     )
 
 
-def _entry(path: str, data: bytes, role: str, mime: str, title: str | None = None) -> PackageFile:
+def _entry(path: str, data: bytes, role: FileRole, mime: str, title: str | None = None) -> PackageFile:
     return PackageFile(
         path=path, size=len(data), sha256=hashlib.sha256(data).hexdigest(), role=role, mime_type=mime, title=title
     )
@@ -115,7 +115,7 @@ def write_package(
     capture_sha = hashlib.sha256(capture).hexdigest()
     package_id = package_id_for(thread.platform, thread.thread_id, capture_sha)
     folder = root / package_id
-    contents: dict[str, tuple[bytes, str, str, str | None]] = {
+    contents: dict[str, tuple[bytes, FileRole, str, str | None]] = {
         f"DOKUMENT/{package_id}.pdf": (pdf_bytes, "hoveddokument", "application/pdf", None),
         "capture/thread.json": (capture, "capture", "application/json", None),
     }

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from noark.safexml import UnsafeXmlError, parse_bytes, parse_file
+
 # Short names for the schemas we validate against, relative to the xsd dir.
 SCHEMAS: dict[str, str] = {
     "arkivstruktur": "N5-v5.0/arkivstruktur.xsd",
@@ -43,9 +45,11 @@ def validate_xml(xml: bytes | Path, schema_name: str, xsd_dir: Path) -> list[str
     """Validation messages (``line N: message``); empty when valid. A parse error is a message too."""
     schema = load_schema(schema_name, xsd_dir)
     try:
-        doc = etree.parse(str(xml)) if isinstance(xml, Path) else etree.fromstring(xml).getroottree()
+        doc = parse_file(xml) if isinstance(xml, Path) else parse_bytes(xml).getroottree()
     except etree.XMLSyntaxError as exc:
         return [f"line {exc.lineno}: not well-formed XML: {exc.msg}"]
+    except UnsafeXmlError as exc:
+        return [f"line 1: {exc}"]
     if schema.validate(doc):
         return []
     return [f"line {error.line}: {error.message}" for error in schema.error_log]

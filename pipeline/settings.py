@@ -19,7 +19,7 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from noark.model import NoarkContext
+from noark.model import DEFAULT_SAKSANSVARLIG, NoarkContext
 from schemas.errors import ConfigError
 from storage.config import RetentionPolicy, S3Config
 
@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     arkivdel_title: str = Field("Dialog i sosiale medier", min_length=1, description="Noark arkivdel title")
     system_name: str = Field("somearkiv", min_length=1, description="Noark opprettetAv for system-made records")
     archivist: str = Field("somearkiv", min_length=1, description="Noark arkivertAv")
+    saksansvarlig_fallback: str = Field(
+        DEFAULT_SAKSANSVARLIG,
+        min_length=1,
+        max_length=200,
+        description="Noark saksansvarlig (M306, a name) when the flagging editor is known only by e-mail or user id",
+    )
 
     def s3(self) -> S3Config:
         return S3Config(
@@ -87,6 +93,7 @@ class Settings(BaseSettings):
             system_name=self.system_name,
             archivist=self.archivist,
             pdfa_part=self.pdfa_part,
+            saksansvarlig_fallback=self.saksansvarlig_fallback,
         )
 
     def require_xsd_dir(self) -> Path:

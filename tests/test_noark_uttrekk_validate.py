@@ -17,6 +17,7 @@ from noark.xsd import validate_xml
 from storage.local import LocalSink
 
 N5 = {"n": "http://www.arkivverket.no/standarder/noark5/arkivstruktur"}
+XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 MARCH = {"date_from": date(2026, 3, 1), "date_to": date(2026, 3, 31)}
 
 
@@ -83,8 +84,14 @@ def test_valid_uttrekk_passes_every_check(uttrekk, xsd_dir):
 
 def test_uttrekk_numbers_journal_and_takes_latest_version(uttrekk):
     tree = etree.parse(str(uttrekk.out_dir / "arkivstruktur.xml"))
-    assert tree.xpath("//n:journalsekvensnummer/text()", namespaces=N5) == ["1", "2", "3"]
-    assert tree.xpath("//n:journalstatus/text()", namespaces=N5) == ["Arkivert"] * 3
+    # the two threads of case 2026/1042 are journaled; the archive-worthy thread without a case is not
+    assert tree.xpath("//n:journalsekvensnummer/text()", namespaces=N5) == ["1", "2"]
+    assert tree.xpath("//n:journalstatus/text()", namespaces=N5) == ["Arkivert"] * 2
+    assert [r.get(XSI_TYPE) for r in tree.iterfind(".//n:registrering", N5)] == [
+        "journalpost",
+        "journalpost",
+        "registrering",
+    ]
     assert "Oppdatert tittel" in tree.xpath("//n:registrering/n:tittel/text()", namespaces=N5)
     log = (uttrekk.out_dir / "endringslogg.xml").read_text()
     assert "<referanseMetadata>sjekksum</referanseMetadata>" in log  # the re-exported thread's new PDF
@@ -144,6 +151,11 @@ def _edit(path: Path, old: str, new: str, count: int = 1) -> None:
     path.write_text(text.replace(old, new, count), encoding="utf-8")
 
 
+def _has_line(finding) -> bool:
+    """``where`` is ``file:line``."""
+    return finding.where.rpartition(":")[2].isdigit()
+
+
 def _first(path: Path, xpath: str) -> str:
     return etree.parse(str(path)).xpath(xpath, namespaces=N5)[0]
 
@@ -153,7 +165,7 @@ def test_rule_xsd(package, xsd_dir):
     _edit(package / "arkivstruktur.xml", "</journalposttype>", "</journalpostType>")
     report = validate_path(package, xsd_dir)
     assert "xsd" in report.rules()
-    assert any(f.line and "journalpostType" in f.message for f in report.errors)
+    assert any(_has_line(f) and "journalpostType" in f.message for f in report.errors)
 
 
 def test_rule_dokumentfil_missing(package, xsd_dir):
@@ -202,9 +214,17 @@ def test_rule_journaldato_is_also_an_xsd_error(package, xsd_dir):
 
 
 def test_rule_journal_numbering(uttrekk, xsd_dir):
-    _edit(uttrekk.out_dir / "arkivstruktur.xml", "<journalsekvensnummer>2<", "<journalsekvensnummer>7<")
+    _edit(uttrekk.out_dir / "arkivstruktur.xml", "<journalsekvensnummer>2<", "<journalsekvensnummer>1<")
     rules = validate_path(uttrekk.out_dir, xsd_dir).rules()
     assert "journal-numbering" in rules and "addml-checksum" in rules
+
+
+def test_journal_numbering_gaps_are_a_warning(uttrekk, xsd_dir):
+    """Numbers that last across extractions (a NumberProvider backed by a database) leave gaps."""
+    _edit(uttrekk.out_dir / "arkivstruktur.xml", "<journalsekvensnummer>2<", "<journalsekvensnummer>7<")
+    report = validate_path(uttrekk.out_dir, xsd_dir)
+    assert "journal-numbering" not in report.rules()
+    assert [f.rule for f in report.warnings] == ["journal-numbering-gaps"]
 
 
 def test_rule_addml_count(uttrekk, xsd_dir):
@@ -381,11 +401,14 @@ def test_rule_journal_dates(uttrekk, xsd_dir):
     assert "journal-dates" in rules and rules <= {"journal-dates", "addml-checksum"}
 
 
-def test_sharp_period_separation_needs_every_journalpost_journaled(uttrekk, xsd_dir):
+def test_sharp_period_separation_holds_because_every_journalpost_is_journaled(uttrekk, xsd_dir):
+    """Arkade N5.59 compares the journals with every journalpost when both separations are "skarpt"; the
+    archive-worthy thread without a case is a registrering, so the counts agree (the rule's failing case is in
+    test_noark_rules.py)."""
     path = uttrekk.out_dir / "arkivuttrekk.xml"
     _edit(path, "<value>mykt</value>", "<value>skarpt</value>", 2)
     report = validate_path(uttrekk.out_dir, xsd_dir)
-    assert report.rules() == {"journal-count"} and "N5.59" in report.to_text()
+    assert report.ok, report.to_text()
 
 
 def test_xsd_error_is_reported_with_a_line_and_content_checks_still_run(package, xsd_dir):
@@ -394,4 +417,4 @@ def test_xsd_error_is_reported_with_a_line_and_content_checks_still_run(package,
     (package / "DOKUMENT" / "stray.pdf").write_bytes(b"%PDF")
     report = validate_path(package, xsd_dir)
     assert report.rules() == {"xsd", "unreferenced-file"}
-    assert all(f.line for f in report.errors if f.rule == "xsd")
+    assert all(_has_line(f) for f in report.errors if f.rule == "xsd")

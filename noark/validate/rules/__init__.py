@@ -1,0 +1,1 @@
+"""Validation rules, grouped by the file whose pass feeds them."""
