@@ -22,6 +22,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from noark.model import NoarkContext
 from schemas.errors import ConfigError
 from storage.config import RetentionPolicy, S3Config
+from workflow.config import WorkflowConfig
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 XSD_MARKER = "N5-v5.0/arkivstruktur.xsd"
@@ -65,6 +66,17 @@ class Settings(BaseSettings):
     arkivdel_title: str = Field("Dialog i sosiale medier", min_length=1, description="Noark arkivdel title")
     system_name: str = Field("somearkiv", min_length=1, description="Noark opprettetAv for system-made records")
     archivist: str = Field("somearkiv", min_length=1, description="Noark arkivertAv")
+
+    database_url: str = Field(
+        f"sqlite:///{REPO_ROOT / 'var' / 'workflow.sqlite3'}",
+        min_length=1,
+        max_length=2000,
+        description="Workflow database (flags, cases, journal numbers, audit log): `sqlite:///path` or "
+        "`postgresql+psycopg://user:password@host/db`; create or migrate it with `somearkiv db upgrade`",
+    )
+
+    def workflow(self) -> WorkflowConfig:
+        return WorkflowConfig(database_url=self.database_url)
 
     def s3(self) -> S3Config:
         return S3Config(
