@@ -37,16 +37,16 @@ MAX_URL_LENGTH = 2048
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
 
-_FB_POST_ID = re.compile(r"^(?:\d{1,25}|pfbid0[0-9A-Za-z]{20,80})$")
+_FB_POST_ID = re.compile(r"^(?:[0-9]{1,25}|pfbid0[0-9A-Za-z]{20,80})$")
 _FB_PAGE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]{0,99}$")
 _IG_CODE = re.compile(r"^[A-Za-z0-9_\-]{5,64}$")
 _IG_USER = re.compile(r"^[A-Za-z0-9._]{1,30}$")
-_X_ID = re.compile(r"^\d{1,20}$")
+_X_ID = re.compile(r"^[0-9]{1,20}$")
 _X_USER = re.compile(r"^[A-Za-z0-9_]{1,15}$")
 _YT_ID = re.compile(r"^[A-Za-z0-9_\-]{11}$")
-_LI_URN = re.compile(r"^urn:li:(activity|share|ugcPost):(\d{1,25})$", re.IGNORECASE)
-_LI_SLUG = re.compile(r"^(?P<slug>.*?)-?(?P<type>activity|share|ugcPost)-(?P<id>\d{1,25})(?:-[A-Za-z0-9_\-]{1,8})?$")
-_TT_ID = re.compile(r"^\d{1,20}$")
+_LI_URN = re.compile(r"^urn:li:(activity|share|ugcPost):([0-9]{1,25})$", re.IGNORECASE)
+_LI_SLUG = re.compile(r"^(?P<slug>.*?)-?(?P<type>activity|share|ugcPost)-(?P<id>[0-9]{1,25})(?:-[A-Za-z0-9_\-]{1,8})?$")
+_TT_ID = re.compile(r"^[0-9]{1,20}$")
 _TT_USER = re.compile(r"^[A-Za-z0-9._]{1,64}$")
 
 _ID_PATTERNS: dict[Platform, tuple[re.Pattern[str], str]] = {

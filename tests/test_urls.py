@@ -168,6 +168,8 @@ def test_every_sample_flag_url_parses() -> None:
         ("https://www.instagram.com/p/a<b>c/", "kortkode"),
         ("https://x.com/FjordvikVeg", "ikke på ett innlegg"),
         ("https://x.com/FjordvikVeg/status/12ab", "status-id"),
+        ("https://x.com/FjordvikVeg/status/\uff11\uff12", "status-id"),  # full-width digits
+        ("https://www.facebook.com/fjordvikkommune/posts/\u0661\u0662", "innleggs-id"),  # Arabic-Indic digits
         ("https://x.com/this_name_is_far_too_long/status/1", "brukernavn"),
         ("https://www.youtube.com/watch?v=short", "video-id"),
         ("https://www.youtube.com/watch?list=PL123", "video-id"),
