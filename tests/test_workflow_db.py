@@ -126,8 +126,8 @@ def test_new_case_numbers_follow_known_cases(workflow_db: Database) -> None:
 
 
 def test_parallel_writers_never_share_a_journal_number(workflow_db: Database) -> None:
-    """8 threads, each with its own connection, assign 15 numbers each; 4 of the keys are shared by all."""
-    writers, each = 8, 15
+    """6 threads, each with its own connection, assign 12 numbers each; 4 of the keys are shared by all."""
+    writers, each = 6, 12
     shared = [f"shared-{n}" for n in range(4)]
     results: list[tuple[str, int]] = []
     errors: list[BaseException] = []
