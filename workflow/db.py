@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,7 @@ def upgrade(url: str | Engine) -> str:
             engine.dispose()
 
 
+@cache
 def head_revision() -> str:
     return ScriptDirectory.from_config(_alembic_config(create_engine("sqlite://"))).get_current_head() or ""
 
@@ -102,7 +104,11 @@ class Database:
         self.dialect = self.engine.dialect.name
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         if check_revision:
-            self.require_current()
+            try:
+                self.require_current()
+            except ConfigError:
+                self.engine.dispose()
+                raise
 
     def require_current(self) -> None:
         """A ConfigError telling to run ``somearkiv db upgrade`` when the schema is not the newest."""
@@ -124,3 +130,9 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.dispose()
