@@ -11,7 +11,7 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import click
 import typer
@@ -21,8 +21,12 @@ from pipeline.settings import Settings
 from schemas.errors import SomearkivError
 
 if TYPE_CHECKING:
+    from enum import StrEnum
+
+    from schemas.refs import ThreadRef
     from storage.base import Sink
     from workflow.db import Database
+    from workflow.flags import FlagView
 
 EXIT_PROBLEMS_FOUND = 1  # the check ran and found problems
 EXIT_OPERATIONAL = 2  # bad configuration or input, unreachable bucket, missing file
@@ -276,7 +280,7 @@ def _moment(value: str, option: str) -> datetime:
     return (moment.replace(tzinfo=ZoneInfo("Europe/Oslo")) if moment.tzinfo is None else moment).astimezone(UTC)
 
 
-def _thread(url: str | None, platform: str | None, post_id: str | None):  # type: ignore[no-untyped-def]
+def _thread(url: str | None, platform: str | None, post_id: str | None) -> ThreadRef:
     from sources.urls import parse_thread_url, thread_ref
 
     if url and (platform or post_id):
@@ -288,7 +292,19 @@ def _thread(url: str | None, platform: str | None, post_id: str | None):  # type
     raise _fail("oppgi adressen til innlegget, eller --platform og --id")
 
 
-def _show_flag(v) -> str:  # type: ignore[no-untyped-def]
+_E = TypeVar("_E", bound="StrEnum")
+
+
+def _pick(enum: type[_E], value: str | None, option: str) -> _E | None:
+    if value is None:
+        return None
+    try:
+        return enum(value)
+    except ValueError:
+        raise _fail(f"{option} {value!r}: bruk en av {', '.join(e.value for e in enum)}") from None
+
+
+def _show_flag(v: FlagView) -> str:
     from schemas.thread import FLAG_KIND_LABELS, FlagKind
     from workflow.models import FLAG_STATUS_LABELS, FlagStatus
 
@@ -346,17 +362,9 @@ def flags(
     from workflow.flags import FlagFilter, list_flags
     from workflow.models import FlagStatus
 
-    def pick(enum, value, option):  # type: ignore[no-untyped-def]
-        if value is None:
-            return None
-        try:
-            return enum(value)
-        except ValueError:
-            raise _fail(f"{option} {value!r}: bruk en av {', '.join(e.value for e in enum)}") from None
-
     wanted = FlagFilter(
-        status=pick(FlagStatus, status, "--status"), platform=pick(Platform, platform, "--platform"),
-        kind=pick(FlagKind, kind, "--kind"), flagged_by=by, case_number=case, limit=1000,
+        status=_pick(FlagStatus, status, "--status"), platform=_pick(Platform, platform, "--platform"),
+        kind=_pick(FlagKind, kind, "--kind"), flagged_by=by, case_number=case, limit=1000,
     )
     with _database() as db:
         found = list_flags(db, wanted)

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -278,21 +278,22 @@ class FlagFilter:
     offset: int = 0
 
 
-def _filtered(query: Select[tuple[Flag]], f: FlagFilter) -> Select[tuple[Flag]]:
+def _conditions(f: FlagFilter) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
     if f.status is not None:
-        query = query.where(Flag.status == f.status.value)
+        where.append(Flag.status == f.status.value)
     elif not f.include_withdrawn:
-        query = query.where(Flag.status != FlagStatus.WITHDRAWN.value)
+        where.append(Flag.status != FlagStatus.WITHDRAWN.value)
     if f.platform is not None:
-        query = query.where(Flag.platform == f.platform.value)
+        where.append(Flag.platform == f.platform.value)
     if f.kind is not None:
-        query = query.where(Flag.kind == f.kind.value)
+        where.append(Flag.kind == f.kind.value)
     if f.flagged_by is not None:
-        query = query.where(Flag.flagged_by == f.flagged_by)
+        where.append(Flag.flagged_by == f.flagged_by)
     if f.case_number is not None:
         year, number = parse_case_number(f.case_number)
-        query = query.join(Case).where(Case.saksaar == year, Case.sakssekvensnummer == number)
-    return query
+        where.append(Flag.case.has(and_(Case.saksaar == year, Case.sakssekvensnummer == number)))
+    return where
 
 
 def list_flags(db: Database, f: FlagFilter | None = None) -> list[FlagView]:
@@ -301,5 +302,5 @@ def list_flags(db: Database, f: FlagFilter | None = None) -> list[FlagView]:
     if not 1 <= f.limit <= 1000 or f.offset < 0:
         raise InputError("ugyldig side: limit 1–1000, offset ≥ 0")
     with db.transaction() as session:
-        query = _filtered(select(Flag), f).order_by(Flag.flagged_at.desc(), Flag.id.desc())
+        query = select(Flag).where(*_conditions(f)).order_by(Flag.flagged_at.desc(), Flag.id.desc())
         return [view(flag) for flag in session.scalars(query.limit(f.limit).offset(f.offset))]
