@@ -160,3 +160,27 @@ def test_parallel_writers_never_share_a_journal_number(workflow_db: Database) ->
     with workflow_db.transaction() as session:
         assert verify_audit(session) == []
         assert sum(1 for e in audit.events(session, limit=10000) if e.action == "journal.assign") == len(by_key)
+
+
+def _assign_in_process(url: str, worker: int, count: int) -> list[tuple[str, int]]:
+    """One export process: its own engine and connections (runs in a spawned interpreter)."""
+    with Database(url) as db:
+        out = []
+        for n in range(count):
+            key = "shared" if n == 0 else f"p{worker}-{n}"
+            out.append((key, assign_journal_number(db, key, by="export", year=2026).sekvensnummer))
+        return out
+
+
+@pytest.mark.parametrize("seeded_url", ["postgresql"], indirect=True)
+def test_parallel_processes_never_share_a_journal_number(seeded_url: str) -> None:
+    """Two export processes (on PostgreSQL: as workers on several machines would) assign numbers at once."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    with ProcessPoolExecutor(max_workers=2, mp_context=get_context("spawn")) as pool:
+        results = [r for chunk in pool.map(_assign_in_process, [seeded_url] * 2, range(2), [12] * 2) for r in chunk]
+    shared = {number for key, number in results if key == "shared"}
+    others = [number for key, number in results if key != "shared"]
+    assert len(shared) == 1
+    assert sorted([*shared, *others]) == list(range(1, 2 * 11 + 2))
