@@ -20,6 +20,7 @@ from workflow.flags import (
     FlagExistsError,
     FlagFilter,
     FlagRequest,
+    due_for_export,
     find_flag,
     flag_thread,
     list_flags,
@@ -224,3 +225,18 @@ def test_parse_case_number() -> None:
     for bad in ("2026-1234", "2026/1234/5", "0001/1", "2026/12345678", "", "２０２６/1"):
         with pytest.raises(InputError):
             parse_case_number(bad)
+
+
+def test_due_for_export(workflow_db: Database) -> None:
+    pending = flag_thread(workflow_db, _request("https://x.com/a/status/1"))
+    open_hearing = flag_thread(workflow_db, _request("https://x.com/a/status/2", deadline=date(2026, 3, 15)))
+    closed_hearing = flag_thread(workflow_db, _request("https://x.com/a/status/3", deadline=date(2026, 3, 1)))
+    no_deadline = flag_thread(workflow_db, _request("https://x.com/a/status/4"))
+    rejected = flag_thread(workflow_db, _request("https://x.com/a/status/5"))
+    for flag in (open_hearing, closed_hearing, no_deadline, rejected):
+        set_status(workflow_db, flag.id, FlagStatus.EXPORTED, by="ingrid")
+    set_status(workflow_db, rejected.id, FlagStatus.REJECTED, by="arne", comment="mangler")
+    set_status(workflow_db, rejected.id, FlagStatus.REFLAGGED, by="ingrid")
+    due = due_for_export(workflow_db, date(2026, 3, 10))
+    assert [f.id for f in due] == [pending.id, open_hearing.id, rejected.id]
+    assert [f.id for f in due_for_export(workflow_db, date(2026, 3, 16))] == [pending.id, rejected.id]

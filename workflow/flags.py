@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -304,3 +304,14 @@ def list_flags(db: Database, f: FlagFilter | None = None) -> list[FlagView]:
     with db.transaction() as session:
         query = select(Flag).where(*_conditions(f)).order_by(Flag.flagged_at.desc(), Flag.id.desc())
         return [view(flag) for flag in session.scalars(query.limit(f.limit).offset(f.offset))]
+
+
+def due_for_export(db: Database, today: date) -> list[FlagView]:
+    """What the nightly run exports: every pending or re-flagged flag, and exported flags whose høringsfrist
+    has not passed yet (their thread may still change; an unchanged thread gives the same package id)."""
+    with db.transaction() as session:
+        query = select(Flag).where(or_(
+            Flag.status.in_([FlagStatus.PENDING.value, FlagStatus.REFLAGGED.value]),
+            and_(Flag.status == FlagStatus.EXPORTED.value, Flag.deadline.is_not(None), Flag.deadline >= today),
+        )).order_by(Flag.flagged_at, Flag.id)
+        return [view(flag) for flag in session.scalars(query)]
