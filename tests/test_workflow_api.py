@@ -89,3 +89,29 @@ def test_not_found_and_bad_queries(client: TestClient) -> None:
     assert client.get("/api/flags", params={"status": "lost"}).status_code == 422
     assert client.get("/api/flags", params={"limit": 0}).status_code == 422
     assert client.get("/api/flags", params={"case_number": "abc"}).status_code == 400
+
+
+def test_status_moves_through_the_api(client: TestClient) -> None:
+    flag = client.post("/api/flags", headers=INGRID, json={"url": URL, "case_number": "2026/1042"}).json()
+    move = f"/api/flags/{flag['id']}/status"
+    assert client.post(move, headers=INGRID, json={"status": "exported"}).json()["status"] == "exported"
+    assert client.post(move, headers=INGRID, json={"status": "approved"}).status_code == 403  # editor
+    assert client.post(move, headers={USER_HEADER: "arne"}, json={"status": "rejected"}).status_code == 400
+    rejected = client.post(move, headers={USER_HEADER: "arne"}, json={"status": "rejected", "comment": "Mangler svar"})
+    assert rejected.json()["status_comment"] == "Mangler svar"
+    assert client.post(move, headers={USER_HEADER: "arne"}, json={"status": "approved"}).status_code == 409
+    assert client.post(move, headers=INGRID, json={"status": "withdrawn"}).status_code == 400
+    assert client.post(move, headers=INGRID, json={"status": "re-flagged"}).json()["status"] == "re-flagged"
+    history = client.get(f"/api/flags/{flag['id']}").json()["history"]
+    assert [h["to_status"] for h in history] == ["pending", "exported", "rejected", "re-flagged"]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"[" * 200_000 + b"]" * 200_000, b'{"url": ' + b"[" * 5000 + b"]" * 5000 + b"}", b"\xff\xfe", b""],
+)
+def test_hostile_bodies_are_refused_not_crashed(client: TestClient, raw: bytes) -> None:
+    response = client.post("/api/flags", content=raw,
+                           headers={**INGRID, "content-type": "application/json"})
+    assert response.status_code in {400, 422}
+    assert client.get("/api/flags").json() == []

@@ -3,8 +3,12 @@
 Who is calling: for now the ``X-Somearkiv-User`` header names the user (a registered username). This is a
 PLACEHOLDER for the web app's sign-in (sessions, or a reverse-proxy header from the municipality's single
 sign-on), which replaces :func:`current_user`; until then run the API only on 127.0.0.1 behind something that
-sets the header. Errors: 400 bad input (the message says what), 401 no user header, 403 unknown user or
-missing role, 404 no such flag, 409 the thread is already flagged (the body names the existing flag).
+sets the header.
+
+``POST /api/flags/{id}/status`` moves a flag (exported, approved, rejected with a comment, re-flagged;
+approve/reject need the archivist role). Errors: 400 bad input (the message says what), 401 no user header,
+403 unknown user or missing role, 404 no such flag, 409 the thread is already flagged (the body names the
+existing flag) or a status move that is not allowed.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from workflow.flags import (
     flag_thread,
     get_flag,
     list_flags,
+    set_status,
     unflag,
 )
 from workflow.models import FlagStatus
@@ -52,6 +57,14 @@ class FlagIn(BaseModel):
     reason: str | None = Field(default=None, max_length=2000)
     note: str | None = Field(default=None, max_length=4000)
     deadline: date | None = Field(default=None, description="Høringsfrist")
+
+
+class StatusIn(BaseModel):
+    """A status move: ``exported``, ``approved``, ``rejected`` (comment required), ``re-flagged``."""
+
+    model_config = ConfigDict(extra="forbid")
+    status: FlagStatus
+    comment: str | None = Field(default=None, max_length=4000)
 
 
 class StatusChangeOut(BaseModel):
@@ -137,6 +150,12 @@ def router(db: Database, parse_url: Callable[[str], ThreadRef] = parse_thread_ur
     @api.get("/flags/{flag_id}")
     def get_one(flag_id: int) -> FlagOut:
         return FlagOut.of(get_flag(db, flag_id))
+
+    @api.post("/flags/{flag_id}/status")
+    def move_flag(flag_id: int, body: StatusIn, user: CurrentUser) -> FlagOut:
+        if body.status is FlagStatus.WITHDRAWN:
+            raise InputError("bruk DELETE /api/flags/{id} for å trekke tilbake et flagg")
+        return FlagOut.of(set_status(db, flag_id, body.status, by=user, comment=body.comment))
 
     @api.delete("/flags/{flag_id}")
     def delete_flag(
