@@ -22,6 +22,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from noark.model import DEFAULT_SAKSANSVARLIG, NoarkContext
 from schemas.errors import ConfigError
 from storage.config import RetentionPolicy, S3Config
+from workflow.config import WorkflowConfig
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 XSD_MARKER = "N5-v5.0/arkivstruktur.xsd"
@@ -71,6 +72,17 @@ class Settings(BaseSettings):
         max_length=200,
         description="Noark saksansvarlig (M306, a name) when the flagging editor is known only by e-mail or user id",
     )
+
+    database_url: str = Field(
+        f"sqlite:///{REPO_ROOT / 'var' / 'workflow.sqlite3'}",
+        min_length=1,
+        max_length=2000,
+        description="Workflow database (flags, cases, journal numbers, audit log): `sqlite:///path` or "
+        "`postgresql+psycopg://user:password@host/db`; create or migrate it with `somearkiv db upgrade`",
+    )
+
+    def workflow(self) -> WorkflowConfig:
+        return WorkflowConfig(database_url=self.database_url)
 
     def s3(self) -> S3Config:
         return S3Config(

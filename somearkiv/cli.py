@@ -11,7 +11,7 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from typer.core import TyperGroup
@@ -20,7 +20,12 @@ from pipeline.settings import Settings
 from schemas.errors import SomearkivError
 
 if TYPE_CHECKING:
+    from enum import StrEnum
+
+    from schemas.refs import ThreadRef
     from storage.base import Sink
+    from workflow.db import Database
+    from workflow.flags import FlagView
 
 EXIT_PROBLEMS_FOUND = 1  # the check ran and found problems
 EXIT_OPERATIONAL = 2  # bad configuration or input, unreachable bucket, missing file
@@ -270,6 +275,276 @@ def create_bucket(name: Annotated[str, typer.Argument(help="S3-bøttenavn")]) ->
 
     create_lock_bucket(name, Settings().s3())
     typer.echo(f"opprettet s3://{name} med Object Lock")
+
+
+# --- the editors' workflow: flags, users, accounts, crisis periods (workflow database) -------------------------
+
+db_app = typer.Typer(help="Arbeidsflytdatabasen (flagg, saker, journalnummer, revisjonslogg).", no_args_is_help=True)
+user_app = typer.Typer(help="Brukere og roller i arbeidsflyten.", no_args_is_help=True)
+account_app = typer.Typer(help="Kommunens kontoer (sider, kanaler) og ansvarlig enhet.", no_args_is_help=True)
+crisis_app = typer.Typer(
+    help="Kriseperioder: alle tråder fra kontoene i perioden er arkivverdige.", no_args_is_help=True
+)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(account_app, name="account")
+app.add_typer(crisis_app, name="crisis")
+
+ByOption = Annotated[str | None, typer.Option("--by", help="Brukernavnet ditt (standard: $USER)")]
+
+
+def _by(by: str | None) -> str:
+    return by or os.environ.get("USER") or "ukjent"
+
+
+def _database() -> Database:
+    from workflow.db import Database
+
+    return Database(Settings().workflow().database_url)
+
+
+def _date(value: str | None, option: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.strptime(value.strip(), "%Y-%m-%d")
+    except ValueError:
+        raise _fail(f"{option} {value!r}: bruk formen ÅÅÅÅ-MM-DD, f.eks. 2026-03-15") from None
+
+
+def _moment(value: str, option: str) -> datetime:
+    from datetime import UTC
+    from zoneinfo import ZoneInfo
+
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise _fail(f"{option} {value!r}: bruk formen ÅÅÅÅ-MM-DD eller ÅÅÅÅ-MM-DDTTT:MM") from None
+    return (moment.replace(tzinfo=ZoneInfo("Europe/Oslo")) if moment.tzinfo is None else moment).astimezone(UTC)
+
+
+def _thread(url: str | None, platform: str | None, post_id: str | None) -> ThreadRef:
+    from sources.urls import parse_thread_url, thread_ref
+
+    if url and (platform or post_id):
+        raise _fail("oppgi enten en adresse eller --platform og --id, ikke begge")
+    if url:
+        return parse_thread_url(url)
+    if platform and post_id:
+        return thread_ref(platform, post_id)
+    raise _fail("oppgi adressen til innlegget, eller --platform og --id")
+
+
+_E = TypeVar("_E", bound="StrEnum")
+
+
+def _pick(enum: type[_E], value: str | None, option: str) -> _E | None:
+    if value is None:
+        return None
+    try:
+        return enum(value)
+    except ValueError:
+        raise _fail(f"{option} {value!r}: bruk en av {', '.join(e.value for e in enum)}") from None
+
+
+def _show_flag(v: FlagView) -> str:
+    from schemas.thread import FLAG_KIND_LABELS, FlagKind
+    from workflow.models import FLAG_STATUS_LABELS, FlagStatus
+
+    case = v.case_number or "ny sak" if v.kind == "journal-required" else v.case_number or "–"
+    frist = f"  frist {v.deadline:%d.%m.%Y}" if v.deadline else ""
+    return (f"#{v.id:<5} {FLAG_STATUS_LABELS[FlagStatus(v.status)]:<28} {FLAG_KIND_LABELS[FlagKind(v.kind)]:<14} "
+            f"sak {case:<10} {v.thread_key}  ({v.flagged_by}, {v.flagged_at:%d.%m.%Y}){frist}")
+
+
+@app.command()
+def flag(
+    url: Annotated[str | None, typer.Argument(help="Adressen til innlegget, slik du limer den inn")] = None,
+    case: Annotated[str | None, typer.Option("--case", help="Saksnummer ÅÅÅÅ/NNNN")] = None,
+    new_case: Annotated[str | None, typer.Option("--new-case", help="Ny sak med denne tittelen")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Begrunnelse, f.eks. høringsinnspill")] = None,
+    kind: Annotated[str, typer.Option("--kind", help="journal-required eller archive-worthy")] = "journal-required",
+    frist: Annotated[str | None, typer.Option("--frist", help="Høringsfrist ÅÅÅÅ-MM-DD")] = None,
+    note: Annotated[str | None, typer.Option("--note", help="Merknad")] = None,
+    platform: Annotated[str | None, typer.Option("--platform", help="Plattform (i stedet for adresse)")] = None,
+    post_id: Annotated[str | None, typer.Option("--id", help="Innleggets id på plattformen")] = None,
+    by: ByOption = None,
+) -> None:
+    """Flagg en tråd som journalpliktig eller arkivverdig."""
+    from schemas.thread import FlagKind
+    from workflow.flags import FlagRequest, flag_thread
+
+    if kind not in {k.value for k in FlagKind}:
+        raise _fail(f"--kind {kind!r}: bruk journal-required eller archive-worthy")
+    deadline = _date(frist, "--frist")
+    ref = _thread(url, platform, post_id)
+    with _database() as db:
+        view = flag_thread(db, FlagRequest(
+            ref=ref, kind=FlagKind(kind), by=_by(by), case_number=case, new_case_title=new_case, reason=reason,
+            note=note, deadline=deadline.date() if deadline else None, origin="cli",
+        ))
+    typer.echo(f"flagget: {_show_flag(view)}")
+
+
+@app.command()
+def flags(
+    status: Annotated[
+        str | None, typer.Option(help="pending, exported, approved, rejected, re-flagged, withdrawn")
+    ] = None,
+    platform: Annotated[str | None, typer.Option(help="facebook, instagram, x, tiktok, linkedin, youtube")] = None,
+    kind: Annotated[str | None, typer.Option(help="journal-required eller archive-worthy")] = None,
+    by: Annotated[str | None, typer.Option("--flagged-by", help="Bare flagg satt av denne brukeren")] = None,
+    case: Annotated[str | None, typer.Option("--case", help="Bare flagg i denne saken (ÅÅÅÅ/NNNN)")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Som JSON")] = False,
+) -> None:
+    """List flaggede tråder (nyeste først), filtrert."""
+    import json
+    from dataclasses import asdict
+
+    from schemas.thread import FlagKind, Platform
+    from workflow.flags import FlagFilter, list_flags
+    from workflow.models import FlagStatus
+
+    wanted = FlagFilter(
+        status=_pick(FlagStatus, status, "--status"), platform=_pick(Platform, platform, "--platform"),
+        kind=_pick(FlagKind, kind, "--kind"), flagged_by=by, case_number=case, limit=1000,
+    )
+    with _database() as db:
+        found = list_flags(db, wanted)
+    if json_out:
+        typer.echo(json.dumps([asdict(v) for v in found], default=str, ensure_ascii=False, indent=1))
+        return
+    for view in found:
+        typer.echo(_show_flag(view))
+    typer.echo(f"{len(found)} flagg")
+
+
+@app.command()
+def unflag(
+    url: Annotated[str | None, typer.Argument(help="Adressen til innlegget")] = None,
+    flag_id: Annotated[int | None, typer.Option("--flag", help="Flagg-id i stedet for adresse")] = None,
+    comment: Annotated[str | None, typer.Option("--comment", help="Hvorfor")] = None,
+    by: ByOption = None,
+) -> None:
+    """Trekk tilbake flagget på en tråd (historikken beholdes)."""
+    from workflow.flags import unflag as withdraw
+
+    target = flag_id if flag_id is not None else _thread(url, None, None)
+    with _database() as db:
+        view = withdraw(db, target, by=_by(by), comment=comment)
+    typer.echo(f"trukket tilbake: {_show_flag(view)}")
+
+
+@app.command("import-flags")
+def import_flags(
+    path: Annotated[Path, typer.Argument(help="flags.json (liste med flagg)", exists=True, dir_okay=False)],
+    by: ByOption = None,
+) -> None:
+    """Importer en flags.json inn i arbeidsflytdatabasen (eksisterende flagg dupliseres ikke)."""
+    from sources.urls import parse_thread_url
+    from workflow.importer import import_flags_file
+
+    with _database() as db:
+        report = import_flags_file(db, path, parse_url=parse_thread_url, by=_by(by))
+    for finding in report.findings:
+        typer.echo(str(finding), err=finding.severity == "error")
+    errors = sum(1 for f in report.findings if f.severity == "error")
+    typer.echo(f"{len(report.created)} flagg importert, {len(report.existing)} fantes fra før, {errors} feil")
+    if errors:
+        raise typer.Exit(code=EXIT_PROBLEMS_FOUND)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Opprett eller oppgrader arbeidsflytdatabasen til nyeste skjema."""
+    from sqlalchemy.engine import make_url
+
+    from workflow.db import upgrade
+
+    url = Settings().workflow().database_url
+    revision = upgrade(url)
+    typer.echo(f"databasen {make_url(url).render_as_string()} er på skjemaversjon {revision}")
+
+
+@db_app.command("verify")
+def db_verify() -> None:
+    """Kontroller revisjonsloggens hash-kjede; exit 1 ved brudd."""
+    from workflow.audit import verify_audit
+
+    with _database() as db, db.transaction() as session:
+        findings = verify_audit(session)
+    for finding in findings:
+        typer.echo(str(finding))
+    if findings:
+        raise typer.Exit(code=EXIT_PROBLEMS_FOUND)
+    typer.echo("revisjonsloggen er hel")
+
+
+@user_app.command("add")
+def user_add(
+    username: Annotated[str, typer.Argument(help="Brukernavn (f.eks. e-postadressen)")],
+    name: Annotated[str, typer.Option("--name", help="Fullt navn")],
+    role: Annotated[list[str], typer.Option("--role", help="editor, archivist eller admin; kan gjentas")],
+    unit: Annotated[str | None, typer.Option("--unit", help="Enhet")] = None,
+    by: ByOption = None,
+) -> None:
+    """Legg til en bruker."""
+    from workflow.users import add_user
+
+    with _database() as db:
+        view = add_user(db, username, display_name=name, roles=role, unit=unit, by=f"cli:{_by(by)}")
+    typer.echo(f"bruker lagt til: {view.username} ({view.display_name}; {', '.join(view.roles)})")
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """List brukerne."""
+    from workflow.users import list_users
+
+    with _database() as db:
+        users = list_users(db)
+    for view in users:
+        typer.echo(f"{view.username:<40} {view.display_name:<30} {', '.join(view.roles):<20} {view.unit or ''}")
+
+
+@account_app.command("add")
+def account_add(
+    platform: Annotated[str, typer.Argument(help="facebook, instagram, x, tiktok, linkedin, youtube")],
+    handle: Annotated[str, typer.Argument(help="Kontoens navn eller id slik adressene viser den")],
+    name: Annotated[str, typer.Option("--name", help="Visningsnavn")],
+    unit: Annotated[str, typer.Option("--unit", help="Enhet med redaktøransvar")],
+    by: ByOption = None,
+) -> None:
+    """Registrer en av kommunens kontoer (admin)."""
+    from workflow.accounts import add_account
+
+    with _database() as db:
+        view = add_account(db, platform, handle, name=name, owning_unit=unit, by=_by(by))
+    typer.echo(f"konto lagt til: {view.platform}/{view.handle} ({view.name}, {view.owning_unit})")
+
+
+@crisis_app.command("declare")
+def crisis_declare(
+    title: Annotated[str, typer.Option("--title", help="Navn på krisen")],
+    start: Annotated[str, typer.Option("--start", help="Start, ÅÅÅÅ-MM-DD[THH:MM] (norsk tid)")],
+    account: Annotated[list[str], typer.Option("--account", help="plattform/konto; kan gjentas")],
+    end: Annotated[str | None, typer.Option("--end", help="Slutt (tom: pågår)")] = None,
+    by: ByOption = None,
+) -> None:
+    """Erklær en kriseperiode (admin): alle tråder fra kontoene i perioden blir arkivverdige."""
+    from workflow.crisis import declare_crisis
+
+    pairs = []
+    for item in account:
+        platform, sep, handle = item.partition("/")
+        if not sep or not handle:
+            raise _fail(f"--account {item!r}: bruk formen plattform/konto, f.eks. facebook/fjordvikkommune")
+        pairs.append((platform, handle))
+    ends = _moment(end, "--end") if end is not None else None
+    with _database() as db:
+        view = declare_crisis(db, title=title, starts_at=_moment(start, "--start"), ends_at=ends, accounts=pairs,
+                              by=_by(by))
+    typer.echo(f"kriseperiode #{view.id} erklært: {view.title}, {len(view.accounts)} kontoer")
 
 
 def main() -> None:  # pragma: no cover - console entry

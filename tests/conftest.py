@@ -35,4 +35,5 @@ def xsd_dir() -> Path:
 
 
 # Bucket fixtures (moto S3 server, lock buckets, test packages): tests/s3_server.py
-pytest_plugins = ["tests.s3_server"]
+# Workflow database fixtures (a real PostgreSQL server, both engines): tests/pg_server.py
+pytest_plugins = ["tests.s3_server", "tests.pg_server"]

@@ -1,0 +1,1 @@
+"""The web layer: the HTTP API (``web.api``) now, the editors' and archivists' web app later."""

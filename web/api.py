@@ -1,0 +1,188 @@
+"""The HTTP API for flags (FastAPI): the same operations as ``somearkiv flag``/``flags``/``unflag``.
+
+Who is calling: for now the ``X-Somearkiv-User`` header names the user (a registered username). This is a
+PLACEHOLDER for the web app's sign-in (sessions, or a reverse-proxy header from the municipality's single
+sign-on), which replaces :func:`current_user`; until then run the API only on 127.0.0.1 behind something that
+sets the header.
+
+``POST /api/flags/{id}/status`` moves a flag (exported, approved, rejected with a comment, re-flagged;
+approve/reject need the archivist role). Errors: 400 bad input (the message says what), 401 no user header,
+403 unknown user or missing role, 404 no such flag, 409 the thread is already flagged (the body names the
+existing flag) or a status move that is not allowed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from schemas.errors import InputError, SomearkivError
+from schemas.refs import ThreadRef
+from schemas.thread import FlagKind, Platform
+from sources.urls import parse_thread_url, thread_ref
+from workflow.db import Database
+from workflow.flags import (
+    FlagExistsError,
+    FlagFilter,
+    FlagNotFoundError,
+    FlagRequest,
+    FlagView,
+    flag_thread,
+    get_flag,
+    list_flags,
+    set_status,
+    unflag,
+)
+from workflow.models import FlagStatus
+from workflow.users import UnknownUserError
+
+USER_HEADER = "X-Somearkiv-User"
+
+
+class FlagIn(BaseModel):
+    """A new flag: ``url`` as pasted, or ``platform`` + ``post_id``."""
+
+    model_config = ConfigDict(extra="forbid")
+    url: str | None = Field(default=None, max_length=4096)
+    platform: Platform | None = None
+    post_id: str | None = Field(default=None, max_length=300)
+    kind: FlagKind = FlagKind.JOURNAL_REQUIRED
+    case_number: str | None = Field(default=None, max_length=40, description="Saksnummer ÅÅÅÅ/NNNN")
+    new_case_title: str | None = Field(default=None, max_length=500, description="Title of a new case")
+    reason: str | None = Field(default=None, max_length=2000)
+    note: str | None = Field(default=None, max_length=4000)
+    deadline: date | None = Field(default=None, description="Høringsfrist")
+
+
+class StatusIn(BaseModel):
+    """A status move: ``exported``, ``approved``, ``rejected`` (comment required), ``re-flagged``."""
+
+    model_config = ConfigDict(extra="forbid")
+    status: FlagStatus
+    comment: str | None = Field(default=None, max_length=4000)
+
+
+class StatusChangeOut(BaseModel):
+    from_status: str | None
+    to_status: str
+    at: datetime
+    by: str
+    comment: str | None
+
+
+class FlagOut(BaseModel):
+    id: int
+    platform: str
+    post_id: str
+    thread_key: str
+    thread_url: str | None
+    account: str | None
+    kind: str
+    case_number: str | None
+    title: str | None
+    reason: str | None
+    note: str | None
+    flagged_by: str
+    flagged_at: datetime
+    deadline: date | None
+    status: str
+    status_comment: str | None
+    updated_at: datetime
+    origin: str
+    history: list[StatusChangeOut]
+
+    @classmethod
+    def of(cls, v: FlagView) -> FlagOut:
+        data: dict[str, Any] = {name: getattr(v, name) for name in cls.model_fields if name != "history"}
+        data["history"] = [StatusChangeOut(**{k: getattr(h, k) for k in StatusChangeOut.model_fields})
+                           for h in v.history]
+        return cls(**data)
+
+
+def current_user(x_somearkiv_user: Annotated[str | None, Header()] = None) -> str:
+    """The calling user (placeholder: the ``X-Somearkiv-User`` header; the web app's sign-in replaces it)."""
+    if not x_somearkiv_user or not x_somearkiv_user.strip():
+        raise HTTPException(status_code=401, detail=f"mangler {USER_HEADER}-headeren (hvem er du?)")
+    return x_somearkiv_user.strip()
+
+
+CurrentUser = Annotated[str, Depends(current_user)]
+
+
+def router(db: Database, parse_url: Callable[[str], ThreadRef] = parse_thread_url) -> APIRouter:
+    """The flag routes over ``db``; the web app mounts this router."""
+    api = APIRouter(prefix="/api")
+    @api.post("/flags", status_code=201)
+    def create_flag(body: FlagIn, user: CurrentUser) -> FlagOut:
+        if body.url is not None and (body.platform is not None or body.post_id is not None):
+            raise InputError("oppgi enten url eller platform + post_id, ikke begge")
+        if body.url is not None:
+            ref = parse_url(body.url)
+        elif body.platform is not None and body.post_id is not None:
+            ref = thread_ref(body.platform.value, body.post_id)
+        else:
+            raise InputError("oppgi url, eller platform + post_id")
+        view = flag_thread(db, FlagRequest(
+            ref=ref, kind=body.kind, by=user, case_number=body.case_number, new_case_title=body.new_case_title,
+            reason=body.reason, note=body.note, deadline=body.deadline, origin="api",
+        ))
+        return FlagOut.of(view)
+
+    @api.get("/flags")
+    def get_flags(
+        status: FlagStatus | None = None,
+        platform: Platform | None = None,
+        kind: FlagKind | None = None,
+        flagged_by: str | None = Query(default=None, max_length=200),
+        case_number: str | None = Query(default=None, max_length=40),
+        limit: int = Query(default=100, ge=1, le=1000),
+        offset: int = Query(default=0, ge=0),
+    ) -> list[FlagOut]:
+        found = list_flags(db, FlagFilter(status=status, platform=platform, kind=kind, flagged_by=flagged_by,
+                                          case_number=case_number, limit=limit, offset=offset))
+        return [FlagOut.of(v) for v in found]
+
+    @api.get("/flags/{flag_id}")
+    def get_one(flag_id: int) -> FlagOut:
+        return FlagOut.of(get_flag(db, flag_id))
+
+    @api.post("/flags/{flag_id}/status")
+    def move_flag(flag_id: int, body: StatusIn, user: CurrentUser) -> FlagOut:
+        if body.status is FlagStatus.WITHDRAWN:
+            raise InputError("bruk DELETE /api/flags/{id} for å trekke tilbake et flagg")
+        return FlagOut.of(set_status(db, flag_id, body.status, by=user, comment=body.comment))
+
+    @api.delete("/flags/{flag_id}")
+    def delete_flag(
+        flag_id: int, user: CurrentUser, comment: str | None = Query(default=None, max_length=4000)
+    ) -> FlagOut:
+        return FlagOut.of(unflag(db, flag_id, by=user, comment=comment))
+
+    return api
+
+
+def _error(request: Request, exc: Exception) -> JSONResponse:
+    body: dict[str, Any] = {"detail": str(exc)}
+    if isinstance(exc, FlagExistsError):
+        body["existing"] = FlagOut.of(exc.existing).model_dump(mode="json")
+        return JSONResponse(body, status_code=409)
+    if isinstance(exc, UnknownUserError):
+        return JSONResponse(body, status_code=403)
+    if isinstance(exc, FlagNotFoundError):
+        return JSONResponse(body, status_code=404)
+    if isinstance(exc, InputError):
+        return JSONResponse(body, status_code=400)
+    return JSONResponse(body, status_code=409)
+
+
+def create_app(db: Database, parse_url: Callable[[str], ThreadRef] = parse_thread_url) -> FastAPI:
+    """The API as an app of its own (tests, or ``uvicorn --factory`` behind the web app's entry point)."""
+    app = FastAPI(title="somearkiv", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
+    app.include_router(router(db, parse_url))
+    app.add_exception_handler(SomearkivError, _error)
+    return app
