@@ -1,0 +1,127 @@
+"""The configurable word list of special categories (GDPR art. 9 and 10), compiled to a few trie regexes.
+
+Syntax of ``privacy/data/wordlist.toml`` (see the file's header): brace alternatives ``kreft{,en,a}``, a
+leading ``*`` (may end a compound), a trailing ``*`` (may begin one), a space matches any whitespace,
+``exclude`` lists whole words a starred term must not catch. Matching is case-insensitive on whole words.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from schemas.errors import ConfigError
+from schemas.screening import HitKind
+
+DEFAULT_WORDLIST = Path(__file__).resolve().parent / "data" / "wordlist.toml"
+_BRACES = re.compile(r"\{([^{}]*)\}")
+_TERM = re.compile(r"^\*?[\w][\w\- ]*\*?$")
+
+
+@dataclass(frozen=True)
+class Term:
+    """One literal form and how it may touch the surrounding word."""
+
+    form: str  # lower case, single spaces
+    kind: HitKind
+    open_start: bool  # leading "*": may end a compound
+    open_end: bool  # trailing "*": may begin a compound / take any ending
+
+
+def expand(term: str) -> list[str]:
+    """``kreft{,en,a}`` → ``["kreft", "kreften", "krefta"]`` (several brace groups multiply)."""
+    match = _BRACES.search(term)
+    if match is None:
+        return [term]
+    head, tail = term[: match.start()], term[match.end() :]
+    return [form for option in match.group(1).split(",") for form in expand(head + option + tail)]
+
+
+@dataclass(frozen=True)
+class WordList:
+    version: str
+    terms: tuple[Term, ...]
+    exclude: frozenset[str]
+
+    @classmethod
+    def load(cls, path: Path = DEFAULT_WORDLIST) -> WordList:
+        """Read and check a word list; a ConfigError names the file and the bad entry."""
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as problem:
+            raise ConfigError(f"ordlisten {path} kan ikke leses: {problem}") from problem
+        version = data.pop("version", None)
+        if not isinstance(version, str) or not version.strip():
+            raise ConfigError(f"ordlisten {path}: mangler 'version'")
+        terms: list[Term] = []
+        exclude: set[str] = set()
+        for section, body in data.items():
+            try:
+                kind = HitKind(section)
+            except ValueError:
+                raise ConfigError(f"ordlisten {path}: ukjent kategori [{section}]") from None
+            if not isinstance(body, dict) or not isinstance(body.get("terms"), list):
+                raise ConfigError(f"ordlisten {path}: [{section}] mangler 'terms'")
+            for raw in body["terms"]:
+                for form in expand(raw) if isinstance(raw, str) else [None]:
+                    if form is None or not _TERM.match(form) or len(form.strip("*")) < 2:
+                        raise ConfigError(f"ordlisten {path}: [{section}] har et ugyldig ord: {raw!r}")
+                    core = " ".join(form.strip("*").lower().split())
+                    terms.append(Term(core, kind, form.startswith("*"), form.endswith("*")))
+            exclude.update(word.lower() for word in body.get("exclude", []) if isinstance(word, str))
+        if not terms:
+            raise ConfigError(f"ordlisten {path}: ingen ord")
+        return cls(version=version.strip(), terms=tuple(terms), exclude=frozenset(exclude))
+
+
+def trie_pattern(forms: list[str]) -> str:
+    """One regex alternation shaped as a trie (fast in ``re``: a position fails at its first character)."""
+    trie: dict[str, dict] = {}
+    for form in forms:
+        node = trie
+        for char in form:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def emit(node: dict[str, dict]) -> str:
+        ends = "" in node
+        branches = [
+            (r"\s+" if char == " " else re.escape(char)) + emit(child) for char, child in sorted(node.items()) if char
+        ]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if ends else body
+
+    return emit(trie)
+
+
+@dataclass(frozen=True)
+class CompiledWordList:
+    """Four regexes, one per boundary shape; ``lookup`` maps (form, open_start, open_end) to a kind."""
+
+    version: str
+    patterns: tuple[tuple[re.Pattern[str], bool, bool], ...]  # for lower-cased text
+    patterns_ignorecase: tuple[tuple[re.Pattern[str], bool, bool], ...]  # for text lower() would lengthen
+    lookup: dict[tuple[str, bool, bool], HitKind]
+    exclude: frozenset[str]
+
+    @classmethod
+    def build(cls, words: WordList) -> CompiledWordList:
+        lookup: dict[tuple[str, bool, bool], HitKind] = {}
+        for term in words.terms:
+            lookup.setdefault((term.form, term.open_start, term.open_end), term.kind)
+        patterns, patterns_ignorecase = [], []
+        for open_start in (False, True):
+            for open_end in (False, True):
+                forms = sorted({t.form for t in words.terms if (t.open_start, t.open_end) == (open_start, open_end)})
+                if not forms:
+                    continue
+                before = "" if open_start else r"(?<!\w)"
+                after = "" if open_end else r"(?!\w)"
+                source = f"{before}{trie_pattern(forms)}{after}"
+                patterns.append((re.compile(source), open_start, open_end))
+                patterns_ignorecase.append((re.compile(source, re.IGNORECASE), open_start, open_end))
+        return cls(words.version, tuple(patterns), tuple(patterns_ignorecase), lookup, words.exclude)
