@@ -29,6 +29,10 @@ DEFAULT_RESTRICTED_REASONS = frozenset(
 DEFAULT_FUNCTIONAL_MAILBOXES = frozenset(
     {"postmottak", "post", "servicetorget", "kundesenter", "kommunikasjon", "sentralbord", "kontakt", "info"}
 )
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
 _NAME_PART = re.compile(r"^[^\W\d_][\w'\-]{2,}$")
 
 
@@ -62,24 +66,35 @@ class Screener:
 
     def _words(self, text: str) -> Iterator[Found]:
         lowered = text.lower()
-        patterns = self.words.patterns
+        pattern = self.words.pattern
         if len(lowered) != len(text):  # a character whose lower case is longer: keep offsets exact
-            lowered, patterns = text, self.words.patterns_ignorecase
-        for pattern, open_start, open_end in patterns:
-            for match in pattern.finditer(lowered):
-                start, end = match.span()
-                form = " ".join(lowered[start:end].lower().split())
-                kind = self.words.lookup.get((form, open_start, open_end))
+            lowered, pattern = text, self.words.pattern_ignorecase
+        size = len(lowered)
+        for match in pattern.finditer(lowered):
+            start = match.start()
+            closed_before = start == 0 or not _is_word(lowered[start - 1])
+            for end in range(match.end(), start + 1, -1):  # the longest form first, then shorter ones
+                span = lowered[start:end]
+                form = " ".join(span.lower().split()) if not span.isalnum() else span.lower()
+                entries = self.words.forms.get(form)
+                if not entries:
+                    continue
+                closed_after = end == size or not _is_word(lowered[end])
+                kind = next(
+                    (kind for open_start, open_end, kind in entries
+                     if (open_start or closed_before) and (open_end or closed_after)),
+                    None,
+                )  # fmt: skip
                 if kind is None:
                     continue
                 word_start, word_end = start, end
                 while word_start > 0 and (lowered[word_start - 1].isalnum() or lowered[word_start - 1] == "-"):
                     word_start -= 1
-                while word_end < len(lowered) and (lowered[word_end].isalnum() or lowered[word_end] == "-"):
+                while word_end < size and (lowered[word_end].isalnum() or lowered[word_end] == "-"):
                     word_end += 1
-                if lowered[word_start:word_end].lower() in self.words.exclude:
-                    continue
-                yield Found(word_start, word_end, kind, f"ordliste:{kind.value}")  # never the word itself
+                if lowered[word_start:word_end].lower() not in self.words.exclude:
+                    yield Found(word_start, word_end, kind, f"ordliste:{kind.value}")  # never the word itself
+                break
 
     def screen_text(self, text: str) -> list[Found]:
         """Every finding in ``text``, sorted, without overlaps (the earlier, then the longer, wins)."""

@@ -100,28 +100,27 @@ def trie_pattern(forms: list[str]) -> str:
 
 @dataclass(frozen=True)
 class CompiledWordList:
-    """Four regexes, one per boundary shape; ``lookup`` maps (form, open_start, open_end) to a kind."""
+    """One trie regex over every form (no boundary assertions, so ``re`` skips fast to a possible first
+    character); ``forms`` maps a form to its (open_start, open_end, kind) entries, checked in Python."""
 
     version: str
-    patterns: tuple[tuple[re.Pattern[str], bool, bool], ...]  # for lower-cased text
-    patterns_ignorecase: tuple[tuple[re.Pattern[str], bool, bool], ...]  # for text lower() would lengthen
-    lookup: dict[tuple[str, bool, bool], HitKind]
+    pattern: re.Pattern[str]  # for lower-cased text
+    pattern_ignorecase: re.Pattern[str]  # for text that lower() would lengthen
+    forms: dict[str, tuple[tuple[bool, bool, HitKind], ...]]
     exclude: frozenset[str]
 
     @classmethod
     def build(cls, words: WordList) -> CompiledWordList:
-        lookup: dict[tuple[str, bool, bool], HitKind] = {}
+        forms: dict[str, list[tuple[bool, bool, HitKind]]] = {}
         for term in words.terms:
-            lookup.setdefault((term.form, term.open_start, term.open_end), term.kind)
-        patterns, patterns_ignorecase = [], []
-        for open_start in (False, True):
-            for open_end in (False, True):
-                forms = sorted({t.form for t in words.terms if (t.open_start, t.open_end) == (open_start, open_end)})
-                if not forms:
-                    continue
-                before = "" if open_start else r"(?<!\w)"
-                after = "" if open_end else r"(?!\w)"
-                source = f"{before}{trie_pattern(forms)}{after}"
-                patterns.append((re.compile(source), open_start, open_end))
-                patterns_ignorecase.append((re.compile(source, re.IGNORECASE), open_start, open_end))
-        return cls(words.version, tuple(patterns), tuple(patterns_ignorecase), lookup, words.exclude)
+            entry = (term.open_start, term.open_end, term.kind)
+            if entry not in forms.setdefault(term.form, []):
+                forms[term.form].append(entry)
+        source = trie_pattern(sorted(forms))
+        return cls(
+            words.version,
+            re.compile(source),
+            re.compile(source, re.IGNORECASE),
+            {form: tuple(entries) for form, entries in forms.items()},
+            words.exclude,
+        )
