@@ -19,7 +19,7 @@ from noark.ids import journalpost_system_id
 from noark.mapping import package_metadata
 from noark.model import NoarkContext
 from privacy.redact import redact_thread
-from privacy.screen import Screener, ScreeningConfig
+from privacy.screen import Screener, ScreeningConfig, safe_display_title
 from schemas.capture import capture_bytes
 from schemas.package import (
     MANIFEST_NAME,
@@ -170,7 +170,7 @@ def build_package(
         log.warning(warning)
     return BuiltPackage(
         package_id=package_id,
-        title=thread.display_title,
+        title=safe_display_title(thread, result),  # printed by the CLI and the flow's artifact
         directory=root,
         manifest=manifest,
         pdf=pdf,

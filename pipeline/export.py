@@ -14,6 +14,7 @@ from typing import Literal
 
 from exporters.package import BuiltPackage, build_package
 from noark.model import NoarkContext
+from privacy.screen import safe_display_title
 from schemas.capture import capture_bytes
 from schemas.package import package_id_for, thread_key
 from schemas.thread import Flag, Thread
@@ -103,7 +104,7 @@ def unchanged_result(thread: Thread, sink: Sink) -> ExportResult:
     package_id = planned_package_id(thread)
     return ExportResult(
         thread_key=thread_key(thread.platform, thread.thread_id),
-        title=thread.display_title,
+        title=safe_display_title(thread),  # hits in the title are masked: this is printed
         package_id=package_id,
         status="unchanged",
         url=sink.package_url(package_id),

@@ -16,7 +16,7 @@ from pathlib import Path
 from privacy import numbers
 from privacy.numbers import Found
 from privacy.wordlist import DEFAULT_WORDLIST, CompiledWordList, WordList
-from schemas.screening import Hit, HitKind, RestrictedItem, ScreeningResult
+from schemas.screening import Hit, HitKind, RestrictedItem, ScreeningResult, masked_display_title, redaction_mark
 from schemas.thread import Item, RemovalReason, Thread
 
 ENGINE_VERSION = "1"
@@ -191,3 +191,9 @@ def thread_texts(thread: Thread) -> Iterator[tuple[str, str, str]]:
 def screen_thread(thread: Thread, config: ScreeningConfig | None = None) -> ScreeningResult:
     """Screen one thread with ``config`` (default: the bundled word list and rules)."""
     return Screener(config).screen_thread(thread)
+
+
+def safe_display_title(thread: Thread, result: ScreeningResult | None = None) -> str:
+    """The display title with every hit in it masked: what logs, Prefect artifacts and CLI output may print."""
+    result = result if result is not None else screen_thread(thread)
+    return masked_display_title(thread, result, redaction_mark("personopplysning")) or thread.display_title

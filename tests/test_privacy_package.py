@@ -19,6 +19,7 @@ from noark import codes
 from noark.uttrekk import build_uttrekk
 from noark.validate import validate_path
 from noark.xsd import validate_xml
+from pipeline.export import unchanged_result
 from pipeline.settings import Settings
 from schemas.package import MANIFEST_NAME, Manifest, sha256_file
 from schemas.screening import SCREENING_FILE, ScreeningResult
@@ -136,6 +137,11 @@ def test_a_title_with_a_hit_is_masked_in_the_public_title(tmp_path: Path, xsd_di
     assert "tittel" in jp.xpath("n:skjerming/n:skjermingMetadata/text()", namespaces=N5)
     assert tree.xpath("//n:mappe/n:offentligTittel/text()", namespaces=N5) == ["Send søknaden til ****** innen fredag"]
     assert validate_path(built.directory, xsd_dir).ok
+    # What the CLI and the flow's artifact print: the title without the hit.
+    assert built.title == "Send søknaden til [skjermet: personopplysning] innen fredag"
+    sink = LocalSink(tmp_path / "bucket")
+    sink.put_package(built.directory, built.manifest)
+    assert unchanged_result(thread, sink).title == built.title
 
 
 def test_a_clean_thread_has_no_variant_and_no_skjerming(tmp_path: Path) -> None:
