@@ -20,6 +20,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from noark.model import NoarkContext
+from privacy.screen import ScreeningConfig
 from schemas.errors import ConfigError
 from storage.config import RetentionPolicy, S3Config
 
@@ -66,6 +67,19 @@ class Settings(BaseSettings):
     system_name: str = Field("somearkiv", min_length=1, description="Noark opprettetAv for system-made records")
     archivist: str = Field("somearkiv", min_length=1, description="Noark arkivertAv")
 
+    skjerming_tilgangsrestriksjon: str = Field(
+        "13", min_length=1, max_length=40, description="Noark tilgangsrestriksjon of threads with personal data"
+    )
+    skjermingshjemmel: str = Field(
+        "Offl. § 13, jf. fvl. § 13 første ledd nr. 1",
+        min_length=1,
+        max_length=200,
+        description="Noark skjermingshjemmel of threads with personal data",
+    )
+    screening_wordlist: Path | None = Field(
+        None, description="Word list of special categories (TOML); unset: the bundled `privacy/data/wordlist.toml`"
+    )
+
     def s3(self) -> S3Config:
         return S3Config(
             endpoint_url=self.s3_endpoint_url,
@@ -87,7 +101,15 @@ class Settings(BaseSettings):
             system_name=self.system_name,
             archivist=self.archivist,
             pdfa_part=self.pdfa_part,
+            tilgangsrestriksjon=self.skjerming_tilgangsrestriksjon,
+            skjermingshjemmel=self.skjermingshjemmel,
         )
+
+    def screening(self) -> ScreeningConfig:
+        """The privacy screening's configuration (a missing word list is a ConfigError when it is loaded)."""
+        if self.screening_wordlist is None:
+            return ScreeningConfig()
+        return ScreeningConfig(wordlist=self.screening_wordlist)
 
     def require_xsd_dir(self) -> Path:
         """The XSD folder, or a ConfigError that says how to get the schemas."""

@@ -21,6 +21,7 @@ from noark.validate import validate_path
 from noark.xsd import validate_xml
 from pipeline.export import unchanged_result
 from pipeline.settings import Settings
+from schemas.errors import ConfigError
 from schemas.package import MANIFEST_NAME, Manifest, sha256_file
 from schemas.screening import SCREENING_FILE, ScreeningResult
 from schemas.thread import Flag, Item, Thread
@@ -167,3 +168,25 @@ def test_logs_never_print_the_matched_personal_data(tmp_path: Path, caplog: pyte
     assert "screening: 4 treff" in caplog.text
     for secret in (number, "010185", "41234567", "kari.nordmann", "demens", "Åse Ødegård", "(fjernet tekst)"):
         assert secret not in logged
+
+
+def test_settings_carry_the_skjerming_and_the_word_list(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    words = tmp_path / "ord.toml"
+    words.write_text("version = 'lokal-1'\n[helse]\nterms = ['forkjølelse{,n}']\n", encoding="utf-8")
+    monkeypatch.setenv("SOMEARKIV_SKJERMINGSHJEMMEL", "Offl. § 13 jf. pasjrl. § 3-6")
+    monkeypatch.setenv("SOMEARKIV_SKJERMING_TILGANGSRESTRIKSJON", "13")
+    monkeypatch.setenv("SOMEARKIV_SCREENING_WORDLIST", str(words))
+    settings = Settings()
+    assert settings.noark().skjermingshjemmel == "Offl. § 13 jf. pasjrl. § 3-6"
+    thread = make_thread(comments=[Item(id="c1", author=INNBYGGER, created_at=T0, text="Jeg har forkjølelsen")])
+    built = build_package(
+        thread, None, media_dir=None, work_dir=tmp_path / "w", exported_at=EXPORTED, ctx=settings.noark(),
+        screening=settings.screening(),
+    )  # fmt: skip
+    assert [h.kind.value for h in built.screening.hits] == ["helse"]
+    assert built.screening.rules_version.endswith("ordliste-lokal-1")
+    assert "pasjrl. § 3-6" in (built.directory / "arkivstruktur.xml").read_text(encoding="utf-8")
+    monkeypatch.setenv("SOMEARKIV_SCREENING_WORDLIST", str(tmp_path / "mangler.toml"))
+    with pytest.raises(ConfigError, match="ordlisten"):
+        build_package(thread, None, media_dir=None, work_dir=tmp_path / "x", exported_at=EXPORTED,
+                      ctx=settings.noark(), screening=Settings().screening())  # fmt: skip
