@@ -76,16 +76,20 @@ class WordList:
         return cls(version=version.strip(), terms=tuple(terms), exclude=frozenset(exclude))
 
 
+class _Node(dict[str, "_Node"]):
+    """A trie node: next character → node; the key "" marks the end of a form."""
+
+
 def trie_pattern(forms: list[str]) -> str:
     """One regex alternation shaped as a trie (fast in ``re``: a position fails at its first character)."""
-    trie: dict[str, dict] = {}
+    trie = _Node()
     for form in forms:
         node = trie
         for char in form:
-            node = node.setdefault(char, {})
-        node[""] = {}
+            node = node.setdefault(char, _Node())
+        node[""] = _Node()
 
-    def emit(node: dict[str, dict]) -> str:
+    def emit(node: _Node) -> str:
         ends = "" in node
         branches = [
             (r"\s+" if char == " " else re.escape(char)) + emit(child) for char, child in sorted(node.items()) if char

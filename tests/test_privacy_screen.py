@@ -357,3 +357,32 @@ def test_removal_without_screenshot_or_note_is_fine() -> None:
         ]
     )  # fmt: skip
     assert screen_thread(thread).restricted_ids == {"c1"}
+
+
+def test_deep_reply_chains_and_many_hits_screen_and_redact() -> None:
+    from privacy.redact import redact_thread
+
+    comments = [Item(id="c0", author=INNBYGGER, created_at=T0, text="start")]
+    for n in range(1, 3000):
+        comments.append(
+            Item(id=f"c{n}", parent_id=f"c{n - 1}", author=INNBYGGER, created_at=T0, text=f"ring 4{n:07d} nå")
+        )
+    thread = make_thread(comments=comments)
+    result = screen_thread(thread)
+    assert len(result.hits) == 2999
+    redacted = redact_thread(thread, result)
+    assert redacted.comments[-1].text == "ring [skjermet: telefonnummer] nå"
+
+
+def test_a_word_list_path_that_is_a_folder_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="kan ikke leses"):
+        Screener(ScreeningConfig(wordlist=tmp_path))
+
+
+def test_the_longest_form_decides_and_a_duplicate_keeps_the_first_category(tmp_path: Path) -> None:
+    path = tmp_path / "ord.toml"
+    path.write_text("version='v'\n[helse]\nterms=['rus*']\n[straffesak]\nterms=['rus*', 'rus{,en}']\n", "utf-8")
+    assert kinds(Screener(ScreeningConfig(wordlist=path)), "Han har rusproblem og rusen") == [
+        ("helse", "rusproblem"),  # "rus*" is in both: the first category wins
+        ("straffesak", "rusen"),  # "rusen" is a longer listed form than "rus*"
+    ]
