@@ -17,6 +17,7 @@ from schemas.thread import REMOVAL_REASON_LABELS, Author, Item, Media, RemovalRe
 RESTRICTED_AUTHOR = Author(id="skjermet", display_name=redaction_mark("navn"))
 SCREENSHOT_MARK = redaction_mark("skjermbilde")
 MEDIA_MARK = redaction_mark("vedlegg")
+NOTE_MARK = redaction_mark("merknad")
 
 
 def apply_hits(text: str, hits: Collection[Hit], *, where: str) -> str:
@@ -57,7 +58,7 @@ def _redact_item(item: Item, hits: Mapping[str, list[Hit]], restricted: bool, wh
         if removal is not None:
             removal = removal.model_copy(
                 update={
-                    "note": field("removal.note", removal.note) if removal.note else None,
+                    "note": NOTE_MARK if removal.note else None,  # it may describe or name what was removed
                     "screenshot": _placeholder(removal.screenshot, 0, SCREENSHOT_MARK) if removal.screenshot else None,
                 }
             )
