@@ -66,11 +66,13 @@ class Screener:
 
     def _words(self, text: str) -> Iterator[Found]:
         lowered = text.lower()
-        pattern = self.words.pattern
+        patterns = self.words.patterns
         if len(lowered) != len(text):  # a character whose lower case is longer: keep offsets exact
-            lowered, pattern = text, self.words.pattern_ignorecase
+            lowered, patterns = text, self.words.patterns_ignorecase
+        elif not any(form in lowered for form in self.words.open_forms):
+            patterns = patterns[:1]
         size = len(lowered)
-        for match in pattern.finditer(lowered):
+        for match in (m for pattern in patterns for m in pattern.finditer(lowered)):
             start = match.start()
             closed_before = start == 0 or not _is_word(lowered[start - 1])
             for end in range(match.end(), start + 1, -1):  # the longest form first, then shorter ones

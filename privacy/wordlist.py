@@ -104,12 +104,14 @@ def trie_pattern(forms: list[str]) -> str:
 
 @dataclass(frozen=True)
 class CompiledWordList:
-    """One trie regex over every form (no boundary assertions, so ``re`` skips fast to a possible first
-    character); ``forms`` maps a form to its (open_start, open_end, kind) entries, checked in Python."""
+    """Two trie regexes: forms that start a word (anchored with ``\\b``, so ``re`` rejects positions inside
+    words at once) and the few forms that may end a compound (``*kreft``, scanned only when the text holds
+    one of them). ``forms`` maps a form to its (open_start, open_end, kind) entries, checked in Python."""
 
     version: str
-    pattern: re.Pattern[str]  # for lower-cased text
-    pattern_ignorecase: re.Pattern[str]  # for text that lower() would lengthen
+    patterns: tuple[re.Pattern[str], ...]  # for lower-cased text: word-start forms, compound-end forms
+    patterns_ignorecase: tuple[re.Pattern[str], ...]  # for text that lower() would lengthen
+    open_forms: tuple[str, ...]  # the compound-end forms: a cheap substring test before the second regex
     forms: dict[str, tuple[tuple[bool, bool, HitKind], ...]]
     exclude: frozenset[str]
 
@@ -120,11 +122,14 @@ class CompiledWordList:
             entry = (term.open_start, term.open_end, term.kind)
             if entry not in forms.setdefault(term.form, []):
                 forms[term.form].append(entry)
-        source = trie_pattern(sorted(forms))
+        closed = sorted(form for form, entries in forms.items() if any(not e[0] for e in entries))
+        opened = sorted(form for form, entries in forms.items() if any(e[0] for e in entries))
+        sources = [r"\b" + f"(?:{trie_pattern(closed)})"] + ([trie_pattern(opened)] if opened else [])
         return cls(
             words.version,
-            re.compile(source),
-            re.compile(source, re.IGNORECASE),
+            tuple(re.compile(source) for source in sources),
+            tuple(re.compile(source, re.IGNORECASE) for source in sources),
+            tuple(opened),
             {form: tuple(entries) for form, entries in forms.items()},
             words.exclude,
         )
