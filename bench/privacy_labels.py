@@ -359,6 +359,43 @@ def main() -> int:
                 badacc=acc_fmt(bad_account(), i),
             )
             add(text, group="nestentreff")
+    # Free-form comments, not from the templates above (written after the rules: the held-out check).
+    free = [
+        ("Personnr. til mor er {id} om dere trenger det til søknaden", "fodselsnummer", "{id}"),
+        ("hei!! sønnen min {id} har ikke fått skoleskyss enda, hva skjer???", "fodselsnummer", "{id}"),
+        ("Eg ringde 915 55 555 tre gonger utan svar", "telefon", "915 55 555"),
+        ("Tlf.nr 22 22 22 22, spør etter Liv", "telefon", "22 22 22 22"),
+        ("Ta kontakt på 0047 915 55 555 om du har funne katten", "telefon", "0047 915 55 555"),
+        ("mailen min er ola.nordmann(at)gmail.com", "e-post", "ola.nordmann(at)gmail.com"),
+        ("Skriv til meg: KARI.N@ONLINE.NO", "e-post", "KARI.N@ONLINE.NO"),
+        ("Vi fikk ADHD-diagnose i fjor og venter fortsatt", "helse", "ADHD-diagnose"),
+        ("Jeg går til psykolog hver uke og klarer ikke møtet", "helse", "psykolog"),
+        ("Dattera mi går på BUP og treng fri", "helse", "BUP"),
+        ("Far ligger på sykehjemmet med slag", "helse", "slag"),
+        ("Mor er blind og kan ikke lese brevet", "helse", "blind"),
+        ("Eg har fått uførepensjon og har ikkje råd", "sosialtjeneste", "uførepensjon"),
+        ("Vi har hatt besøk av barnevernstjenesten to ganger", "barnevern", "barnevernstjenesten"),
+        ("Fosterforeldrene hans vil ikke svare", "barnevern", "Fosterforeldrene"),
+        ("Som muslim ber jeg om halal-mat i barnehagen", "religion", "muslim"),
+        ("Han er homofil, og det har ingenting med saken å gjøre", "seksuell-orientering", "homofil"),
+        ("Hun satt inne for narkotika i fjor", "straffesak", "satt inne"),
+        ("Bestillingsnummer {id} gjelder søppeldunken", None, None),
+        ("Saksnr. 2026/1042 – høring", None, None),
+        ("Den 17.05.2025 var det fint vær", None, None),
+        ("Fjordvik IL vant 4-1 i går!", None, None),
+        ("Prisen er 1 250 kroner per plass", None, None),
+        ("Vi var 40 55 barn på leir", None, None),
+        ("Ring Servicetorget hvis du lurer på noe", None, None),
+        ("Kreftforeningen har stand på torget lørdag", None, None),
+        ("Barnevernsdagen markeres i kulturhuset", None, None),
+        ("Sykehuset har ny parkering", None, None),
+        ("Diabetesforbundet inviterer til turmarsj", None, None),
+        ("Skolen skal ha fagdag om religion og livssyn", None, None),
+    ]
+    for text, kind, match in free:
+        number = identity()
+        text, match = text.replace("{id}", number), (match or "").replace("{id}", number) or None
+        add(text, kind, match, "fri")
     # a few comments with two hits
     for i in range(10):
         n, a = split(identity(), i), acc_fmt(account(), i)
