@@ -191,3 +191,20 @@ def test_overlapping_and_stale_hits() -> None:
     )
     with pytest.raises(InputError, match="element som ikke finnes"):
         redact_thread(thread, stale)
+
+
+def test_health_words_in_ordinary_comments_are_gone_from_the_pdf(tmp_path: Path) -> None:
+    """The vaccination thread: health data in a comment that stays (not removed) is redacted word by word."""
+    thread = load("facebook-vaksinasjon-65-pluss")
+    result = screen_thread(thread)
+    kept = [h for h in result.hits if h.item_id not in result.restricted_ids]
+    assert kept and {h.kind for h in kept} == {HitKind.HELSE}
+    redacted = redact_thread(thread, result)
+    cover = CoverInfo(flag_label=None, case_number=None, journalpost_id=None, capture_sha256="0" * 64)
+    path = tmp_path / "vaksine.pdf"
+    render_thread_pdf(redacted, path, cover=cover, media_dir=SAMPLES / "media", pdfa_part="1")
+    found = secrets(thread, result, redacted)
+    assert "hjertesyk" in found
+    assert leaks(path, tmp_path, found) == []
+    assert "Min mann på 64 er [skjermet: helseopplysning]" in pdf_texts(path)["pdftotext"]
+    assert check_pdfa(path, part="1") == []
