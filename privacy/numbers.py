@@ -123,7 +123,8 @@ def accounts(text: str) -> Iterator[Found]:
 def phones(text: str, allowed: frozenset[str]) -> Iterator[Found]:
     """Norwegian numbers (+47/0047 always; plain 8 digits after a phone word, or grouped like a phone number,
     or a mobile number, when no other keyword is nearer) and international E.164 numbers."""
-    for match in PHONE_NO.finditer(text):
+    prefixed = "+" in text or "00" in text
+    for match in PHONE_NO.finditer(text) if prefixed else ():
         if re.sub(r"[^0-9]", "", match.group(1)) not in allowed:
             yield Found(match.start(), match.end(), HitKind.TELEFON, "telefon:+47")
     for match in PHONE_PLAIN.finditer(text):
@@ -136,7 +137,7 @@ def phones(text: str, allowed: frozenset[str]) -> Iterator[Found]:
         four_four = len(raw) == 9 and raw[4] in " \u00a0"
         if ctx == "phone" or (ctx is None and not four_four and (grouped or digits[0] in "49")):
             yield Found(match.start(), match.end(), HitKind.TELEFON, "telefon:norsk")
-    for match in PHONE_INTL.finditer(text):
+    for match in PHONE_INTL.finditer(text) if prefixed else ():
         country = match.group(1) or match.group(2)
         digits = re.sub(r"[^0-9]", "", match.group(3))
         if country == "47" or not 8 <= len(country) + len(digits) <= 15:
