@@ -18,6 +18,8 @@ from exporters.pdf import CoverInfo, PdfResult, render_thread_pdf
 from noark.ids import journalpost_system_id
 from noark.mapping import package_metadata
 from noark.model import NoarkContext
+from privacy.redact import redact_thread
+from privacy.screen import Screener, ScreeningConfig, safe_display_title
 from schemas.capture import capture_bytes
 from schemas.package import (
     MANIFEST_NAME,
@@ -28,6 +30,7 @@ from schemas.package import (
     safe_segment,
     sha256_file,
 )
+from schemas.screening import SCREENING_FILE, ScreeningResult
 from schemas.thread import FLAG_KIND_LABELS, Flag, Media, Thread
 
 log = logging.getLogger(__name__)
@@ -46,6 +49,7 @@ class BuiltPackage:
     pdf: PdfResult
     comments: int
     warnings: list[str] = field(default_factory=list)
+    screening: ScreeningResult | None = None  # offsets only; also in the package as screening.json
 
 
 def _mime(path: str) -> str:
@@ -108,8 +112,12 @@ def build_package(
     ctx: NoarkContext,
     pdfa_part: Literal["1", "2"] = "2",
     previous_package_id: str | None = None,
+    screening: ScreeningConfig | None = None,
 ) -> BuiltPackage:
-    """Stage the package of one thread under ``work_dir/<package_id>`` and return it with its manifest."""
+    """Stage the package of one thread under ``work_dir/<package_id>`` and return it with its manifest.
+
+    Every thread is screened for personal data first (``screening``: default rules); with hits or restricted
+    items the package also holds the redacted variant ``DOKUMENT/<package_id>-skjermet.pdf``."""
     raw = capture_bytes(thread)
     capture_sha = hashlib.sha256(raw).hexdigest()
     package_id = package_id_for(thread.platform, thread.thread_id, capture_sha)
@@ -134,10 +142,21 @@ def build_package(
     warnings.extend(pdf.warnings)
 
     files = [_entry(root, pdf_rel, "hoveddokument", thread.display_title)]
+    result = _screen(thread, package_id, screening)
+    if result.needs_skjerming:
+        redacted = redact_thread(thread, result)
+        redacted_rel = f"DOKUMENT/{package_id}-skjermet.pdf"
+        variant = render_thread_pdf(
+            redacted, root / redacted_rel, cover=cover, media_dir=media_dir, pdfa_part=pdfa_part
+        )
+        warnings.extend(w for w in variant.warnings if w not in pdf.warnings)
+        files.append(_entry(root, redacted_rel, "skjermet", f"{redacted.display_title} (skjermet variant)"))
+    (root / SCREENING_FILE).write_bytes(result.to_bytes())
     files += [_entry(root, rel, role, title) for rel, role, title in copied]
     files.append(_entry(root, CAPTURE_PATH, "capture", "Rå innsamling (kanonisk JSON)"))
+    files.append(_entry(root, SCREENING_FILE, "metadata", "Screening for personopplysninger (bare posisjoner)"))
     for name, xml in package_metadata(
-        thread, flag, files, capture_sha256=capture_sha, exported_at=exported_at, ctx=ctx
+        thread, flag, files, capture_sha256=capture_sha, exported_at=exported_at, ctx=ctx, screening=result
     ).items():
         (root / name).write_bytes(xml)
         files.append(_entry(root, name, "metadata"))
@@ -151,10 +170,18 @@ def build_package(
         log.warning(warning)
     return BuiltPackage(
         package_id=package_id,
-        title=thread.display_title,
+        title=safe_display_title(thread, result),  # printed by the CLI and the flow's artifact
         directory=root,
         manifest=manifest,
         pdf=pdf,
         comments=len(thread.comments),
         warnings=warnings,
+        screening=result,
     )
+
+
+def _screen(thread: Thread, package_id: str, config: ScreeningConfig | None) -> ScreeningResult:
+    """Screen the thread; the log line holds counts only, never the matched text."""
+    result = Screener(config).screen_thread(thread)
+    log.info("%s: screening: %s", package_id, result.describe())
+    return result

@@ -60,6 +60,7 @@ DOKUMENTMEDIUM_ELEKTRONISK = "Elektronisk arkiv"
 # M700 variantformat
 VARIANTFORMAT_PRODUKSJONSFORMAT = "Produksjonsformat"
 VARIANTFORMAT_ARKIVFORMAT = "Arkivformat"
+VARIANTFORMAT_SKJERMET = "Dokument hvor deler av innholdet er skjermet"  # the redacted (public) variant
 
 # M706 sjekksumAlgoritme
 SJEKKSUM_ALGORITME = "SHA256"

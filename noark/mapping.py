@@ -28,6 +28,7 @@ from noark.model import (
 from noark.people import saksansvarlig_for
 from noark.xmlutil import local_date
 from schemas.package import PackageFile, thread_key
+from schemas.screening import ScreeningResult, masked_display_title
 from schemas.thread import PLATFORM_LABELS, Flag, FlagKind, RemovalReason, Thread
 
 # Removed items whose screenshot holds personal data that offentleglova § 13 keeps from the public.
@@ -52,7 +53,14 @@ def is_journaled(flag: Flag | None, ctx: NoarkContext) -> bool:
     return bool(flag and flag.case_number) or opens_new_case(flag, ctx)
 
 
-def build_mappe(thread: Thread, flag: Flag | None, *, exported_at: datetime, ctx: NoarkContext) -> Mappe:
+def build_mappe(
+    thread: Thread,
+    flag: Flag | None,
+    *,
+    exported_at: datetime,
+    ctx: NoarkContext,
+    screening: ScreeningResult | None = None,
+) -> Mappe:
     """A saksmappe when the flag names a case number; a new saksmappe with provisional numbers (and the
     ``FORELOEPIG_SAKSNUMMER`` marker as beskrivelse) for a journal-required thread without one; otherwise
     a plain mappe for the thread."""
@@ -75,11 +83,14 @@ def build_mappe(thread: Thread, flag: Flag | None, *, exported_at: datetime, ctx
             saksstatus=codes.SAKSSTATUS_AVSLUTTET,
             provisional=new_case,
         )
+    public = title
+    if screening and not (flag and flag.case_title):  # the thread's own title: hits in it are masked
+        public = masked_display_title(thread, screening, codes.SKJERMET_TEKST) or title
     return Mappe(
         system_id=system_id,
         mappe_id=case_number or thread_key(thread.platform, thread.thread_id),
         tittel=title,
-        offentlig_tittel=title,
+        offentlig_tittel=public,
         opprettet_dato=exported_at,
         opprettet_av=ctx.archivist,
         avsluttet_dato=exported_at,
@@ -115,7 +126,9 @@ def _dokumentobjekt(db_id: str, entry: PackageFile, when: datetime, ctx: NoarkCo
     return Dokumentobjekt(
         system_id=ids.dokumentobjekt_system_id(db_id, entry.path, entry.sha256),
         versjonsnummer=1,
-        variantformat=codes.variantformat_for(entry.mime_type),
+        variantformat=(
+            codes.VARIANTFORMAT_SKJERMET if entry.role == "skjermet" else codes.variantformat_for(entry.mime_type)
+        ),
         format=codes.pronom_format(entry.mime_type, pdfa_part=ctx.pdfa_part),
         format_detaljer=codes.PDFA_DETAILS.get(ctx.pdfa_part) if pdf else entry.mime_type,
         opprettet_dato=when,
@@ -128,9 +141,17 @@ def _dokumentobjekt(db_id: str, entry: PackageFile, when: datetime, ctx: NoarkCo
 
 
 def build_dokumentbeskrivelser(
-    thread: Thread, journalpost_id: str, files: list[PackageFile], *, exported_at: datetime, ctx: NoarkContext
+    thread: Thread,
+    journalpost_id: str,
+    files: list[PackageFile],
+    *,
+    exported_at: datetime,
+    ctx: NoarkContext,
+    screening: ScreeningResult | None = None,
 ) -> tuple[Dokumentbeskrivelse, ...]:
-    """Hoveddokument first (dokumentnummer 1), then one per vedlegg in manifest order."""
+    """Hoveddokument first (dokumentnummer 1), then one per vedlegg in manifest order. The hoveddokument's
+    redacted variant (role ``skjermet``) is its second dokumentobjekt; a screened thread with hits or
+    restricted items gets skjerming on the hoveddokument (the full version is the restricted archival one)."""
     main = [f for f in files if f.role == "hoveddokument"]
     if len(main) != 1:
         raise ValueError(f"thread {thread.thread_id}: expected exactly one hoveddokument, got {len(main)}")
@@ -147,6 +168,10 @@ def build_dokumentbeskrivelser(
         else:
             dokumenttype, title = codes.DOKUMENTTYPE_MEDIA, entry.title or posixpath.basename(entry.path)
         skjerming = None
+        if is_main and screening is not None and screening.needs_skjerming:
+            skjerming = Skjerming(
+                ctx.tilgangsrestriksjon, ctx.skjermingshjemmel, ("tittel",), codes.SKJERMING_DELER_AV_DOKUMENTET
+            )
         if entry.sha256 in sensitive:
             skjerming = Skjerming(
                 ctx.tilgangsrestriksjon, ctx.skjermingshjemmel, ("tittel",), codes.SKJERMING_HELE_DOKUMENTET
@@ -165,7 +190,10 @@ def build_dokumentbeskrivelser(
                 tilknyttet_dato=exported_at,
                 tilknyttet_av=ctx.archivist,
                 skjerming=skjerming,
-                dokumentobjekter=(_dokumentobjekt(db_id, entry, exported_at, ctx),),
+                dokumentobjekter=tuple(
+                    _dokumentobjekt(db_id, f, exported_at, ctx)
+                    for f in ([entry, *(f for f in files if f.role == "skjermet")] if is_main else [entry])
+                ),
             )
         )
     return tuple(result)
@@ -191,18 +219,20 @@ def build_registrering(
     capture_sha256: str,
     exported_at: datetime,
     ctx: NoarkContext,
+    screening: ScreeningResult | None = None,
 ) -> Registrering:
     """The thread as a ``Journalpost`` when it is journaled (``is_journaled``), else as a ``Registrering``."""
     kind = flag_kind(flag, ctx)
     jp_id = ids.journalpost_system_id(thread.platform, thread.thread_id)
     journalposttype = ctx.journalposttype[kind]
-    docs = build_dokumentbeskrivelser(thread, jp_id, files, exported_at=exported_at, ctx=ctx)
+    docs = build_dokumentbeskrivelser(thread, jp_id, files, exported_at=exported_at, ctx=ctx, screening=screening)
     skjerming = None
-    if _has_sensitive_removal(thread):
+    masked_title = masked_display_title(thread, screening, codes.SKJERMET_TEKST) if screening else None
+    if _has_sensitive_removal(thread) or (screening is not None and screening.needs_skjerming):
         skjerming = Skjerming(
             ctx.tilgangsrestriksjon,
             ctx.skjermingshjemmel,
-            ("korrespondansepartNavn",),
+            ("korrespondansepartNavn", *(("tittel",) if masked_title else ())),
             codes.SKJERMING_DELER_AV_DOKUMENTET,
         )
     label = PLATFORM_LABELS[thread.platform]
@@ -218,7 +248,7 @@ def build_registrering(
         arkivert_av=ctx.archivist,
         dokumentbeskrivelser=docs,
         tittel=thread.display_title,
-        offentlig_tittel=thread.display_title,
+        offentlig_tittel=masked_title or thread.display_title,
         beskrivelse=description,
         forfatter=thread.account.name,
         korrespondanseparter=_korrespondanseparter(thread, journalposttype),
@@ -268,14 +298,16 @@ def package_metadata(
     capture_sha256: str,
     exported_at: datetime,
     ctx: NoarkContext,
+    screening: ScreeningResult | None = None,
 ) -> dict[str, bytes]:
     """``{"arkivstruktur.xml": ..., "arkivmelding.xml": ...}`` for one package; paths in ``files`` are
-    relative to the package root and become ``referanseDokumentfil`` as they are."""
+    relative to the package root and become ``referanseDokumentfil`` as they are. ``screening`` (privacy's
+    result, offsets only) adds skjerming and masks hits in the public titles."""
     if exported_at.tzinfo is None:
         raise ValueError("exported_at must be timezone-aware")
-    mappe = build_mappe(thread, flag, exported_at=exported_at, ctx=ctx)
+    mappe = build_mappe(thread, flag, exported_at=exported_at, ctx=ctx, screening=screening)
     registrering = build_registrering(
-        thread, flag, files, capture_sha256=capture_sha256, exported_at=exported_at, ctx=ctx
+        thread, flag, files, capture_sha256=capture_sha256, exported_at=exported_at, ctx=ctx, screening=screening
     )
     return {
         "arkivstruktur.xml": arkivstruktur_bytes(mappe, registrering, exported_at=exported_at, ctx=ctx),

@@ -14,6 +14,7 @@ from typing import Literal
 
 from exporters.package import BuiltPackage, build_package
 from noark.model import NoarkContext
+from privacy.screen import ScreeningConfig, safe_display_title
 from schemas.capture import capture_bytes
 from schemas.package import package_id_for, thread_key
 from schemas.thread import Flag, Thread
@@ -60,6 +61,7 @@ class ExportConfig:
     work_dir: Path
     noark: NoarkContext
     pdfa_part: Literal["1", "2"] = "2"
+    screening: ScreeningConfig | None = None  # None: the bundled rules
 
 
 def planned_package_id(thread: Thread) -> str:
@@ -89,6 +91,7 @@ def stage_thread(
         ctx=config.noark,
         pdfa_part=config.pdfa_part,
         previous_package_id=previous.package_id if previous else None,
+        screening=config.screening,
     )
 
 
@@ -103,7 +106,7 @@ def unchanged_result(thread: Thread, sink: Sink) -> ExportResult:
     package_id = planned_package_id(thread)
     return ExportResult(
         thread_key=thread_key(thread.platform, thread.thread_id),
-        title=thread.display_title,
+        title=safe_display_title(thread),  # hits in the title are masked: this is printed
         package_id=package_id,
         status="unchanged",
         url=sink.package_url(package_id),

@@ -20,6 +20,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from noark.model import DEFAULT_SAKSANSVARLIG, NoarkContext
+from privacy.screen import ScreeningConfig
 from schemas.errors import ConfigError
 from storage.config import RetentionPolicy, S3Config
 from workflow.config import WorkflowConfig
@@ -84,6 +85,19 @@ class Settings(BaseSettings):
     def workflow(self) -> WorkflowConfig:
         return WorkflowConfig(database_url=self.database_url)
 
+    skjerming_tilgangsrestriksjon: str = Field(
+        "13", min_length=1, max_length=40, description="Noark tilgangsrestriksjon of threads with personal data"
+    )
+    skjermingshjemmel: str = Field(
+        "Offl. § 13, jf. fvl. § 13 første ledd nr. 1",
+        min_length=1,
+        max_length=200,
+        description="Noark skjermingshjemmel of threads with personal data",
+    )
+    screening_wordlist: Path | None = Field(
+        None, description="Word list of special categories (TOML); unset: the bundled `privacy/data/wordlist.toml`"
+    )
+
     def s3(self) -> S3Config:
         return S3Config(
             endpoint_url=self.s3_endpoint_url,
@@ -106,7 +120,15 @@ class Settings(BaseSettings):
             archivist=self.archivist,
             pdfa_part=self.pdfa_part,
             saksansvarlig_fallback=self.saksansvarlig_fallback,
+            tilgangsrestriksjon=self.skjerming_tilgangsrestriksjon,
+            skjermingshjemmel=self.skjermingshjemmel,
         )
+
+    def screening(self) -> ScreeningConfig:
+        """The privacy screening's configuration (a missing word list is a ConfigError when it is loaded)."""
+        if self.screening_wordlist is None:
+            return ScreeningConfig()
+        return ScreeningConfig(wordlist=self.screening_wordlist)
 
     def require_xsd_dir(self) -> Path:
         """The XSD folder, or a ConfigError that says how to get the schemas."""

@@ -30,7 +30,8 @@ from schemas.thread import Flag, Platform, Thread
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = "1"
 
-FileRole = Literal["hoveddokument", "vedlegg", "capture", "media", "metadata"]
+# "skjermet": the redacted variant of the hoveddokument (a second dokumentobjekt of the same dokumentbeskrivelse).
+FileRole = Literal["hoveddokument", "skjermet", "vedlegg", "capture", "media", "metadata"]
 
 
 class PackageFile(BaseModel):
