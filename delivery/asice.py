@@ -73,7 +73,7 @@ def _manifest(files: Mapping[str, tuple[bytes, str]], signed: bool) -> bytes:
         etree.SubElement(ref, f"{{{DS_NS}}}DigestMethod", Algorithm=SHA256_URI)
         value = etree.SubElement(ref, f"{{{DS_NS}}}DigestValue")
         value.text = base64.b64encode(hashlib.sha256(data).digest()).decode("ascii")
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
 
 
 def _write(archive: zipfile.ZipFile, name: str, data: bytes, compress: int) -> None:

@@ -250,8 +250,8 @@ class Listener:
         self.reconnect_delay = reconnect_delay
 
     def run(self, handle: Handler, *, done: Callable[[], bool], timeout: float) -> ListenStats:
-        """Deliver messages to ``handle``; stop when ``done()`` is true (checked between messages) or after
-        ``timeout`` seconds. Connection losses are retried until then."""
+        """Deliver messages to ``handle``; stop once ``done()`` is true and the queue is idle (nothing for one
+        poll interval), or after ``timeout`` seconds. Connection losses are retried until then."""
         stats = ListenStats()
         deadline = time.monotonic() + timeout
         first = True
@@ -306,10 +306,10 @@ class Listener:
                     raise
                 channel.basic_ack(method.delivery_tag)
                 stats.acked += 1
-                if done() or time.monotonic() >= deadline:
+                if time.monotonic() >= deadline:
                     break
             channel.cancel()
         finally:
             if connection.is_open:
-                with contextlib.suppress(_CONNECTION_ERRORS):
+                with contextlib.suppress(*_CONNECTION_ERRORS):
                     connection.close()

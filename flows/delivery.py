@@ -9,6 +9,7 @@ The token may come from a Prefect Secret block instead of the environment (``tok
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import cast
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
@@ -38,7 +39,8 @@ def deliver_packages(
     if token_block:
         from prefect.blocks.system import Secret
 
-        config = replace(config, token=SecretStr(str(Secret.load(token_block).get())))
+        secret = cast("Secret[str]", Secret.load(token_block))
+        config = replace(config, token=SecretStr(str(secret.get())))
     sink = open_sink(bucket or settings.bucket, settings.s3())
     with FiksIOSender(config) as sender:
         ctx = DeliveryContext(
@@ -67,10 +69,12 @@ def deliver_packages(
 
 
 @flow(name="export-then-deliver")
-def export_then_deliver(bucket: str | None = None, source_dir: str | None = None) -> dict[str, object]:
-    """The nightly chain: export the flagged threads, then deliver what was written (unless approval is
-    required first; then the approved packages are delivered, whenever they were exported)."""
-    exported = export_threads(bucket=bucket, source_dir=source_dir)
+def export_then_deliver(
+    bucket: str | None = None, source_dir: str | None = None, threads: list[str] | None = None
+) -> dict[str, object]:
+    """The nightly chain: export the flagged threads (or the named ones), then deliver what was exported
+    (unless approval is required first; then the approved packages are delivered, whenever exported)."""
+    exported = export_threads(bucket=bucket, source_dir=source_dir, threads=threads)
     if Settings().fiks_require_approval:
         return deliver_packages(bucket=bucket)
     written = [r.package_id for r in exported.results]

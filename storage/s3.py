@@ -437,7 +437,7 @@ class S3Sink(BaseSink):
         check_record_key(folder, name)
         key = f"{self._root}{folder}/{name}"
         try:
-            return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+            return bytes(self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read())
         except ClientError as exc:
             if _error_code(exc) in _NOT_FOUND:
                 return None

@@ -373,3 +373,48 @@ def test_wrong_credentials_and_missing_queue_are_clear_errors(fiks: Setup, tmp_p
     with pytest.raises(FiksIOError, match="AMQP-påloggingen"):
         Listener(bad).run(lambda m: None, done=lambda: True, timeout=5)
     assert "wrong-password" not in repr(bad) and TOKEN not in repr(bad)
+
+
+# -- the Prefect flow ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.flowrun
+@pytest.mark.usefixtures("prefect_harness")
+def test_flow_exports_a_flagged_sample_thread_and_journals_it(
+    fiks: Setup, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Done when: a journal-required sample thread is exported, delivered over RabbitMQ to the stand-in
+    archive, and its package shows the assigned journal number; the run artifact shows the state."""
+    from flows.delivery import export_then_deliver
+    from pipeline.settings import Settings
+    from sources.folder import load_catalog
+    from tests.artifacts import latest_artifact
+
+    samples = Settings().samples_dir
+    item = next(f for f in load_catalog(samples).flagged if f.flag.kind == FlagKind.JOURNAL_REQUIRED)
+    env = {
+        "FIKS_BASE_URL": fiks.fiks_io.base_url,
+        "FIKS_AMQP_URL": fiks.broker.url,
+        "FIKS_ACCOUNT_ID": SA_ACCOUNT,
+        "FIKS_INTEGRATION_ID": SA_INT,
+        "FIKS_INTEGRATION_PASSWORD": SA_PASSWORD,
+        "FIKS_TOKEN": TOKEN,
+        "FIKS_RECEIVER_ACCOUNT": ARKIV_ACCOUNT,
+        "FIKS_RECEIVER_CERTIFICATE": str(fiks.arkiv.certificate_path),
+        "FIKS_PRIVATE_KEY": str(fiks.sa.key_path),
+        "FIKS_RECEIPT_TIMEOUT_S": "20",
+        "FIKS_SIGNING_CERTIFICATE": str(fiks.sa.certificate_path),
+        "FIKS_SIGNING_KEY": str(fiks.sa.key_path),
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(f"SOMEARKIV_{name}", value)
+    bucket = tmp_path / "bucket"
+    summary = export_then_deliver(bucket=str(bucket), source_dir=str(samples), threads=[item.key])
+    (result,) = summary["results"]
+    assert result["status"] == "kvittert" and result["journalnummer"].startswith("2026/")
+    sink = LocalSink(bucket)
+    numbers = assigned_numbers(sink, result["package_id"])
+    assert numbers is not None and numbers.journalnummer == result["journalnummer"]
+    assert numbers.saksnummer == item.flag.case_number
+    markdown = latest_artifact("delivery-summary")
+    assert result["package_id"] in markdown and result["journalnummer"] in markdown and "Journalført" in markdown
