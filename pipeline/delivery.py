@@ -512,9 +512,9 @@ def deliver(
 
     if waiting():
         ctx.receiver.run(run.handle, done=lambda: not waiting(), timeout=timeout)
-    for package_id in waiting():
+    for package_id in waiting():  # listened for the whole receipt timeout: what is still open has failed
         record = run.records[package_id]
-        if record is not None and (run.timed_out(record) or record.current is not None):
+        if record is not None:
             run.expire(record)
 
     for package_id in selected:

@@ -6,6 +6,7 @@ on 127.0.0.1 and a stand-in archive that decrypts, validates against KS's XSD an
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -418,3 +419,41 @@ def test_flow_exports_a_flagged_sample_thread_and_journals_it(
     assert numbers.saksnummer == item.flag.case_number
     markdown = latest_artifact("delivery-summary")
     assert result["package_id"] in markdown and result["journalnummer"] in markdown and "Journalført" in markdown
+
+
+def test_late_kvittering_counts_and_nothing_is_resent(fiks: Setup, tmp_path: Path) -> None:
+    sink, (package,) = _bucket(tmp_path, ("9_1", FlagKind.JOURNAL_REQUIRED, "2026/14"))
+    fiks.archive.behaviour.before_kvittering = lambda: time.sleep(TIMEOUT.total_seconds() + 1)
+    first = deliver(_context(fiks, sink))
+    assert first.results[0].status == "feilet" and "ingen kvittering" in first.results[0].message
+    fiks.archive.idle()
+    fiks.archive.behaviour.before_kvittering = None
+    before = len(fiks.fiks_io.sent)
+    second = deliver(_context(fiks, sink))
+    assert second.sent == 0 and len(fiks.fiks_io.sent) == before
+    assert second.results[0].status == "kvittert" and second.results[0].attempts == 1
+    record = read_delivery(sink, package)
+    assert record and record.failure is None and record.attempts[0].outcome == "kvittert"
+
+
+def test_approval_first_when_the_municipality_wants_it(fiks: Setup, tmp_path: Path) -> None:
+    sink, (package,) = _bucket(tmp_path, ("10_1", FlagKind.JOURNAL_REQUIRED, "2026/15"))
+    ctx = _context(fiks, sink, config=replace(fiks.config, require_approval=True))
+    waiting = deliver(ctx, approved=lambda package_id: False)
+    assert waiting.sent == 0 and waiting.results[0].status == "hoppet over"
+    assert "godkjenning" in waiting.results[0].message and read_delivery(sink, package) is None
+    approved = deliver(ctx, approved=lambda package_id: package_id == package)
+    assert approved.results[0].status == "kvittert"
+
+
+def test_secrets_never_reach_the_logs(fiks: Setup, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    sink, _ = _bucket(tmp_path, ("11_1", FlagKind.JOURNAL_REQUIRED, "2026/16"))
+    with caplog.at_level(logging.DEBUG):
+        run = deliver(_context(fiks, sink))
+        bad = replace(fiks.config, integration_password=SecretStr("wrong-" + SA_PASSWORD))
+        with FiksIOSender(bad) as sender, pytest.raises(FiksIOError) as refused:
+            sender.send(messages.OPPRETT, b"x", mottaker=uuid.UUID(ARKIV_ACCOUNT))
+    assert run.results[0].status == "kvittert"
+    assert caplog.records, "the run logs at DEBUG (pika, httpx, delivery)"
+    for secret in (TOKEN, SA_PASSWORD):
+        assert secret not in caplog.text and secret not in str(refused.value) and secret not in run.to_markdown()
