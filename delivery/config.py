@@ -23,7 +23,8 @@ class FiksConfig:
     ``token`` is a Maskinporten access token (scope ``ks:fiks``) obtained outside somearkiv; it is sent as
     ``Authorization: Bearer`` with ``IntegrasjonId``/``IntegrasjonPassord`` on HTTP, and as the AMQP password
     ``"<integrasjonspassord> <token>"`` with the integration id as user name. Secrets stay ``SecretStr``.
-    ``receiver_certificate`` is the archive account's public certificate (payloads are encrypted for it);
+    ``receiver_certificate`` is the archive account's public certificate (payloads are encrypted for it;
+    unset: fetched from the Fiks IO catalogue);
     ``private_key`` is our account's key (answers with a payload are encrypted for our certificate).
     """
 
@@ -34,7 +35,7 @@ class FiksConfig:
     token: SecretStr
     amqp_url: str
     receiver_account: UUID
-    receiver_certificate: Path
+    receiver_certificate: Path | None  # None: fetched from the Fiks IO catalogue
     private_key: Path
     receipt_timeout: timedelta
     message_ttl: timedelta = timedelta(days=2)
@@ -59,6 +60,10 @@ class FiksConfig:
     @property
     def send_url(self) -> str:
         return self.base_url.rstrip("/") + SEND_PATH
+
+    def public_key_url(self, account: UUID) -> str:
+        """The catalogue address of an account's public certificate."""
+        return f"{self.base_url.rstrip('/')}{KATALOG_PATH}/kontoer/{account}/offentligNokkel"
 
     @property
     def queue(self) -> str:

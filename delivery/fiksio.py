@@ -21,6 +21,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote, urlsplit
 from uuid import UUID
@@ -28,6 +29,7 @@ from uuid import UUID
 import httpx
 import pika
 import pika.exceptions
+from cryptography import x509
 
 from delivery.config import FiksConfig, queue_name
 from schemas.errors import DeliveryError
@@ -72,6 +74,29 @@ class FiksIOSender:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def public_certificate(self, account: UUID) -> x509.Certificate:
+        """The account's public certificate from the Fiks IO catalogue (what payloads are encrypted for)."""
+        url = self.config.public_key_url(account)
+        try:
+            response = self._http.get(url, headers=auth_headers(self.config))
+        except httpx.HTTPError as exc:
+            raise FiksIOError(f"Fiks IO-katalogen ({url}) kan ikke nås: {type(exc).__name__}: {exc}") from exc
+        if response.status_code != 200:
+            raise FiksIOError(f"Fiks IO-katalogen svarte {response.status_code} for kontoen {account}")
+        try:
+            body = response.json()
+            pem = body.get("nokkel") or body.get("Nokkel")
+            certificate = x509.load_pem_x509_certificate(str(pem).encode("ascii"))
+        except (ValueError, AttributeError, UnicodeEncodeError) as exc:
+            raise FiksIOError(f"Fiks IO-katalogen ga ikke et gyldig sertifikat for kontoen {account}") from exc
+        now = datetime.now(UTC)
+        if not certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc:
+            raise FiksIOError(
+                f"sertifikatet til kontoen {account} er ikke gyldig nå "
+                f"({certificate.not_valid_before_utc:%Y-%m-%d}–{certificate.not_valid_after_utc:%Y-%m-%d})"
+            )
+        return certificate
 
     def send(
         self,

@@ -8,7 +8,6 @@ The token may come from a Prefect Secret block instead of the environment (``tok
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import cast
 
 from prefect import flow, get_run_logger
@@ -24,23 +23,32 @@ from pipeline.settings import Settings
 from storage.factory import open_sink
 
 
+def _secret(block: str) -> str:
+    from prefect.blocks.system import Secret
+
+    return str(cast("Secret[str]", Secret.load(block)).get())
+
+
 class DeliveryFailedError(RuntimeError):
     """One or more deliveries failed (see the ``delivery-summary`` artifact); they are retried next run."""
 
 
 @flow(name="deliver-packages", log_prints=True)
 def deliver_packages(
-    bucket: str | None = None, packages: list[str] | None = None, token_block: str | None = None
+    bucket: str | None = None,
+    packages: list[str] | None = None,
+    token_block: str | None = None,
+    password_block: str | None = None,
 ) -> dict[str, object]:
-    """Deliver the journal-required packages (all in the bucket, or the named ones) and collect receipts."""
+    """Deliver the journal-required packages (all in the bucket, or the named ones) and collect receipts.
+
+    ``token_block``/``password_block`` name Prefect Secret blocks holding the Maskinporten token and the
+    integration password (instead of ``SOMEARKIV_FIKS_TOKEN``/``SOMEARKIV_FIKS_INTEGRATION_PASSWORD``)."""
     logger = get_run_logger()
     settings = Settings()
-    config = settings.fiks()
-    if token_block:
-        from prefect.blocks.system import Secret
-
-        secret = cast("Secret[str]", Secret.load(token_block))
-        config = replace(config, token=SecretStr(str(secret.get())))
+    overrides = {"fiks_token": token_block, "fiks_integration_password": password_block}
+    loaded = {name: SecretStr(_secret(block)) for name, block in overrides.items() if block}
+    config = settings.model_copy(update=loaded).fiks()
     sink = open_sink(bucket or settings.bucket, settings.s3())
     with FiksIOSender(config) as sender:
         ctx = DeliveryContext(
@@ -70,12 +78,17 @@ def deliver_packages(
 
 @flow(name="export-then-deliver")
 def export_then_deliver(
-    bucket: str | None = None, source_dir: str | None = None, threads: list[str] | None = None
+    bucket: str | None = None,
+    source_dir: str | None = None,
+    threads: list[str] | None = None,
+    token_block: str | None = None,
+    password_block: str | None = None,
 ) -> dict[str, object]:
     """The nightly chain: export the flagged threads (or the named ones), then deliver what was exported
     (unless approval is required first; then the approved packages are delivered, whenever exported)."""
     exported = export_threads(bucket=bucket, source_dir=source_dir, threads=threads)
+    secrets = {"token_block": token_block, "password_block": password_block}
     if Settings().fiks_require_approval:
-        return deliver_packages(bucket=bucket)
+        return deliver_packages(bucket=bucket, **secrets)
     written = [r.package_id for r in exported.results]
-    return deliver_packages(bucket=bucket, packages=written)
+    return deliver_packages(bucket=bucket, packages=written, **secrets)

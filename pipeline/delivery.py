@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 from uuid import UUID
 
+from cryptography import x509
 from lxml import etree
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -101,6 +102,8 @@ class DeliveryRecord(BaseModel):
 
 
 class Sender(Protocol):
+    def public_certificate(self, account: UUID) -> x509.Certificate: ...
+
     def send(
         self,
         melding_type: str,
@@ -130,7 +133,10 @@ class DeliveryContext:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     def __post_init__(self) -> None:
-        self.certificate = load_certificate(self.config.receiver_certificate)
+        path = self.config.receiver_certificate
+        self.certificate = (
+            load_certificate(path) if path is not None else self.sender.public_certificate(self.config.receiver_account)
+        )
         self.private_key = load_private_key(self.config.private_key)
         self.signer: Signer | None = None
         if self.config.signing_certificate is not None and self.config.signing_key is not None:

@@ -86,7 +86,9 @@ class Settings(BaseSettings):
     )
     fiks_receiver_account: UUID | None = Field(None, description="The archive system's Fiks IO account id")
     fiks_receiver_certificate: Path | None = Field(
-        None, description="PEM certificate of the archive's account (payloads are encrypted for it)"
+        None,
+        description="PEM certificate of the archive's account (payloads are encrypted for it); unset: from the "
+        "Fiks IO catalogue",
     )
     fiks_private_key: Path | None = Field(
         None, description="PEM private key of our account (answers are encrypted for its certificate)"
@@ -137,7 +139,6 @@ class Settings(BaseSettings):
             "SOMEARKIV_FIKS_INTEGRATION_PASSWORD": self.fiks_integration_password,
             "SOMEARKIV_FIKS_TOKEN": self.fiks_token,
             "SOMEARKIV_FIKS_RECEIVER_ACCOUNT": self.fiks_receiver_account,
-            "SOMEARKIV_FIKS_RECEIVER_CERTIFICATE": self.fiks_receiver_certificate,
             "SOMEARKIV_FIKS_PRIVATE_KEY": self.fiks_private_key,
         }
         missing = [name for name, value in required.items() if value is None]
@@ -151,7 +152,7 @@ class Settings(BaseSettings):
             token=_need(self.fiks_token),
             amqp_url=self.fiks_amqp_url,
             receiver_account=_need(self.fiks_receiver_account),
-            receiver_certificate=_need(self.fiks_receiver_certificate),
+            receiver_certificate=self.fiks_receiver_certificate,
             private_key=_need(self.fiks_private_key),
             receipt_timeout=timedelta(seconds=self.fiks_receipt_timeout_s),
             message_ttl=timedelta(hours=self.fiks_message_ttl_h),

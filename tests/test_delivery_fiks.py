@@ -99,7 +99,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory, xsd_dir: Path) -> Iterator[S
         integration_id=uuid.UUID(ARKIV_INT),
         integration_password=SecretStr(ARKIV_PASSWORD),
         receiver_account=uuid.UUID(SA_ACCOUNT),
-        receiver_certificate=sa.certificate_path,
+        receiver_certificate=None,  # from the Fiks IO catalogue
         private_key=arkiv.key_path,
         **base,
     )
@@ -398,10 +398,7 @@ def test_flow_exports_a_flagged_sample_thread_and_journals_it(
         "FIKS_AMQP_URL": fiks.broker.url,
         "FIKS_ACCOUNT_ID": SA_ACCOUNT,
         "FIKS_INTEGRATION_ID": SA_INT,
-        "FIKS_INTEGRATION_PASSWORD": SA_PASSWORD,
-        "FIKS_TOKEN": TOKEN,
         "FIKS_RECEIVER_ACCOUNT": ARKIV_ACCOUNT,
-        "FIKS_RECEIVER_CERTIFICATE": str(fiks.arkiv.certificate_path),
         "FIKS_PRIVATE_KEY": str(fiks.sa.key_path),
         "FIKS_RECEIPT_TIMEOUT_S": "20",
         "FIKS_SIGNING_CERTIFICATE": str(fiks.sa.certificate_path),
@@ -410,7 +407,18 @@ def test_flow_exports_a_flagged_sample_thread_and_journals_it(
     for name, value in env.items():
         monkeypatch.setenv(f"SOMEARKIV_{name}", value)
     bucket = tmp_path / "bucket"
-    summary = export_then_deliver(bucket=str(bucket), source_dir=str(samples), threads=[item.key])
+    from prefect.blocks.system import Secret
+
+    Secret(value=TOKEN).save("fiks-token", overwrite=True)  # secrets from Prefect blocks, not the environment
+    Secret(value=SA_PASSWORD).save("fiks-integrasjon", overwrite=True)
+    monkeypatch.delenv("SOMEARKIV_FIKS_TOKEN", raising=False)
+    summary = export_then_deliver(
+        bucket=str(bucket),
+        source_dir=str(samples),
+        threads=[item.key],
+        token_block="fiks-token",
+        password_block="fiks-integrasjon",
+    )
     (result,) = summary["results"]
     assert result["status"] == "kvittert" and result["journalnummer"].startswith("2026/")
     sink = LocalSink(bucket)
@@ -457,3 +465,10 @@ def test_secrets_never_reach_the_logs(fiks: Setup, tmp_path: Path, caplog: pytes
     assert caplog.records, "the run logs at DEBUG (pika, httpx, delivery)"
     for secret in (TOKEN, SA_PASSWORD):
         assert secret not in caplog.text and secret not in str(refused.value) and secret not in run.to_markdown()
+
+
+def test_receiver_certificate_from_the_catalogue(fiks: Setup) -> None:
+    with FiksIOSender(fiks.config) as sender:
+        assert sender.public_certificate(uuid.UUID(ARKIV_ACCOUNT)) == fiks.arkiv.certificate
+        with pytest.raises(FiksIOError, match="404"):
+            sender.public_certificate(uuid.uuid4())

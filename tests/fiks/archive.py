@@ -80,8 +80,11 @@ class ArchiveStandIn:
     def __post_init__(self) -> None:
         self._stop = threading.Event()
         self._key = load_private_key(self.config.private_key)
-        self._sender_certificate = load_certificate(self.config.receiver_certificate)
         self._sender = FiksIOSender(self.config)
+        path = self.config.receiver_certificate  # unset: from the catalogue, as a real archive does
+        self._sender_certificate = (
+            load_certificate(path) if path else self._sender.public_certificate(self.config.receiver_account)
+        )
         self._listener = Listener(self.config, poll=0.1)
         self._sequence = itertools.count(101)
         self._cases = itertools.count(1)
