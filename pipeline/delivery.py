@@ -31,7 +31,7 @@ from delivery.config import FiksConfig
 from delivery.crypto import CryptoError, decrypt, encrypt, load_certificate, load_private_key
 from delivery.fiksio import IncomingMessage, ListenStats, SentMessage
 from delivery.messages import AssignedNumbers, MessageError, Schemas
-from schemas.errors import DeliveryError, StorageError
+from schemas.errors import DeliveryError, SomearkivError, StorageError
 from schemas.package import MANIFEST_NAME, Manifest
 from schemas.thread import FlagKind
 from storage.base import Sink
@@ -504,7 +504,7 @@ def deliver(
                 skipped.append(DeliveryResult(package_id, "hoppet over", "venter på arkivarens godkjenning"))
                 continue
             record = run.record(package_id)
-        except (DeliveryError, StorageError) as exc:
+        except SomearkivError as exc:  # one bad package (id, manifest, record, review) never stops the others
             skipped.append(DeliveryResult(package_id, "hoppet over", str(exc)))
             continue
         selected.append(package_id)

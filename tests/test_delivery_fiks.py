@@ -33,6 +33,7 @@ from pipeline.delivery import (
     read_delivery,
     read_receipt,
 )
+from pipeline.review import ApprovalError
 from schemas.thread import FlagKind
 from storage.local import LocalSink
 from tests.fiks.archive import ArchiveStandIn, Behaviour, kvittering_xml
@@ -472,3 +473,21 @@ def test_receiver_certificate_from_the_catalogue(fiks: Setup) -> None:
         assert sender.public_certificate(uuid.UUID(ARKIV_ACCOUNT)) == fiks.arkiv.certificate
         with pytest.raises(FiksIOError, match="404"):
             sender.public_certificate(uuid.uuid4())
+
+
+def test_unknown_and_hostile_package_ids_are_skipped_not_fatal(fiks: Setup, tmp_path: Path) -> None:
+    sink, (package,) = _bucket(tmp_path, ("12_1", FlagKind.JOURNAL_REQUIRED, "2026/17"))
+    (tmp_path / "bucket" / "_deliveries").mkdir()
+    (tmp_path / "bucket" / "_deliveries" / "facebook-9-0123456789abcdef.json").write_text("{broken")
+    hostile = ["../../etc/passwd", "_deliveries", "facebook-nope-0000000000000000", "x\u202e\x07"]
+
+    def approved(package_id: str) -> bool:
+        raise ApprovalError(f"vurderingsposten for {package_id} er ødelagt")
+
+    run = deliver(_context(fiks, sink), [package, *hostile])
+    by_id = {r.package_id: r for r in run.results}
+    assert by_id[package].status == "kvittert"
+    assert all(by_id[h].status == "hoppet over" for h in hostile)
+    strict = _context(fiks, sink, config=replace(fiks.config, require_approval=True))
+    assert deliver(strict, [package], approved=approved).results[0].message.endswith("er ødelagt")
+    assert sorted(p.name for p in (tmp_path / "bucket").iterdir()) == sorted([package, "_deliveries"])
