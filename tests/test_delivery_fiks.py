@@ -375,6 +375,9 @@ def test_wrong_credentials_and_missing_queue_are_clear_errors(fiks: Setup, tmp_p
     with pytest.raises(FiksIOError, match="AMQP-påloggingen"):
         Listener(bad).run(lambda m: None, done=lambda: True, timeout=5)
     assert "wrong-password" not in repr(bad) and TOKEN not in repr(bad)
+    elsewhere = replace(fiks.config, account_id=uuid.uuid4())  # a queue that isn't ours (or doesn't exist)
+    with pytest.raises(FiksIOError, match="køen fiksio.konto."):
+        Listener(elsewhere).run(lambda m: None, done=lambda: True, timeout=5)
 
 
 # -- the Prefect flow ----------------------------------------------------------------------------------------
