@@ -11,7 +11,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,7 +24,6 @@ from delivery.asice import build_asice
 from delivery.config import FiksConfig, queue_name
 from delivery.crypto import encrypt
 from delivery.fiksio import FiksIOError, FiksIOSender, IncomingMessage, Listener
-from delivery.messages import Schemas
 from noark.testing import sample_context, sample_flag, sample_thread, write_package
 from pipeline.delivery import (
     DeliveryContext,
@@ -36,81 +35,24 @@ from pipeline.delivery import (
 from pipeline.review import ApprovalError
 from schemas.thread import FlagKind
 from storage.local import LocalSink
-from tests.fiks.archive import ArchiveStandIn, Behaviour, kvittering_xml
-from tests.fiks.certs import KeyPair, make_keypair
-from tests.fiks.fiksio_server import Account, FiksIOStandIn
-from tests.fiks.rabbitmq import BrokerUser, RabbitMQ
+from tests.fiks.archive import Behaviour, kvittering_xml
+from tests.fiks.environment import Environment, Identities, start
 
-TOKEN = "maskinporten-token-" + uuid.uuid4().hex
-SA_ACCOUNT, ARKIV_ACCOUNT = str(uuid.uuid4()), str(uuid.uuid4())
-SA_INT, ARKIV_INT = str(uuid.uuid4()), str(uuid.uuid4())
-SA_PASSWORD, ARKIV_PASSWORD = "sa-" + uuid.uuid4().hex, "arkiv-" + uuid.uuid4().hex
-ADMIN, ADMIN_PASSWORD = "fiksio-admin", uuid.uuid4().hex
+IDS = Identities()
+TOKEN, ADMIN, ADMIN_PASSWORD = IDS.token, IDS.admin, IDS.admin_password
+SA_ACCOUNT, ARKIV_ACCOUNT, SA_INT = IDS.sa_account, IDS.arkiv_account, IDS.sa_integration
+SA_PASSWORD = IDS.sa_password
 TIMEOUT = timedelta(seconds=4)
-
-
-@dataclass
-class Setup:
-    broker: RabbitMQ
-    fiks_io: FiksIOStandIn
-    archive: ArchiveStandIn
-    sa: KeyPair
-    arkiv: KeyPair
-    config: FiksConfig  # somearkiv's
-    schemas: Schemas
+Setup = Environment
 
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory: pytest.TempPathFactory, xsd_dir: Path) -> Iterator[Setup]:
-    folder = tmp_path_factory.mktemp("fiks")
-    sa, arkiv = make_keypair(folder / "keys", "somearkiv"), make_keypair(folder / "keys", "arkiv")
-    broker = RabbitMQ(
-        folder / "rabbitmq",
-        users=[
-            BrokerUser(ADMIN, ADMIN_PASSWORD),
-            BrokerUser(SA_INT, f"{SA_PASSWORD} {TOKEN}", queue_name(uuid.UUID(SA_ACCOUNT))),
-            BrokerUser(ARKIV_INT, f"{ARKIV_PASSWORD} {TOKEN}", queue_name(uuid.UUID(ARKIV_ACCOUNT))),
-        ],
-        queues=[queue_name(uuid.UUID(SA_ACCOUNT)), queue_name(uuid.UUID(ARKIV_ACCOUNT))],
-    )
-    broker.start()
-    fiks_io = FiksIOStandIn(
-        amqp_url=broker.url,
-        admin_user=ADMIN,
-        admin_password=ADMIN_PASSWORD,
-        token=TOKEN,
-        accounts={
-            SA_ACCOUNT: Account(SA_ACCOUNT, SA_INT, SA_PASSWORD, sa.pem),
-            ARKIV_ACCOUNT: Account(ARKIV_ACCOUNT, ARKIV_INT, ARKIV_PASSWORD, arkiv.pem),
-        },
-    ).start()
-    schemas = Schemas(xsd_dir)
-    base = dict(base_url=fiks_io.base_url, amqp_url=broker.url, token=SecretStr(TOKEN), receipt_timeout=TIMEOUT)
-    config = FiksConfig(
-        account_id=uuid.UUID(SA_ACCOUNT),
-        integration_id=uuid.UUID(SA_INT),
-        integration_password=SecretStr(SA_PASSWORD),
-        receiver_account=uuid.UUID(ARKIV_ACCOUNT),
-        receiver_certificate=arkiv.certificate_path,
-        private_key=sa.key_path,
-        **base,
-    )
-    archive_config = FiksConfig(
-        account_id=uuid.UUID(ARKIV_ACCOUNT),
-        integration_id=uuid.UUID(ARKIV_INT),
-        integration_password=SecretStr(ARKIV_PASSWORD),
-        receiver_account=uuid.UUID(SA_ACCOUNT),
-        receiver_certificate=None,  # from the Fiks IO catalogue
-        private_key=arkiv.key_path,
-        **base,
-    )
-    archive = ArchiveStandIn(archive_config, schemas).start()
+    environment = start(tmp_path_factory.mktemp("fiks"), xsd_dir, ids=IDS, timeout=TIMEOUT)
     try:
-        yield Setup(broker, fiks_io, archive, sa, arkiv, config, schemas)
+        yield environment
     finally:
-        archive.stop()
-        fiks_io.stop()
-        broker.stop()
+        environment.stop()
 
 
 def _purge(setup: Setup) -> None:
@@ -376,7 +318,7 @@ def test_wrong_credentials_and_missing_queue_are_clear_errors(fiks: Setup, tmp_p
         Listener(bad).run(lambda m: None, done=lambda: True, timeout=5)
     assert "wrong-password" not in repr(bad) and TOKEN not in repr(bad)
     elsewhere = replace(fiks.config, account_id=uuid.uuid4())  # a queue that isn't ours (or doesn't exist)
-    with pytest.raises(FiksIOError, match="køen fiksio.konto."):
+    with pytest.raises(FiksIOError, match=r"køen fiksio\.konto\."):
         Listener(elsewhere).run(lambda m: None, done=lambda: True, timeout=5)
 
 
