@@ -292,9 +292,11 @@ def test_hostile_answers_never_stop_the_run(fiks: Setup, tmp_path: Path) -> None
     _inject(fiks, hdr(type=messages.KVITTERING, **{"svar-til": melding}), sealed_other)  # a conflicting duplicate
     _inject(fiks, hdr(type="x\u202e\x07" * 100, **{"svar-til": melding}), b"")  # control chars, RTL, long
     _inject(fiks, hdr(type=messages.KVITTERING, **{"svar-til": melding}), b"\0" * (3 << 20))  # huge
+    _inject(fiks, {**hdr(**{"svar-til": melding}), "type": b"\xff\xfe\xed\xa0\x80"}, b"")  # not UTF-8, surrogate
+    _inject(fiks, {**hdr(type=messages.MOTTATT), "melding-id": b"\xff" * 40, "svar-til": melding}, b"")
     ctx = _context(fiks, sink, config=replace(fiks.config, max_message_bytes=1 << 20))
     run = deliver(ctx)
-    assert run.received >= 8
+    assert run.received >= 10
     text = "\n".join(run.problems)
     assert "mangler header melding-id" in text
     assert "uventet meldingstype" in text
@@ -303,6 +305,7 @@ def test_hostile_answers_never_stop_the_run(fiks: Setup, tmp_path: Path) -> None
     assert "ugyldig kvittering" in text
     assert "ugyldig meldingstype" in text
     assert "grensen er 1048576" in text
+    assert text.count("ikke en UUID") >= 2
     record = read_delivery(sink, package)
     assert record and record.status == "kvittert" and assigned_numbers(sink, package) == numbers
     assert any("ANDRE numre" in note for note in record.notes)
