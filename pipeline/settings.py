@@ -13,18 +13,22 @@ The README's configuration table is generated from this model (``python -m pipel
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
+from uuid import UUID
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from delivery.config import FiksConfig
 from noark.model import DEFAULT_SAKSANSVARLIG, NoarkContext
 from privacy.screen import ScreeningConfig
 from schemas.errors import ConfigError
 from storage.config import RetentionPolicy, S3Config
 from workflow.config import WorkflowConfig
 
+_T = TypeVar("_T")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 XSD_MARKER = "N5-v5.0/arkivstruktur.xsd"
 
@@ -98,6 +102,44 @@ class Settings(BaseSettings):
         None, description="Word list of special categories (TOML); unset: the bundled `privacy/data/wordlist.toml`"
     )
 
+    fiks_base_url: str = Field(
+        "https://api.fiks.ks.no", min_length=1, max_length=500,
+        description="Fiks IO API base URL (send: `/fiks-io/api/v1/send`); test: `https://api.fiks.test.ks.no`",
+    )
+    fiks_amqp_url: str = Field(
+        "amqps://io.fiks.ks.no:5671/", min_length=1, max_length=500,
+        description="Fiks IO AMQP URL, no credentials; test: `amqps://io.fiks.test.ks.no:5671/`",
+    )
+    fiks_account_id: UUID | None = Field(None, description="Our Fiks IO account (konto) id; unset: no delivery")
+    fiks_integration_id: UUID | None = Field(None, description="Fiks integration id (Fiks forvaltning)")
+    fiks_integration_password: SecretStr | None = Field(None, description="Fiks integration password; never logged")
+    fiks_token: SecretStr | None = Field(
+        None, description="Maskinporten access token (scope `ks:fiks`), or a Prefect Secret block; never logged"
+    )
+    fiks_receiver_account: UUID | None = Field(None, description="The archive system's Fiks IO account id")
+    fiks_receiver_certificate: Path | None = Field(
+        None,
+        description="PEM certificate of the archive's account (payloads are encrypted for it); unset: from the "
+        "Fiks IO catalogue",
+    )
+    fiks_private_key: Path | None = Field(
+        None, description="PEM private key of our account (answers are encrypted for its certificate)"
+    )
+    fiks_signing_certificate: Path | None = Field(
+        None, description="Enterprise certificate (PEM) that signs the ASiC-E; with `SOMEARKIV_FIKS_SIGNING_KEY`"
+    )
+    fiks_signing_key: Path | None = Field(None, description="PEM private key of the signing certificate")
+    fiks_receipt_timeout_s: int = Field(
+        900, ge=1, le=7 * 86400, description="Seconds to wait for a kvittering before the delivery counts as failed"
+    )
+    fiks_message_ttl_h: int = Field(48, ge=1, le=24 * 30, description="Fiks IO message lifetime (hours)")
+    fiks_max_message_mb: int = Field(
+        200, ge=1, le=5000, description="Largest message sent or received (MB); bigger ones are refused"
+    )
+    fiks_require_approval: bool = Field(
+        False, description="Deliver only packages the archivist approved (`somearkiv approve`)"
+    )
+
     def s3(self) -> S3Config:
         return S3Config(
             endpoint_url=self.s3_endpoint_url,
@@ -129,6 +171,36 @@ class Settings(BaseSettings):
         if self.screening_wordlist is None:
             return ScreeningConfig()
         return ScreeningConfig(wordlist=self.screening_wordlist)
+    def fiks(self) -> FiksConfig:
+        """The Fiks IO delivery piece; a ConfigError naming every missing setting."""
+        required = {
+            "SOMEARKIV_FIKS_ACCOUNT_ID": self.fiks_account_id,
+            "SOMEARKIV_FIKS_INTEGRATION_ID": self.fiks_integration_id,
+            "SOMEARKIV_FIKS_INTEGRATION_PASSWORD": self.fiks_integration_password,
+            "SOMEARKIV_FIKS_TOKEN": self.fiks_token,
+            "SOMEARKIV_FIKS_RECEIVER_ACCOUNT": self.fiks_receiver_account,
+            "SOMEARKIV_FIKS_PRIVATE_KEY": self.fiks_private_key,
+        }
+        missing = [name for name, value in required.items() if value is None]
+        if missing:
+            raise ConfigError(f"leveranse over Fiks IO er ikke satt opp: mangler {', '.join(missing)}")
+        return FiksConfig(
+            base_url=self.fiks_base_url,
+            account_id=_need(self.fiks_account_id),
+            integration_id=_need(self.fiks_integration_id),
+            integration_password=_need(self.fiks_integration_password),
+            token=_need(self.fiks_token),
+            amqp_url=self.fiks_amqp_url,
+            receiver_account=_need(self.fiks_receiver_account),
+            receiver_certificate=self.fiks_receiver_certificate,
+            private_key=_need(self.fiks_private_key),
+            receipt_timeout=timedelta(seconds=self.fiks_receipt_timeout_s),
+            message_ttl=timedelta(hours=self.fiks_message_ttl_h),
+            signing_certificate=self.fiks_signing_certificate,
+            signing_key=self.fiks_signing_key,
+            max_message_bytes=self.fiks_max_message_mb << 20,
+            require_approval=self.fiks_require_approval,
+        )
 
     def require_xsd_dir(self) -> Path:
         """The XSD folder, or a ConfigError that says how to get the schemas."""
@@ -143,6 +215,12 @@ class Settings(BaseSettings):
                 "sett SOMEARKIV_XSD_DIR til mappen med Arkivverkets og KS' skjemaer"
             )
         return self.xsd_dir
+
+
+def _need(value: _T | None) -> _T:
+    if value is None:
+        raise ConfigError("en påkrevd innstilling mangler")
+    return value
 
 
 def configuration_table() -> str:

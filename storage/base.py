@@ -108,6 +108,15 @@ class Sink(Protocol):
         (the review record as ``../_reviews/<package_id>.json``)."""
         ...
 
+    def read_record(self, folder: str, name: str) -> bytes | None:
+        """A side record outside the packages (``<prefix>/<folder>/<name>``, e.g. ``_deliveries/<id>.json``),
+        or None. Side records are mutable and never part of a package's fixity or lock."""
+        ...
+
+    def write_record(self, folder: str, name: str, data: bytes) -> str:
+        """Store (replace) a side record; returns its URL."""
+        ...
+
 
 def sha256_stream(stream: BinaryIO, chunk: int = HASH_CHUNK) -> tuple[int, str]:
     """Size and hex SHA-256 of a stream, read in bounded memory."""
@@ -136,6 +145,18 @@ def check_package_id(package_id: str) -> None:
     """A package id is one safe key segment that can't collide with ``_reviews``."""
     if safe_segment(package_id) != package_id or package_id.startswith("_"):
         raise SinkError(f"pakke {package_id!r}: usikker pakke-id")
+
+
+def check_record_key(folder: str, name: str) -> None:
+    """A side record lives in a ``_``-prefixed folder of its own (not ``_reviews``) under one safe name."""
+    if (
+        not folder.startswith("_")
+        or folder == REVIEWS_DIR
+        or safe_segment(folder) != folder
+        or safe_segment(name) != name
+        or name.startswith(("_", "."))
+    ):
+        raise SinkError(f"usikker plassering for en sidepost: {folder!r}/{name!r}")
 
 
 def check_manifest(manifest: Manifest) -> None:

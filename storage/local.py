@@ -32,6 +32,7 @@ from storage.base import (
     check_manifest,
     check_package_id,
     check_package_path,
+    check_record_key,
     check_sources,
 )
 
@@ -179,6 +180,25 @@ class LocalSink(BaseSink):
             temp.unlink(missing_ok=True)
         _fsync_dir(reviews)
         return final.as_uri()
+
+    def write_record(self, folder: str, name: str, data: bytes) -> str:
+        check_record_key(folder, name)
+        where = self.root / folder
+        where.mkdir(parents=True, exist_ok=True)
+        final = where / name
+        temp = _write_temp(final, data)
+        try:
+            os.replace(temp, final)
+        finally:
+            temp.unlink(missing_ok=True)
+        _fsync_dir(where)
+        return final.as_uri()
+
+    def read_record(self, folder: str, name: str) -> bytes | None:
+        check_record_key(folder, name)
+        with suppress(FileNotFoundError):
+            return (self.root / folder / name).read_bytes()
+        return None
 
     def lock_package(self, package_id: str, *, mode: LockMode, retain_until: datetime) -> list[str]:
         """Mark files, folders and the review record read-only (``mode`` and ``retain_until`` can't be enforced

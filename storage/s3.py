@@ -42,6 +42,7 @@ from storage.base import (
     check_manifest,
     check_package_id,
     check_package_path,
+    check_record_key,
     check_sources,
 )
 
@@ -424,6 +425,23 @@ class S3Sink(BaseSink):
                 Bucket=self.bucket, Key=key, Body=data, ChecksumAlgorithm="SHA256", ContentType="application/json"
             )
         return f"s3://{self.bucket}/{key}"
+
+    def write_record(self, folder: str, name: str, data: bytes) -> str:
+        check_record_key(folder, name)
+        key = f"{self._root}{folder}/{name}"
+        with _s3_errors(f"sidepost {folder}/{name}"):
+            self.client.put_object(Bucket=self.bucket, Key=key, Body=data, ChecksumAlgorithm="SHA256")
+        return f"s3://{self.bucket}/{key}"
+
+    def read_record(self, folder: str, name: str) -> bytes | None:
+        check_record_key(folder, name)
+        key = f"{self._root}{folder}/{name}"
+        try:
+            return bytes(self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read())
+        except ClientError as exc:
+            if _error_code(exc) in _NOT_FOUND:
+                return None
+            raise SinkError(f"sidepost {folder}/{name} kan ikke leses: {_describe(exc)}") from exc
 
     def lock_package(self, package_id: str, *, mode: LockMode, retain_until: datetime) -> list[str]:
         """Put Object Lock retention on the current version of every package object and the review record."""

@@ -1,0 +1,1 @@
+"""Delivery of archive packages to the municipality's own archive system over KS Fiks Arkiv / Fiks IO."""
