@@ -98,7 +98,7 @@ class ConnectorBase:
 
     def client(self, classifier: Classifier, **kwargs: Any) -> ApiClient:
         return ApiClient(
-            platform_label=f"{self.label} ({self.account.name})",
+            platform_label=f"{self.label}, konto {self.account.name}",
             base_url=self.config.base_url(self.platform),
             credential=self.credential,
             classifier=classifier,

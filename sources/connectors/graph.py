@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from schemas.errors import CredentialsError, SourceError
 from sources.connectors.common import dig
-from sources.connectors.http import ApiClient, Response, Verdict, error_text, next_link_params, paginate
+from sources.connectors.http import (
+    ApiClient,
+    Response,
+    Verdict,
+    error_text,
+    next_link_params,
+    paginate,
+    retry_after_seconds,
+)
 
 THROTTLE_CODES = frozenset({4, 17, 32, 613, 80001, 80002, 341})
 TOKEN_CODES = frozenset({102, 190, 463, 467})
@@ -66,7 +75,10 @@ def graph_classifier(client_label: Callable[[], str], what_renew: str) -> Callab
         message = str(error.get("message", ""))[:300]
         label = client_label()
         if code in THROTTLE_CODES:
-            return Verdict("retry", usage_wait(response), f"Graph API struper (kode {code})")
+            wait = usage_wait(response)
+            if wait is None:
+                wait = retry_after_seconds(response.headers, time.time())
+            return Verdict("retry", wait, f"Graph API struper (kode {code})")
         if code in TRANSIENT_CODES or error.get("is_transient") is True:
             return Verdict("retry", None, f"midlertidig feil i Graph API (kode {code})")
         if code in TOKEN_CODES or response.status == 401:

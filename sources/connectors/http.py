@@ -148,10 +148,15 @@ class ApiClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _where(self, what: str) -> str:
+        """``what`` named with the platform and account (once)."""
+        platform = self.platform_label.split(",")[0].split(" ")[0]
+        return what if what.startswith(platform) else f"{self.platform_label}, {what}"
+
     def _sleep(self, seconds: float, what: str, reason: str) -> None:
         if seconds > self.retry.max_delay or self.waited + seconds > self.retry.max_total_wait:
             raise SourceError(
-                f"{self.platform_label}, konto {self.account}, {what}: {reason}; plattformen ber oss vente "
+                f"{self._where(what)}: {reason}; plattformen ber oss vente "
                 f"{seconds:.0f} s, mer enn grensen ({self.retry.max_delay:.0f} s per venting, "
                 f"{self.retry.max_total_wait:.0f} s totalt) – prøv igjen senere"
             )
@@ -179,13 +184,13 @@ class ApiClient:
             if verdict.kind == "ok":
                 return response.data
             if verdict.kind == "fail":
-                raise verdict.error or SourceError(f"{self.platform_label}, konto {self.account}, {what}: feilet")
+                raise verdict.error or SourceError(f"{self._where(what)}: feilet")
             last_reason = verdict.reason
             wait = verdict.wait if verdict.wait is not None else self._backoff(attempt)
             if attempt < self.retry.max_attempts or wait > self.retry.max_delay:
                 self._sleep(wait, what, verdict.reason)
         raise SourceError(
-            f"{self.platform_label}, konto {self.account}, {what}: ga opp etter {self.retry.max_attempts} forsøk "
+            f"{self._where(what)}: ga opp etter {self.retry.max_attempts} forsøk "
             f"({last_reason})"
         )
 
@@ -205,7 +210,7 @@ class ApiClient:
                     size += len(chunk)
                     if size > self.max_response_bytes:
                         raise SourceError(
-                            f"{self.platform_label}, konto {self.account}, {what}: svaret er større enn "
+                            f"{self._where(what)}: svaret er større enn "
                             f"{self.max_response_bytes} byte; ingenting er skrevet"
                         )
                     chunks.append(chunk)
@@ -229,19 +234,17 @@ class ApiClient:
         except (ValueError, RecursionError):
             if 200 <= raw.status_code < 300:
                 raise SourceError(
-                    f"{self.platform_label}, konto {self.account}, {what}: svaret (HTTP {raw.status_code}) er ikke "
-                    f"gyldig JSON; ingenting er skrevet"
+                    f"{self._where(what)}: svaret (HTTP {raw.status_code}) er ikke gyldig JSON; ingenting er skrevet"
                 ) from None
         if 200 <= raw.status_code < 300 and not isinstance(data, dict):
             raise SourceError(
-                f"{self.platform_label}, konto {self.account}, {what}: svaret (HTTP {raw.status_code}) er ikke et "
-                "JSON-objekt; ingenting er skrevet"
+                f"{self._where(what)}: svaret (HTTP {raw.status_code}) er ikke et JSON-objekt; ingenting er skrevet"
             )
         return Response(raw.status_code, raw.headers, data, recorded_url)
 
     def renew_error(self, what: str, detail: str) -> CredentialsError:
         hint = (self.credential.renew_hint if self.credential else "") or "forny tilgangsnøkkelen"
-        return CredentialsError(f"{self.platform_label}, konto {self.account}, {what}: {detail} – {hint}")
+        return CredentialsError(f"{self._where(what)}: {detail} – {hint}")
 
 
 def default_verdict(response: Response) -> Verdict:
