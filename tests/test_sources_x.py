@@ -102,5 +102,5 @@ def test_deleted_post_and_bad_token() -> None:
         with pytest.raises(SourceError, match="finnes ikke"):
             connector(server.url, Sleeps()).fetch_thread(REF)
         server.add(TWEET_PATH, Reply(401, fixture("x/unauthorized.json").body))
-        with pytest.raises(CredentialsError, match="Eksempel kommune.*forny"):
+        with pytest.raises(CredentialsError, match=r"Eksempel kommune.*forny"):
             connector(server.url, Sleeps()).fetch_thread(REF)

@@ -28,7 +28,8 @@ def serve(server) -> None:  # type: ignore[no-untyped-def]
     server.add("/youtube/v3/videos", fixture("youtube/video.json"))
     server.add(THREADS, fixture("youtube/threads_p1.json"))
     server.add(THREADS, fixture("youtube/threads_p2.json"), query={"pageToken": "QURTSl9pM1RleGFtcGxl"})
-    server.add("/youtube/v3/comments", fixture("youtube/replies.json"), query={"parentId": "UgzExampleThread0001AaABAg"})
+    server.add("/youtube/v3/comments", fixture("youtube/replies.json"),
+               query={"parentId": "UgzExampleThread0001AaABAg"})
 
 
 def test_threads_pages_and_all_replies() -> None:
@@ -63,7 +64,7 @@ def test_quota_exceeded_stops_until_pacific_midnight_with_a_clear_error() -> Non
     with replay_server() as server:
         serve(server)
         server.add(THREADS, Reply(403, fixture("youtube/quota_exceeded.json").body))
-        with pytest.raises(SourceError, match="quotaExceeded.*midnatt"):
+        with pytest.raises(SourceError, match=r"quotaExceeded.*midnatt"):
             connector(server.url, sleeps).fetch_thread(REF)
         assert len(server.hits(THREADS)) == 1
     assert sleeps.waits == []
