@@ -8,6 +8,7 @@ what the connector sent.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -128,7 +129,8 @@ def _make_handler(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(reply.body)))
             self.end_headers()
-            self.wfile.write(reply.body)
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client stopped reading
+                self.wfile.write(reply.body)
 
         def log_message(self, format: str, *args: Any) -> None:
             return
