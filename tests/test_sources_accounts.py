@@ -78,5 +78,6 @@ def test_credentials_are_resolved_by_reference_and_never_shown(tmp_path: Path) -
     credential = resolve_credential(entry, {"env:SOMEARKIV_TOKEN_FJORDVIK_FB": " EAAGsecret "}.get)
     assert credential.token.get_secret_value() == "EAAGsecret"
     assert "EAAGsecret" not in repr(credential) and "EAAGsecret" not in str(credential)
-    with pytest.raises(CredentialsError, match=r"Fjordvik kommune.*env:SOMEARKIV_TOKEN_FJORDVIK_FB.*sidetilgangsnøkkel"):
+    expected = r"Fjordvik kommune.*env:SOMEARKIV_TOKEN_FJORDVIK_FB.*sidetilgangsnøkkel"
+    with pytest.raises(CredentialsError, match=expected):
         resolve_credential(entry, lambda ref: None)

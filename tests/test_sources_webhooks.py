@@ -26,7 +26,8 @@ PAGE_EVENT = {"object": "page", "entry": [{"id": "100064123456789", "time": 1762
     {"field": "feed", "value": {"item": "comment", "verb": "edited", "comment_id": "1234567890123456_9",
                                 "post_id": "100064123456789_1234567890123456",
                                 "parent_id": "100064123456789_1234567890123456",
-                                "from": {"id": "61", "name": "Kari"}, "message": "Ny tekst", "created_time": 1762160000}},
+                                "from": {"id": "61", "name": "Kari"}, "message": "Ny tekst",
+                                "created_time": 1762160000}},
     {"field": "feed", "value": {"item": "comment", "verb": "remove", "comment_id": "1234567890123456_8",
                                 "post_id": "100064123456789_1234567890123456", "parent_id": "1234567890123456_7"}},
     {"field": "feed", "value": {"item": "reaction", "verb": "add", "post_id": "x"}},
@@ -83,7 +84,7 @@ def test_signed_deliveries_become_journal_events_and_bad_ones_are_refused(tmp_pa
     assert [(e.platform, e.verb) for e in events] == [("facebook", "edited"), ("facebook", "remove"),
                                                       ("instagram", "add")]
     assert events[0].parent_id is None and events[1].parent_id == "1234567890123456_7"
-    assert list(journal.events("instagram", "17900000000000001"))[0].text == "Hei 👋"
+    assert next(iter(journal.events("instagram", "17900000000000001"))).text == "Hei 👋"
 
 
 def test_signature_and_parsing_edge_cases(tmp_path: Path) -> None:
