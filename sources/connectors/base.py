@@ -10,8 +10,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from schemas.errors import SourceError
 from schemas.refs import ThreadRef
 from schemas.thread import Platform, Thread
+
+
+class NotFoundError(SourceError):
+    """The platform says an object does not exist (or is private to this token)."""
+
+
+class ThreadGoneError(SourceError):
+    """The thread's post no longer exists, is private or deleted: a re-capture marks the thread removed."""
 
 
 @dataclass(frozen=True)

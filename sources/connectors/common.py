@@ -8,7 +8,7 @@ from typing import Any
 from schemas.errors import SourceError
 from schemas.refs import ThreadRef
 from schemas.thread import PLATFORM_LABELS, Account, Completeness, Gap, Item, Observation, Platform, Thread
-from sources.connectors.base import Capture, Exchange, PartialError
+from sources.connectors.base import Capture, Exchange, NotFoundError, PartialError, ThreadGoneError
 from sources.connectors.build import conversation_order
 from sources.connectors.config import Credential, SourcesConfig
 from sources.connectors.http import ApiClient, Classifier
@@ -106,6 +106,13 @@ class ConnectorBase:
             timeout_s=self.config.timeout_s,
             **kwargs,
         )
+
+    def get_post(self, client: ApiClient, path: str, params: dict[str, str], ref: ThreadRef) -> Any:
+        """The post request: a not-found answer means the whole thread is gone."""
+        try:
+            return client.get_json(path, params, what=f"{self.where(ref)}, innlegget")
+        except NotFoundError as exc:
+            raise ThreadGoneError(str(exc)) from exc
 
     def finish(
         self,

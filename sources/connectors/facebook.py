@@ -113,7 +113,7 @@ class FacebookConnector(ConnectorBase):
         post_seg = segment(ref.post_id, where)
         errors: list[PartialError] = []
         with self._client() as client:
-            raw_post = client.get_json(self._path(post_seg), {"fields": POST_FIELDS}, what=f"innlegg {ref.post_id}")
+            raw_post = self.get_post(client, self._path(post_seg), {"fields": POST_FIELDS}, ref)
             post = self._item(raw_post, errors, where, is_post=True)
             if post is None:
                 raise SourceError(f"{where}: innlegget mangler id eller tidspunkt i svaret")

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from schemas.errors import CredentialsError, SourceError
+from sources.connectors.base import NotFoundError
 from sources.connectors.common import dig
 from sources.connectors.http import (
     ApiClient,
@@ -29,7 +30,7 @@ class CursorLimitError(SourceError):
     """Graph's ``(#100) The After Cursor specified exceeds the max limit supported by this endpoint``."""
 
 
-class MissingObjectError(SourceError):
+class MissingObjectError(NotFoundError):
     """The object does not exist, is private, or the token may not see it (code 100 subcode 33, HTTP 404)."""
 
 

@@ -73,7 +73,7 @@ class InstagramConnector(ConnectorBase):
         media_seg = segment(ref.post_id, where)
         errors: list[PartialError] = []
         with self._client() as client:
-            raw = client.get_json(self._path(media_seg), {"fields": MEDIA_FIELDS}, what=f"medie {ref.post_id}")
+            raw = self.get_post(client, self._path(media_seg), {"fields": MEDIA_FIELDS}, ref)
             self._username = raw.get("username") if isinstance(raw.get("username"), str) else None
             created = parse_time(raw.get("timestamp"), where)
             media = [self._media(raw, ref.post_id)]

@@ -15,7 +15,7 @@ from typing import Any
 from schemas.errors import SourceError
 from schemas.refs import ThreadRef
 from schemas.thread import Author, Item, Media, Platform
-from sources.connectors.base import AccountRef, Capture, PartialError
+from sources.connectors.base import AccountRef, Capture, NotFoundError, PartialError
 from sources.connectors.build import segment
 from sources.connectors.common import ConnectorBase, as_int, as_str, dig, parse_time
 from sources.connectors.http import ApiClient, Response, Verdict, error_text
@@ -37,7 +37,7 @@ class LinkedInConnector(ConnectorBase):
                 f"LinkedIn, konto {self.account.name}: API-versjonen {self.config.linkedin_version} er ikke aktiv "
                 f"– sett SOMEARKIV_LINKEDIN_VERSION til en gjeldende måned ({error_text(response.data, 200)})"))
         if response.status == 404:
-            return Verdict("fail", error=SourceError(f"LinkedIn, konto {self.account.name}: finnes ikke "
+            return Verdict("fail", error=NotFoundError(f"LinkedIn, konto {self.account.name}: finnes ikke "
                                                      f"({error_text(response.data, 200)})"))
         return None
 
@@ -103,7 +103,7 @@ class LinkedInConnector(ConnectorBase):
         urn = segment(ref.post_id, where)
         errors: list[PartialError] = []
         with self._client() as client:
-            raw = client.get_json(f"/rest/posts/{urn}", {}, what=f"innlegg {ref.post_id}")
+            raw = self.get_post(client, f"/rest/posts/{urn}", {}, ref)
             created = raw.get("publishedAt") or raw.get("createdAt") or dig(raw, "created", "time")
             author = as_str(raw.get("author")) or f"urn:li:organization:{self.account.id}"
             post = Item(

@@ -15,7 +15,7 @@ from typing import Any
 from schemas.errors import SourceError
 from schemas.refs import ThreadRef
 from schemas.thread import Author, Item, Platform, Removal, RemovalReason
-from sources.connectors.base import AccountRef, Capture, PartialError
+from sources.connectors.base import AccountRef, Capture, PartialError, ThreadGoneError
 from sources.connectors.common import ConnectorBase, as_int, as_str, dig, parse_time
 from sources.connectors.http import ApiClient, Response, Verdict, paginate
 
@@ -107,7 +107,7 @@ class TikTokConnector(ConnectorBase):
             videos = dig(listing, "data", "videos") or []
             video = next((v for v in videos if isinstance(v, dict) and as_str(v.get("item_id")) == ref.post_id), None)
             if video is None:
-                raise SourceError(f"{where}: videoen finnes ikke, er privat eller tilhører ikke kontoen")
+                raise ThreadGoneError(f"{where}: videoen finnes ikke, er privat eller tilhører ikke kontoen")
             post = Item(
                 id=ref.post_id,
                 author=Author(id=self.business_id, display_name=self.account.name, is_municipality=True),

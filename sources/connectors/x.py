@@ -14,7 +14,7 @@ from typing import Any
 from schemas.errors import SourceError
 from schemas.refs import ThreadRef
 from schemas.thread import Author, Gap, Item, Media, Platform, Revision
-from sources.connectors.base import AccountRef, Capture, PartialError
+from sources.connectors.base import AccountRef, Capture, NotFoundError, PartialError, ThreadGoneError
 from sources.connectors.build import segment
 from sources.connectors.common import ConnectorBase, as_int, as_str, dig, parse_time
 from sources.connectors.http import ApiClient, Response, Verdict, error_text, paginate
@@ -38,7 +38,7 @@ class XConnector(ConnectorBase):
             return Verdict("fail", error=self.credentials_error(
                 f"X avviste nøkkelen (HTTP {response.status}: {error_text(response.data, 200)})"))
         if response.status == 404:
-            return Verdict("fail", error=SourceError(f"X, konto {self.account.name}: finnes ikke "
+            return Verdict("fail", error=NotFoundError(f"X, konto {self.account.name}: finnes ikke "
                                                      f"({error_text(response.data, 200)})"))
         return None
 
@@ -58,12 +58,11 @@ class XConnector(ConnectorBase):
         media: dict[str, dict[str, Any]] = {}
         versions: dict[str, dict[str, Any]] = {}
         with self._client() as client:
-            page = client.get_json(f"/2/tweets/{segment(ref.post_id, where)}", self._fields(),
-                                   what=f"post {ref.post_id}")
+            page = self.get_post(client, f"/2/tweets/{segment(ref.post_id, where)}", self._fields(), ref)
             self._collect(page, users, media, versions, errors, where)
             root = page.get("data")
             if not isinstance(root, dict):
-                raise SourceError(f"{where}: posten finnes ikke eller er ikke tilgjengelig "
+                raise ThreadGoneError(f"{where}: posten finnes ikke eller er ikke tilgjengelig "
                                   f"({error_text(page.get('errors'), 200)})")
             post = self._item(root, ref.post_id, users, media, versions, errors, where, is_post=True)
             if post is None:

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from schemas.errors import SourceError
 from schemas.refs import ThreadRef
 from schemas.thread import Author, Gap, Item, Media, Platform
-from sources.connectors.base import AccountRef, Capture, PartialError
+from sources.connectors.base import AccountRef, Capture, NotFoundError, PartialError, ThreadGoneError
 from sources.connectors.common import ConnectorBase, as_int, as_str, dig, parse_time
 from sources.connectors.http import ApiClient, Response, Verdict, error_text, paginate
 
@@ -53,7 +53,7 @@ class YouTubeConnector(ConnectorBase):
             return Verdict("fail", error=self.credentials_error(
                 f"YouTube avviste nøkkelen (HTTP {response.status}: {', '.join(sorted(reasons)) or 'ukjent'})"))
         if response.status == 404:
-            return Verdict("fail", error=SourceError(f"YouTube, konto {self.account.name}: finnes ikke "
+            return Verdict("fail", error=NotFoundError(f"YouTube, konto {self.account.name}: finnes ikke "
                                                      f"({error_text(response.data, 200)})"))
         return None
 
@@ -111,12 +111,12 @@ class YouTubeConnector(ConnectorBase):
         where = self.where(ref)
         errors: list[PartialError] = []
         with self._client() as client:
-            videos = client.get_json("/youtube/v3/videos", {"part": "snippet,statistics", "id": ref.post_id},
-                                     what=f"video {ref.post_id}")
+            videos = self.get_post(client, "/youtube/v3/videos", {"part": "snippet,statistics", "id": ref.post_id},
+                                   ref)
             items = videos.get("items") or []
             video = items[0] if isinstance(items, list) and items and isinstance(items[0], dict) else None
             if video is None:
-                raise SourceError(f"{where}: videoen finnes ikke, er privat eller slettet")
+                raise ThreadGoneError(f"{where}: videoen finnes ikke, er privat eller slettet")
             snippet = video.get("snippet") if isinstance(video.get("snippet"), dict) else {}
             thumb = dig(snippet, "thumbnails", "high", "url") or dig(snippet, "thumbnails", "default", "url")
             title = snippet.get("title") if isinstance(snippet.get("title"), str) else ""
