@@ -54,7 +54,8 @@ def lookup_credential(reference: str) -> str | None:
         from prefect.blocks.system import Secret
 
         try:
-            value = Secret.load(name).get()
+            block: Secret[str] = Secret.load(name)  # type: ignore[assignment]
+            value = block.get()
         except ValueError:
             return None
         return value if isinstance(value, str) else None
@@ -77,7 +78,7 @@ def capture_threads(
 ) -> list[dict[str, object]]:
     """Fetch ``refs`` and (with ``recapture_days``) the accounts' recent threads into the capture folder."""
     logger = get_run_logger()
-    settings = Settings()
+    settings = Settings()  # type: ignore[call-arg]  # pydantic-settings fills the fields
     path = Path(accounts_file) if accounts_file else settings.accounts_file
     if path is None:
         raise ConfigError("kontoregisteret er ikke satt opp: sett SOMEARKIV_ACCOUNTS_FILE")

@@ -111,7 +111,7 @@ def load_accounts(path: Path) -> AccountRegistry:
         raise ConfigError(f"{path}: kan ikke lese kontoregisteret ({exc.strerror})") from exc
     try:
         if path.suffix.lower() in (".yaml", ".yml"):
-            import yaml
+            import yaml  # type: ignore[import-untyped]
 
             data = yaml.safe_load(raw)
         else:

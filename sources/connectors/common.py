@@ -46,6 +46,11 @@ def as_str(value: Any) -> str:
     return ""
 
 
+def as_text(value: Any) -> str:
+    """A text field, or "" when the platform sent something else."""
+    return value if isinstance(value, str) else ""
+
+
 def as_int(value: Any) -> int:
     if isinstance(value, bool):
         return 0

@@ -9,14 +9,14 @@ thread hits the Graph API's after-cursor limit, the rest is read from the other 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from schemas.errors import SourceError
 from schemas.refs import ThreadRef
 from schemas.thread import Author, Gap, Item, Media, Platform, Removal, RemovalReason
 from sources.connectors.base import AccountRef, Capture, PartialError
 from sources.connectors.build import segment
-from sources.connectors.common import ConnectorBase, as_int, as_str, dig, parse_time
+from sources.connectors.common import ConnectorBase, as_int, as_str, as_text, dig, parse_time
 from sources.connectors.graph import CursorLimitError, graph_classifier, graph_pages
 from sources.connectors.http import ApiClient
 
@@ -43,7 +43,7 @@ def _media(node: Any, prefix: str) -> list[Media]:
         url = src if isinstance(src, str) else att.get("url") if isinstance(att.get("url"), str) else None
         subs = dig(att, "subattachments", "data")
         if url and not (isinstance(subs, list) and subs and not src):
-            media_kind = "video" if "video" in kind else "image" if src else "link"
+            media_kind: Literal["image", "video", "link"] = "video" if "video" in kind else "image" if src else "link"
             target = as_str(dig(att, "target", "id"))
             found.append(Media(id=f"{prefix}-m{len(found) + 1}" + (f"-{target}" if target else ""), kind=media_kind,
                                url=url, alt_text=att.get("description") if isinstance(att.get("description"), str)
@@ -89,8 +89,9 @@ class FacebookConnector(ConnectorBase):
         hidden = node.get("is_hidden") is True
         attachments = node.get("attachments") if is_post else node.get("attachment")
         media = []
-        if is_post and isinstance(dig(attachments, "data"), list):
-            for att in attachments["data"]:
+        attached = dig(attachments, "data")
+        if is_post and isinstance(attached, list):
+            for att in attached:
                 media.extend(_media(att, item_id))
         elif not is_post:
             media = _media(attachments, item_id)
@@ -99,7 +100,7 @@ class FacebookConnector(ConnectorBase):
             parent_id=parent,
             author=self._author(node.get("from"), errors, where),
             created_at=created,
-            text=node.get("message") if isinstance(node.get("message"), str) else "",
+            text=as_text(node.get("message")),
             media=media,
             reactions=as_int(dig(node, "reactions", "summary", "total_count") if is_post else node.get("like_count")),
             removal=Removal(state="hidden", reason=RemovalReason.UNKNOWN, note="skjult på Facebook (is_hidden)")

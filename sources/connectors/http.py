@@ -164,7 +164,7 @@ class ApiClient:
         (self.retry.sleep or time.sleep)(seconds)
 
     def _backoff(self, attempt: int) -> float:
-        return min(self.retry.max_delay, self.retry.base_delay * (2 ** (attempt - 1)))
+        return float(min(self.retry.max_delay, self.retry.base_delay * (2 ** (attempt - 1))))
 
     def get_json(self, path: str, params: Mapping[str, str | int] | None = None, *, what: str) -> Any:
         """GET ``path`` (relative to the base URL) and return the parsed JSON, after the platform's checks."""

@@ -10,14 +10,14 @@ Hidden comments are kept and marked hidden. Permissions: ``instagram_basic``, ``
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from schemas.errors import SourceError
 from schemas.refs import ThreadRef
 from schemas.thread import Author, Item, Media, Platform, Removal, RemovalReason
 from sources.connectors.base import AccountRef, Capture, PartialError
 from sources.connectors.build import segment
-from sources.connectors.common import ConnectorBase, as_int, as_str, dig, parse_time
+from sources.connectors.common import ConnectorBase, as_int, as_str, as_text, dig, parse_time
 from sources.connectors.graph import graph_classifier, graph_pages
 from sources.connectors.http import ApiClient
 
@@ -59,7 +59,7 @@ class InstagramConnector(ConnectorBase):
                           display_name=username if isinstance(username, str) else "(ukjent)",
                           is_municipality=bool(username) and username == self._username),
             created_at=created,
-            text=node.get("text") if isinstance(node.get("text"), str) else "",
+            text=as_text(node.get("text")),
             reactions=as_int(node.get("like_count")),
             removal=Removal(state="hidden", reason=RemovalReason.UNKNOWN, note="skjult på Instagram (hidden)")
             if node.get("hidden") is True else None,
@@ -85,7 +85,7 @@ class InstagramConnector(ConnectorBase):
                 author=Author(id=as_str(dig(raw, "owner", "id")) or self.account.id,
                               display_name=self._username or self.account.name, is_municipality=True),
                 created_at=created,
-                text=raw.get("caption") if isinstance(raw.get("caption"), str) else "",
+                text=as_text(raw.get("caption")),
                 media=[m for m in media if m.url],
                 reactions=as_int(raw.get("like_count")),
                 url=raw.get("permalink") if isinstance(raw.get("permalink"), str) else None,
@@ -108,7 +108,7 @@ class InstagramConnector(ConnectorBase):
 
     @staticmethod
     def _media(node: dict[str, Any], media_id: str) -> Media:
-        kind = "video" if node.get("media_type") == "VIDEO" else "image"
+        kind: Literal["image", "video"] = "video" if node.get("media_type") == "VIDEO" else "image"
         url = node.get("media_url") or node.get("thumbnail_url")
         return Media(id=f"ig-{media_id}", kind=kind, url=url if isinstance(url, str) else None)
 

@@ -17,7 +17,7 @@ from schemas.refs import ThreadRef
 from schemas.thread import Author, Item, Media, Platform
 from sources.connectors.base import AccountRef, Capture, NotFoundError, PartialError
 from sources.connectors.build import segment
-from sources.connectors.common import ConnectorBase, as_int, as_str, dig, parse_time
+from sources.connectors.common import ConnectorBase, as_int, as_str, as_text, dig, parse_time
 from sources.connectors.http import ApiClient, Response, Verdict, error_text
 
 RENEW = "logg inn på nytt som sideadministrator og gi appen r_organization_social (Community Management API)"
@@ -111,7 +111,7 @@ class LinkedInConnector(ConnectorBase):
                 author=Author(id=author, display_name=self.account.name if "organization" in author else author,
                               is_municipality=True),
                 created_at=parse_time(created, where),
-                text=raw.get("commentary") if isinstance(raw.get("commentary"), str) else "",
+                text=as_text(raw.get("commentary")),
                 url=ref.url or f"https://www.linkedin.com/feed/update/{ref.post_id}/",
             )
             comments: list[Item] = []

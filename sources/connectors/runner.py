@@ -81,12 +81,12 @@ def recapture_refs(root: Path, registry: AccountRegistry, lookup: Lookup, config
             thread = load_thread(path)
         except SomearkivError:
             continue
-        entry = next((a for a in registry.accounts if a.platform is thread.platform
+        owner = next((a for a in registry.accounts if a.platform is thread.platform
                       and a.platform_id == thread.account.id), None)
-        if entry is None or thread.captured_at < since or thread.source != "api":
+        if owner is None or thread.captured_at < since or thread.source != "api":
             continue
         if thread.post.removal is not None and thread.post.removal.state == "deleted":
             continue
         key = thread_key(thread.platform, thread.thread_id)
-        refs.setdefault(key, ThreadRef(thread.platform, thread.thread_id, entry.key, thread.url))
+        refs.setdefault(key, ThreadRef(thread.platform, thread.thread_id, owner.key, thread.url))
     return list(refs.values()), failures

@@ -16,7 +16,7 @@ from schemas.errors import SourceError
 from schemas.refs import ThreadRef
 from schemas.thread import Author, Item, Platform, Removal, RemovalReason
 from sources.connectors.base import AccountRef, Capture, PartialError, ThreadGoneError
-from sources.connectors.common import ConnectorBase, as_int, as_str, dig, parse_time
+from sources.connectors.common import ConnectorBase, as_int, as_str, as_text, dig, parse_time
 from sources.connectors.http import ApiClient, Response, Verdict, paginate
 
 RENEW = "koble TikTok-kontoen til appen på nytt i TikTok for Business (comment.list, video.list)"
@@ -89,7 +89,7 @@ class TikTokConnector(ConnectorBase):
             author=Author(id=user, display_name=f"{display} (@{username})" if username else display or user,
                           is_municipality=node.get("owner") is True),
             created_at=created,
-            text=node.get("text") if isinstance(node.get("text"), str) else "",
+            text=as_text(node.get("text")),
             reactions=as_int(node.get("likes")),
             removal=Removal(state="hidden", reason=RemovalReason.UNKNOWN, note="skjult på TikTok (status HIDDEN)")
             if node.get("status") == "HIDDEN" else None,
@@ -112,7 +112,7 @@ class TikTokConnector(ConnectorBase):
                 id=ref.post_id,
                 author=Author(id=self.business_id, display_name=self.account.name, is_municipality=True),
                 created_at=parse_time(video.get("create_time"), where),
-                text=video.get("caption") if isinstance(video.get("caption"), str) else "",
+                text=as_text(video.get("caption")),
                 reactions=as_int(video.get("likes")),
                 url=video.get("share_url") if isinstance(video.get("share_url"), str) else ref.url,
             )

@@ -16,7 +16,7 @@ from schemas.refs import ThreadRef
 from schemas.thread import Author, Gap, Item, Media, Platform, Revision
 from sources.connectors.base import AccountRef, Capture, NotFoundError, PartialError, ThreadGoneError
 from sources.connectors.build import segment
-from sources.connectors.common import ConnectorBase, as_int, as_str, dig, parse_time
+from sources.connectors.common import ConnectorBase, as_int, as_str, as_text, dig, parse_time
 from sources.connectors.http import ApiClient, Response, Verdict, error_text, paginate
 
 RENEW = "lag en ny Bearer-nøkkel i X Developer Portal (tweet.read, users.read)"
@@ -129,8 +129,7 @@ class XConnector(ConnectorBase):
         user = users.get(author_id, {})
         name = user.get("name") if isinstance(user.get("name"), str) else ""
         handle = user.get("username") if isinstance(user.get("username"), str) else ""
-        text = dig(node, "note_tweet", "text")
-        text = text if isinstance(text, str) else node.get("text") if isinstance(node.get("text"), str) else ""
+        text = as_text(dig(node, "note_tweet", "text")) or as_text(node.get("text"))
         history = [as_str(i) for i in node.get("edit_history_tweet_ids") or [] if as_str(i)]
         revisions: list[Revision] = []
         edited_at = None

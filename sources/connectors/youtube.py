@@ -117,7 +117,8 @@ class YouTubeConnector(ConnectorBase):
             video = items[0] if isinstance(items, list) and items and isinstance(items[0], dict) else None
             if video is None:
                 raise ThreadGoneError(f"{where}: videoen finnes ikke, er privat eller slettet")
-            snippet = video.get("snippet") if isinstance(video.get("snippet"), dict) else {}
+            raw_snippet = video.get("snippet")
+            snippet: dict[str, Any] = raw_snippet if isinstance(raw_snippet, dict) else {}
             thumb = dig(snippet, "thumbnails", "high", "url") or dig(snippet, "thumbnails", "default", "url")
             title = snippet.get("title") if isinstance(snippet.get("title"), str) else ""
             description = snippet.get("description") if isinstance(snippet.get("description"), str) else ""

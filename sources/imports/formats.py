@@ -72,8 +72,8 @@ def facebook_comments(raw: bytes, name: str, account: Account, report: ImportRep
         raise InputError(f"{name}: fant ikke comments_v2")
     for index, entry in enumerate(entries):
         try:
-            comment = next((d["comment"] for d in entry.get("data") or [] if isinstance(d, dict)
-                            and isinstance(d.get("comment"), dict)), {})
+            comment: dict[str, Any] = next((d["comment"] for d in entry.get("data") or [] if isinstance(d, dict)
+                                            and isinstance(d.get("comment"), dict)), {})
             report.own_comments.append(OwnActivity(
                 Platform.FACEBOOK, _epoch(comment.get("timestamp", entry.get("timestamp")), f"{name}[{index}]"),
                 text_of(comment.get("comment")), context=text_of(entry.get("title")) or None))
@@ -186,7 +186,7 @@ def x_tweets(raw: bytes, name: str, account: Account, report: ImportReport) -> N
         if not isinstance(tweet_id, str) or not tweet_id.isdigit():
             report.skipped.append((f"{name}[{index}]", "mangler id_str"))
             continue
-        tweets[tweet_id] = tweet
+        tweets[tweet_id] = tweet if isinstance(tweet, dict) else {}
     roots: dict[str, list[str]] = {}
     for tweet_id in tweets:
         root, hops = tweet_id, 0
