@@ -118,8 +118,9 @@ def merge_captures(previous: Thread | None, current: Thread) -> tuple[Thread, Ob
             state="deleted", reason=old.removal.reason if _editor_removal(old.removal) and old.removal else
             RemovalReason.UNKNOWN, removed_at=old.removal.removed_at if old.removal else None,
             removed_by=old.removal.removed_by if old.removal else None,
-            note="ikke funnet ved ny innsamling" + (f"; {old.removal.note}" if old.removal and old.removal.note
-                                                     else ""),
+            note=f"borte fra plattformen: oppdaget ved innsamling {at:%Y-%m-%d %H:%M} UTC, sist sett "
+                 f"{last_seen:%Y-%m-%d %H:%M} UTC" + (f"; {old.removal.note}" if old.removal and old.removal.note
+                                                      else ""),
             screenshot=old.removal.screenshot if old.removal else None,
             discovered_at=at, last_seen_at=last_seen)}))
     post = current.post
