@@ -55,7 +55,8 @@ def test_youtube_uploads_playlist_since() -> None:
 def test_linkedin_posts_finder() -> None:
     with replay_server() as server:
         server.add("/rest/posts", Reply.json({"elements": [
-            {"id": "urn:li:share:1", "publishedAt": 1790000000000}, {"id": "urn:li:share:0", "createdAt": 1500000000000}],
+            {"id": "urn:li:share:1", "publishedAt": 1790000000000},
+            {"id": "urn:li:share:0", "createdAt": 1500000000000}],
             "paging": {"start": 0, "count": 100}}))
         refs = make(Platform.LINKEDIN, server.url).list_recent(AccountRef(Platform.LINKEDIN, "1234", "K", "U"), SINCE)
         assert server.requests[0].query["author"] == "urn:li:organization:1234"
