@@ -98,3 +98,11 @@ def test_signature_and_parsing_edge_cases(tmp_path: Path) -> None:
     with next(tmp_path.glob("*.jsonl")).open("a") as handle:
         handle.write('{"torn": ')
     assert len(list(journal.events())) == 1
+
+
+def test_oversized_delivery_is_refused_before_parsing(tmp_path: Path) -> None:
+    journal = WebhookJournal(tmp_path)
+    body = b'{"object": "page", "entry": [' + b" " * (1 << 20) + b"]}"
+    with webhook_app(journal) as url, httpx.Client() as client:
+        response = client.post(url, content=body, headers={"X-Hub-Signature-256": sign(body)})
+    assert response.status_code == 413 and list(journal.events()) == []
