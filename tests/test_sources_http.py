@@ -132,3 +132,15 @@ def test_ids_that_cannot_be_a_path_segment(bad: str) -> None:
 def test_path_tricks_are_escaped() -> None:
     assert segment("../../me?x=1#f", "t") == "..%2F..%2Fme%3Fx%3D1%23f"
     assert TOKEN  # the helpers' token is what the connectors send
+
+
+def test_text_that_only_looks_like_a_parameter_is_kept_and_echoed_tokens_are_scrubbed() -> None:
+    assert redact_body(b'{"message": "monkey=banana; key=value"}', []) == b'{"message": "monkey=banana; key=value"}'
+    echo = Reply.json({"error": {"message": f"Invalid token {TOKEN} in /v25.0/x?access_token={TOKEN}",
+                                 "type": "OAuthException", "code": 190}}, 401)
+    with replay_server() as server:
+        server.add(f"/v25.0/{POST}", echo)
+        with pytest.raises(SourceError) as info:
+            FacebookConnector(config_for(server.url, Sleeps()), credential(), account()).fetch_thread(REF)
+    assert TOKEN not in str(info.value) and "REDACTED" in str(info.value)
+    assert type(info.value).__name__ == "CredentialsError"

@@ -38,7 +38,10 @@ KEPT_HEADERS = frozenset(
 )
 KEPT_REQUEST_HEADERS = frozenset({"linkedin-version", "x-restli-protocol-version", "accept"})
 REDACTED = "REDACTED"
-_TOKEN_IN_TEXT = re.compile(rb"((?:access_token|appsecret_proof|key|oauth2_access_token)=)[^&\"'\s<>]+")
+# Only in URL query position (after "?" or "&", also JSON-escaped "\u0026"): "monkey=banana" in a comment stays.
+_TOKEN_IN_TEXT = re.compile(
+    rb"((?:[?&]|\\u0026)(?:access_token|appsecret_proof|key|oauth2_access_token)=)[^&\"'\s<>\\]+"
+)
 
 
 def redact_url(url: str) -> str:
@@ -163,6 +166,17 @@ class ApiClient:
         self.waited += seconds
         (self.retry.sleep or time.sleep)(seconds)
 
+    def _scrubbed(self, error: SourceError) -> SourceError:
+        """``error`` with the token removed from its message (platforms may echo a request back)."""
+        secret = self.credential.token.get_secret_value() if self.credential else ""
+        message = str(error)
+        cleaned = redact_body(message.encode(), [secret] if secret else []).decode("utf-8", "replace")
+        if cleaned == message:
+            return error
+        scrubbed = type(error)(cleaned)
+        scrubbed.__cause__ = error.__cause__
+        return scrubbed
+
     def _backoff(self, attempt: int) -> float:
         return float(min(self.retry.max_delay, self.retry.base_delay * (2 ** (attempt - 1))))
 
@@ -184,7 +198,8 @@ class ApiClient:
             if verdict.kind == "ok":
                 return response.data
             if verdict.kind == "fail":
-                raise verdict.error or SourceError(f"{self._where(what)}: feilet")
+                error = verdict.error or SourceError(f"{self._where(what)}: feilet")
+                raise self._scrubbed(error)
             last_reason = verdict.reason
             wait = verdict.wait if verdict.wait is not None else self._backoff(attempt)
             if attempt < self.retry.max_attempts or wait > self.retry.max_delay:
