@@ -204,3 +204,14 @@ def test_list_recent_posts() -> None:
         since = server.requests[0].query["since"]
     assert [r.post_id for r in refs] == ["100064123456789_1234567890123456", "100064123456789_1234567890120000"]
     assert since == str(int(datetime(2026, 9, 1, tzinfo=UTC).timestamp()))
+
+
+def test_usage_near_the_limit_paces_the_next_call() -> None:
+    sleeps = Sleeps()
+    busy = Reply(200, fixture("facebook/post.json").body, {"Content-Type": "application/json",
+                                                            "X-App-Usage": '{"call_count":97,"total_time":10}'})
+    with replay_server() as server:
+        serve_thread(server)
+        server.add(POST_PATH, busy)
+        connector(server.url, sleeps).fetch_thread(REF)
+    assert sleeps.waits == [30.0]

@@ -62,6 +62,32 @@ def usage_wait(response: Response) -> float | None:
     return max(waits) if waits else None
 
 
+PACE_AT_PERCENT = 95
+PACE_SECONDS = 30.0
+
+
+def usage_peak(response: Response) -> float:
+    """The highest percentage in ``X-App-Usage`` / ``X-Business-Use-Case-Usage`` (0 when absent)."""
+    peak = 0.0
+    for name in ("x-app-usage", "x-business-use-case-usage"):
+        raw = response.headers.get(name)
+        if not raw:
+            continue
+        try:
+            usage = json.loads(raw)
+        except ValueError:
+            continue
+        entries = [usage] if name == "x-app-usage" else [e for v in usage.values() if isinstance(v, list)
+                                                         for e in v] if isinstance(usage, dict) else []
+        for entry in entries:
+            if isinstance(entry, dict):
+                for key in ("call_count", "total_time", "total_cputime"):
+                    value = entry.get(key)
+                    if isinstance(value, int | float) and not isinstance(value, bool):
+                        peak = max(peak, float(value))
+    return peak
+
+
 def graph_classifier(client_label: Callable[[], str], what_renew: str) -> Callable[[Response], Verdict | None]:
     """Classify a Graph API response by ``error.code`` (not the HTTP status) and the usage headers."""
 
@@ -69,6 +95,8 @@ def graph_classifier(client_label: Callable[[], str], what_renew: str) -> Callab
         error = dig(response.data, "error")
         if not isinstance(error, dict):
             if response.status == 200:
+                if usage_peak(response) >= PACE_AT_PERCENT:  # near the limit: slow down before being throttled
+                    return Verdict("ok", usage_wait(response) or PACE_SECONDS, "Graph API-bruken er nær grensen")
                 return Verdict("ok")
             return None
         code = error.get("code")

@@ -196,6 +196,8 @@ class ApiClient:
                 continue
             verdict = self.classifier(response) or default_verdict(response)
             if verdict.kind == "ok":
+                if verdict.wait:  # usable, but the platform says we are close to its limit: pace the next call
+                    self._sleep(verdict.wait, what, verdict.reason)
                 return response.data
             if verdict.kind == "fail":
                 error = verdict.error or SourceError(f"{self._where(what)}: feilet")
