@@ -215,3 +215,15 @@ def test_usage_near_the_limit_paces_the_next_call() -> None:
         server.add(POST_PATH, busy)
         connector(server.url, sleeps).fetch_thread(REF)
     assert sleeps.waits == [30.0]
+
+
+def test_without_a_page_token_names_are_missing_and_that_is_reported() -> None:
+    anonymous = {"data": [{"id": "1234567890123456_1", "created_time": "2026-10-02T07:14:09+0000",
+                           "message": "Hei"}, {"id": "1234567890123456_2", "created_time": "2026-10-02T07:15:09+0000",
+                                               "message": "Hallo", "from": {"id": "6"}}], "paging": {}}
+    with replay_server() as server:
+        server.add(POST_PATH, fixture("facebook/post.json"))
+        server.add(COMMENTS_PATH, Reply.json(anonymous))
+        capture = connector(server.url, Sleeps()).fetch_thread(REF)
+    assert [c.author.display_name for c in capture.thread.comments] == ["(ukjent)", "(ukjent)"]
+    assert sum("sidetilgangsnøkkel" in e.detail for e in capture.partial_errors) == 1

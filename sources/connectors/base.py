@@ -72,7 +72,11 @@ class Connector(Protocol):
     platform: Platform
 
     def fetch_thread(self, ref: ThreadRef, *, since: datetime | None = None) -> Capture:
-        """The whole thread behind ``ref`` (post, comments, replies, media references)."""
+        """The whole thread behind ``ref`` (post, comments, replies, media references).
+
+        ``since`` is accepted for callers that know the last capture, but every connector fetches the whole
+        thread: only a full fetch shows what was removed.
+        """
         ...
 
     def list_recent(self, account: AccountRef, since: datetime) -> list[ThreadRef]:
