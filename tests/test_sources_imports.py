@@ -100,3 +100,19 @@ def test_hostile_files_are_skipped_one_by_one(tmp_path: Path) -> None:
                                                     "x/data/tweets.js"}
     with pytest.raises(InputError, match="finnes ikke"):
         import_path(tmp_path / "missing")
+
+
+def test_imported_threads_go_into_the_capture_folder_without_overwriting(tmp_path: Path) -> None:
+    from sources.folder import load_catalog
+    from sources.imports import write_threads
+
+    report = import_path(build_export(tmp_path / "export"), ACCOUNT)
+    root = tmp_path / "captures"
+    written = write_threads(report, root)
+    assert len(written) == 4
+    assert load_catalog(root).broken == [] and len(load_catalog(root).unflagged) == 4
+    again = import_path(build_export(tmp_path / "export2"), ACCOUNT)
+    x_only = [t for t in again.threads if t.platform is Platform.X]
+    again.threads = x_only
+    assert write_threads(again, root) == []
+    assert sum("ikke overskrevet" in reason for _, reason in again.skipped) == 2

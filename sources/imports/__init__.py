@@ -9,6 +9,6 @@ the account's threads: the report says so, and the API capture stays the primary
 from __future__ import annotations
 
 from sources.imports.report import ImportReport, OwnActivity
-from sources.imports.run import import_path
+from sources.imports.run import import_path, write_threads
 
-__all__ = ["ImportReport", "OwnActivity", "import_path"]
+__all__ = ["ImportReport", "OwnActivity", "import_path", "write_threads"]

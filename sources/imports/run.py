@@ -105,3 +105,32 @@ def import_path(path: Path, account: Account | None = None) -> ImportReport:
     if ignored:
         report.notes.append(f"{ignored} filer i eksporten er ikke kommentarer eller innlegg og ble ikke lest.")
     return report
+
+
+def write_threads(report: ImportReport, root: Path) -> list[Path]:
+    """Write the imported threads into the capture folder ``root`` (``threads/<key>.json``).
+
+    A thread already in the folder is left alone (an API capture is the better record; the skip is added to
+    the report). Files are written by rename, so a failure leaves no half-written thread.
+    """
+    import os
+
+    from schemas.capture import capture_bytes
+    from schemas.package import thread_key
+
+    written: list[Path] = []
+    folder = root / "threads"
+    folder.mkdir(parents=True, exist_ok=True)
+    for thread in report.threads:
+        path = folder / f"{thread_key(thread.platform, thread.thread_id)}.json"
+        if path.exists():
+            report.skipped.append((path.name, "finnes fra før i innsamlingsmappen; ikke overskrevet"))
+            continue
+        temporary = path.with_name(f".{path.name}.tmp")
+        try:
+            temporary.write_bytes(capture_bytes(thread))
+            os.replace(temporary, path)
+        finally:
+            temporary.unlink(missing_ok=True)
+        written.append(path)
+    return written
