@@ -94,6 +94,13 @@ class Settings(BaseSettings):
     sources_max_wait_s: float = Field(900.0, ge=0, le=86400, description="Longest single wait on a rate limit")
     sources_concurrency: int = Field(2, ge=1, le=32, description="Parallel fetches per platform in the capture flow")
     media_max_mb: int = Field(200, ge=1, le=10240, description="Largest media file fetched at capture time, MB")
+    meta_app_secret: SecretStr | None = Field(
+        None, description="Meta app secret: verifies webhook deliveries (`X-Hub-Signature-256`); never logged"
+    )
+    meta_webhook_verify_token: SecretStr | None = Field(
+        None, description="Token Meta sends when subscribing the webhook (`hub.verify_token`)"
+    )
+    webhook_dir: Path = Field(REPO_ROOT / "captures" / "webhooks", description="Where webhook events are journaled")
 
     def s3(self) -> S3Config:
         return S3Config(
@@ -143,6 +150,14 @@ class Settings(BaseSettings):
         """Media fetched at capture time; against the replay server only from its own host, never a real CDN."""
         hosts = frozenset({urlsplit(self.replay_base_url).hostname or ""}) if self.replay_base_url else None
         return MediaPolicy(max_bytes=self.media_max_mb << 20, timeout_s=self.sources_timeout_s, allowed_hosts=hosts)
+
+    def webhooks(self) -> tuple[SecretStr, SecretStr, Path]:
+        """App secret, verify token and journal folder for ``sources.webhooks.webhook_router``."""
+        if self.meta_app_secret is None or self.meta_webhook_verify_token is None:
+            raise ConfigError(
+                "webhooks er ikke satt opp: sett SOMEARKIV_META_APP_SECRET og SOMEARKIV_META_WEBHOOK_VERIFY_TOKEN"
+            )
+        return self.meta_app_secret, self.meta_webhook_verify_token, self.webhook_dir
 
     def require_xsd_dir(self) -> Path:
         """The XSD folder, or a ConfigError that says how to get the schemas."""
