@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     graph_api_version: str = Field("v25.0", pattern=r"^v\d{1,3}\.\d$", description="Graph API version in the path")
     linkedin_version: str = Field("202611", pattern=r"^\d{6}(\.\d{2})?$", description="`LinkedIn-Version` header")
     x_full_archive: bool = Field(False, description="Use X full-archive search (pay-per-use/Enterprise plans)")
+    youtube_moderation: bool = Field(
+        False, description="Also capture YouTube comments held for review / likely spam (channel owner's OAuth token)"
+    )
     sources_timeout_s: float = Field(30.0, ge=1, le=600, description="HTTP timeout per platform request, seconds")
     sources_max_attempts: int = Field(6, ge=1, le=20, description="Attempts per request (throttling, 5xx)")
     sources_max_wait_s: float = Field(900.0, ge=0, le=86400, description="Longest single wait on a rate limit")
@@ -142,6 +145,7 @@ class Settings(BaseSettings):
             graph_version=self.graph_api_version,
             linkedin_version=self.linkedin_version,
             x_full_archive=self.x_full_archive,
+            youtube_moderation=self.youtube_moderation,
             timeout_s=self.sources_timeout_s,
             retry=RetryPolicy(max_attempts=self.sources_max_attempts, max_delay=self.sources_max_wait_s),
         )

@@ -102,3 +102,19 @@ def test_private_video_and_forbidden_key() -> None:
                                                     403))
         with pytest.raises(CredentialsError, match="Eksempel kommune"):
             connector(server.url, Sleeps()).fetch_thread(REF)
+
+
+def test_held_for_review_comments_are_kept_hidden_where_configured() -> None:
+    held = {"kind": "youtube#commentThreadListResponse", "items": [{"id": "UgzHeld", "snippet": {
+        "videoId": VIDEO, "totalReplyCount": 0, "topLevelComment": {"id": "UgzHeld", "snippet": {
+            "textOriginal": "Venter på godkjenning", "authorDisplayName": "@x", "authorChannelId": {"value": "UCx"},
+            "publishedAt": "2026-09-03T08:00:00Z", "updatedAt": "2026-09-03T08:00:00Z",
+            "moderationStatus": "heldForReview"}}}}]}
+    with replay_server() as server:
+        serve(server)
+        server.add(THREADS, Reply.json(held), query={"moderationStatus": "heldForReview"})
+        server.add(THREADS, Reply.json({"items": []}), query={"moderationStatus": "likelySpam"})
+        capture = connector(server.url, Sleeps(), youtube_moderation=True).fetch_thread(REF)
+    comment = next(c for c in capture.thread.comments if c.id == "UgzHeld")
+    assert comment.removal is not None and comment.removal.state == "hidden"
+    assert "heldForReview" in (comment.removal.note or "")

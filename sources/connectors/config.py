@@ -47,6 +47,7 @@ class SourcesConfig:
     graph_version: str = "v25.0"
     linkedin_version: str = "202611"
     x_full_archive: bool = False
+    youtube_moderation: bool = False  # also list held-for-review and likely-spam comments (channel owner's OAuth)
     timeout_s: float = 30.0
     page_size: int = 100
     max_pages: int = 100_000

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from schemas.errors import SourceError
 from schemas.refs import ThreadRef
-from schemas.thread import Author, Gap, Item, Media, Platform
+from schemas.thread import Author, Gap, Item, Media, Platform, Removal, RemovalReason
 from sources.connectors.base import AccountRef, Capture, NotFoundError, PartialError, ThreadGoneError
 from sources.connectors.common import ConnectorBase, as_int, as_str, dig, parse_time
 from sources.connectors.http import ApiClient, Response, Verdict, error_text, paginate
@@ -143,10 +143,24 @@ class YouTubeConnector(ConnectorBase):
             except CommentsDisabledError:
                 threads = []
                 gaps.append(Gap(reason="unknown", count=0, note="kommentarer er slått av for videoen"))
+            held: set[str] = set()
+            if self.config.youtube_moderation and threads:
+                for status in ("heldForReview", "likelySpam"):  # owner-only listings; rejected ones can't be listed
+                    for node in self._pages(client, "/youtube/v3/commentThreads",
+                                            {"part": "snippet,replies", "videoId": ref.post_id,
+                                             "textFormat": "plainText", "moderationStatus": status,
+                                             "maxResults": str(min(self.config.page_size, 100))},
+                                            f"{where}, kommentarer ({status})"):
+                        held.add(as_str(dig(node, "snippet", "topLevelComment", "id")))
+                        threads.append(node)
             for node in threads:
                 top = self._comment(dig(node, "snippet", "topLevelComment"), None, errors, where)
                 if top is None:
                     continue
+                if top.id in held:
+                    top = top.model_copy(update={"removal": Removal(
+                        state="hidden", reason=RemovalReason.UNKNOWN,
+                        note="holdt tilbake på YouTube (heldForReview/likelySpam), ikke publisert")})
                 comments.append(top)
                 embedded = [r for r in dig(node, "replies", "comments") or [] if isinstance(r, dict)]
                 if as_int(dig(node, "snippet", "totalReplyCount")) > len(embedded):
