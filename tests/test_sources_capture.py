@@ -108,3 +108,31 @@ def test_capture_flow_fetches_refs_and_recaptures_accounts(prefect_harness, tmp_
     assert [(o["status"], o["removed"]) for o in second] == [("captured", 1)]
     raw = b"".join(p.read_bytes() for p in (tmp_path / "cap").rglob("*") if p.is_file())
     assert b"EAAGflowtoken" not in raw
+
+
+def test_media_caps_bad_answers_and_path_tricks(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from schemas.thread import Account, Author, Item, Media, Thread
+    from sources.connectors.base import Capture
+    from sources.connectors.store import write_capture
+
+    with replay_server() as server:
+        server.add("/ok.png", Reply(200, PNG, {"Content-Type": "image/png"}))
+        server.add("/big.mp4", Reply(200, b"x" * 5000, {"Content-Type": "video/mp4"}))
+        server.add("/gone.jpg", Reply(404, b""))
+        media = [Media(id="../../evil", url=f"{server.url}/ok.png"), Media(id="big", url=f"{server.url}/big.mp4"),
+                 Media(id="gone", url=f"{server.url}/gone.jpg"), Media(id="file", url="file:///etc/passwd")]
+        thread = Thread(platform=Platform.FACEBOOK, account=Account(id="1", name="K", owning_unit="U"),
+                        thread_id="1_2", url="https://www.facebook.com/1_2",
+                        post=Item(id="1_2", author=Author(id="1", display_name="K"),
+                                  created_at=datetime(2026, 1, 1, tzinfo=UTC), media=media),
+                        captured_at=datetime.now(UTC))
+        result = write_capture(tmp_path, Capture(thread, []), MediaPolicy(max_bytes=1000))
+    saved = load_thread(result.thread_path).post.media
+    assert saved[0].path == "facebook-1_2/evil.png" and (tmp_path / "media" / saved[0].path).is_file()
+    assert [m.path for m in saved[1:]] == [None, None, None]
+    assert len(result.media_errors) == 3 and result.media_fetched == 1
+    files = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()}
+    assert all(f.startswith(("media/facebook-1_2/", "threads/", "evidence/")) for f in files)
+    assert not any(".part" in f for f in files)
