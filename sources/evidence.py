@@ -85,3 +85,16 @@ def secret_free(record: dict[str, Any]) -> bool:
 
     return all(v == "REDACTED" for k, v in parse_qsl(urlsplit(str(record.get("url", ""))).query)
                if k.lower() in SECRET_PARAMS)
+
+
+def evidence_files(capture_root: Path, key: str) -> list[Path]:
+    """A thread's evidence files in a capture folder (``evidence/<key>/*.jsonl.gz``), oldest first.
+
+    ``key`` is a thread key (``schemas.package.thread_key``); anything else finds nothing rather than
+    looking outside ``capture_root/evidence``.
+    """
+    base = (capture_root / "evidence").resolve()
+    folder = (base / key).resolve()
+    if not folder.is_relative_to(base) or folder == base or not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob("*.jsonl.gz") if p.is_file() and not p.is_symlink())

@@ -58,3 +58,17 @@ def test_an_unreadable_evidence_file_is_an_input_error(tmp_path: Path) -> None:
     (tmp_path / "bad.jsonl.gz").write_bytes(b"not gzip")
     with pytest.raises(InputError, match="ikke en lesbar bevisfil"):
         list(read_evidence(tmp_path / "bad.jsonl.gz"))
+
+
+def test_evidence_files_of_a_thread_stay_inside_the_folder(tmp_path: Path) -> None:
+    from sources.evidence import evidence_files
+
+    exchange = Exchange("GET", "http://h/p", datetime(2026, 1, 1, tzinfo=UTC), 200, {}, b"{}")
+    write_evidence([exchange], tmp_path / "evidence" / "facebook-1_2" / "20260102T000000Z.jsonl.gz")
+    write_evidence([exchange], tmp_path / "evidence" / "facebook-1_2" / "20260101T000000Z.jsonl.gz")
+    (tmp_path / "outside").mkdir()
+    write_evidence([exchange], tmp_path / "outside" / "x.jsonl.gz")
+    assert [p.name for p in evidence_files(tmp_path, "facebook-1_2")] == ["20260101T000000Z.jsonl.gz",
+                                                                          "20260102T000000Z.jsonl.gz"]
+    assert evidence_files(tmp_path, "../outside") == [] and evidence_files(tmp_path, "") == []
+    assert evidence_files(tmp_path, "facebook-missing") == []
