@@ -16,6 +16,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Literal, TypeVar
+from urllib.parse import urlsplit
 from uuid import UUID
 
 from pydantic import Field, SecretStr
@@ -25,6 +26,9 @@ from delivery.config import FiksConfig
 from noark.model import DEFAULT_SAKSANSVARLIG, NoarkContext
 from privacy.screen import ScreeningConfig
 from schemas.errors import ConfigError
+from schemas.thread import Platform
+from sources.connectors.config import DEFAULT_BASE_URLS, RetryPolicy, SourcesConfig
+from sources.connectors.store import MediaPolicy
 from storage.config import RetentionPolicy, S3Config
 from workflow.config import WorkflowConfig
 
@@ -140,6 +144,41 @@ class Settings(BaseSettings):
         False, description="Deliver only packages the archivist approved (`somearkiv approve`)"
     )
 
+    accounts_file: Path | None = Field(
+        None, description="Accounts registry (JSON/YAML): pages, units, editors, credential references"
+    )
+    capture_dir: Path = Field(REPO_ROOT / "captures", description="Capture folder the capture flow writes")
+    facebook_base_url: str = Field(DEFAULT_BASE_URLS[Platform.FACEBOOK], description="Graph API host (Facebook)")
+    instagram_base_url: str = Field(
+        DEFAULT_BASE_URLS[Platform.INSTAGRAM], description="Instagram API host (`https://graph.instagram.com` for "
+        "Instagram Login)"
+    )
+    x_base_url: str = Field(DEFAULT_BASE_URLS[Platform.X], description="X API v2 host")
+    youtube_base_url: str = Field(DEFAULT_BASE_URLS[Platform.YOUTUBE], description="YouTube Data API host")
+    linkedin_base_url: str = Field(DEFAULT_BASE_URLS[Platform.LINKEDIN], description="LinkedIn REST API host")
+    tiktok_base_url: str = Field(DEFAULT_BASE_URLS[Platform.TIKTOK], description="TikTok API for Business host")
+    replay_base_url: str | None = Field(
+        None, description="Send every connector to this host instead (the replay server in tests/replay)"
+    )
+    graph_api_version: str = Field("v25.0", pattern=r"^v\d{1,3}\.\d$", description="Graph API version in the path")
+    linkedin_version: str = Field("202611", pattern=r"^\d{6}(\.\d{2})?$", description="`LinkedIn-Version` header")
+    x_full_archive: bool = Field(False, description="Use X full-archive search (pay-per-use/Enterprise plans)")
+    youtube_moderation: bool = Field(
+        False, description="Also capture YouTube comments held for review / likely spam (channel owner's OAuth token)"
+    )
+    sources_timeout_s: float = Field(30.0, ge=1, le=600, description="HTTP timeout per platform request, seconds")
+    sources_max_attempts: int = Field(6, ge=1, le=20, description="Attempts per request (throttling, 5xx)")
+    sources_max_wait_s: float = Field(900.0, ge=0, le=86400, description="Longest single wait on a rate limit")
+    sources_concurrency: int = Field(2, ge=1, le=32, description="Parallel fetches per platform in the capture flow")
+    media_max_mb: int = Field(200, ge=1, le=10240, description="Largest media file fetched at capture time, MB")
+    meta_app_secret: SecretStr | None = Field(
+        None, description="Meta app secret: verifies webhook deliveries (`X-Hub-Signature-256`); never logged"
+    )
+    meta_webhook_verify_token: SecretStr | None = Field(
+        None, description="Token Meta sends when subscribing the webhook (`hub.verify_token`)"
+    )
+    webhook_dir: Path = Field(REPO_ROOT / "captures" / "webhooks", description="Where webhook events are journaled")
+
     def s3(self) -> S3Config:
         return S3Config(
             endpoint_url=self.s3_endpoint_url,
@@ -201,6 +240,41 @@ class Settings(BaseSettings):
             max_message_bytes=self.fiks_max_message_mb << 20,
             require_approval=self.fiks_require_approval,
         )
+
+    def sources(self) -> SourcesConfig:
+        """Connector endpoints, versions and retry policy (the replay URL, when set, replaces every host)."""
+        urls = {
+            Platform.FACEBOOK: self.facebook_base_url,
+            Platform.INSTAGRAM: self.instagram_base_url,
+            Platform.X: self.x_base_url,
+            Platform.YOUTUBE: self.youtube_base_url,
+            Platform.LINKEDIN: self.linkedin_base_url,
+            Platform.TIKTOK: self.tiktok_base_url,
+        }
+        if self.replay_base_url:
+            urls = dict.fromkeys(urls, self.replay_base_url)
+        return SourcesConfig(
+            base_urls=urls,
+            graph_version=self.graph_api_version,
+            linkedin_version=self.linkedin_version,
+            x_full_archive=self.x_full_archive,
+            youtube_moderation=self.youtube_moderation,
+            timeout_s=self.sources_timeout_s,
+            retry=RetryPolicy(max_attempts=self.sources_max_attempts, max_delay=self.sources_max_wait_s),
+        )
+
+    def media_policy(self) -> MediaPolicy:
+        """Media fetched at capture time; against the replay server only from its own host, never a real CDN."""
+        hosts = frozenset({urlsplit(self.replay_base_url).hostname or ""}) if self.replay_base_url else None
+        return MediaPolicy(max_bytes=self.media_max_mb << 20, timeout_s=self.sources_timeout_s, allowed_hosts=hosts)
+
+    def webhooks(self) -> tuple[SecretStr, SecretStr, Path]:
+        """App secret, verify token and journal folder for ``sources.webhooks.webhook_router``."""
+        if self.meta_app_secret is None or self.meta_webhook_verify_token is None:
+            raise ConfigError(
+                "webhooks er ikke satt opp: sett SOMEARKIV_META_APP_SECRET og SOMEARKIV_META_WEBHOOK_VERIFY_TOKEN"
+            )
+        return self.meta_app_secret, self.meta_webhook_verify_token, self.webhook_dir
 
     def require_xsd_dir(self) -> Path:
         """The XSD folder, or a ConfigError that says how to get the schemas."""

@@ -9,9 +9,17 @@ consume it. ``schemas/thread.schema.json`` is generated from it (``python -m sch
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 SCHEMA_VERSION = "1"
 
@@ -46,6 +54,7 @@ class RemovalReason(StrEnum):
     CASE_HANDLING = "case_handling"  # case handling with personal data does not belong on social media
     DELETED_BY_AUTHOR = "deleted_by_author"
     OTHER = "other"
+    UNKNOWN = "unknown"  # seen hidden or gone on the platform; who removed it and why is not known
 
 
 REMOVAL_REASON_LABELS: dict[RemovalReason, str] = {
@@ -55,11 +64,30 @@ REMOVAL_REASON_LABELS: dict[RemovalReason, str] = {
     RemovalReason.CASE_HANDLING: "Saksbehandling med personopplysninger",
     RemovalReason.DELETED_BY_AUTHOR: "Slettet av forfatteren",
     RemovalReason.OTHER: "Annet",
+    RemovalReason.UNKNOWN: "Ukjent (observert på plattformen)",
 }
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _AddedFields(_Model):
+    """A model that gained optional fields after schema version 1: they are left out of the JSON while unset.
+
+    Captures written before the fields existed keep their exact bytes (and so their package ids).
+    """
+
+    _added: ClassVar[frozenset[str]] = frozenset()
+
+    @model_serializer(mode="wrap")
+    def _omit_unset_added(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if isinstance(data, dict):
+            for name in self._added:
+                if name in data and data[name] in (None, []):
+                    del data[name]
+        return data
 
 
 class Account(_Model):
@@ -101,8 +129,14 @@ class Revision(_Model):
     valid_to: AwareDatetime | None = None
 
 
-class Removal(_Model):
-    """A deleted or hidden item; a screenshot is taken before deletion as documentation."""
+class Removal(_AddedFields):
+    """A deleted or hidden item; a screenshot is taken before deletion as documentation.
+
+    An item a re-capture no longer finds keeps its last text and gets ``discovered_at`` (the capture that
+    missed it) and ``last_seen_at`` (the last capture that had it): it went away in between.
+    """
+
+    _added: ClassVar[frozenset[str]] = frozenset({"discovered_at", "last_seen_at"})
 
     state: Literal["deleted", "hidden"]
     reason: RemovalReason
@@ -110,6 +144,8 @@ class Removal(_Model):
     removed_by: str | None = Field(default=None, description="Editor who removed it")
     note: str | None = None
     screenshot: Media | None = None
+    discovered_at: AwareDatetime | None = Field(default=None, description="When somearkiv found it removed")
+    last_seen_at: AwareDatetime | None = Field(default=None, description="Last observation that still had it")
 
 
 class Item(_Model):
@@ -128,8 +164,35 @@ class Item(_Model):
     url: str | None = None
 
 
-class Thread(_Model):
+class Gap(_Model):
+    """Why some comments the platform counts are not in the capture."""
+
+    reason: Literal["hidden", "deleted", "api_limit", "private", "unknown"]
+    count: int | None = Field(default=None, ge=0)
+    note: str | None = None
+
+
+class Completeness(_Model):
+    """Reported vs captured comment count of one capture (a platform's count is never proof of completeness)."""
+
+    reported: int | None = Field(default=None, ge=0, description="Comment count the platform reports")
+    captured: int = Field(ge=0, description="Comments in this capture (removed ones kept from earlier excluded)")
+    gaps: list[Gap] = Field(default_factory=list)
+
+
+class Observation(_Model):
+    """One look at the thread: an API fetch, a webhook event or an import, with its time."""
+
+    at: AwareDatetime
+    source: Literal["api", "webhook", "export"]
+    comments_seen: int | None = Field(default=None, ge=0)
+    note: str | None = None
+
+
+class Thread(_AddedFields):
     """One thread: the root post and all its comments and replies, as captured."""
+
+    _added: ClassVar[frozenset[str]] = frozenset({"completeness", "observations"})
 
     schema_version: Literal["1"] = SCHEMA_VERSION
     platform: Platform
@@ -141,6 +204,8 @@ class Thread(_Model):
     comments: list[Item] = Field(default_factory=list, description="Conversation order, replies after parents")
     captured_at: AwareDatetime
     source: Literal["api", "export", "sample"] = "api"
+    completeness: Completeness | None = None
+    observations: list[Observation] = Field(default_factory=list, description="Every look at the thread, oldest first")
 
     @model_validator(mode="after")
     def _check_tree(self) -> Thread:
@@ -151,7 +216,7 @@ class Thread(_Model):
         for index, comment in enumerate(self.comments):
             if comment.id in seen:
                 raise ValueError(f"{where}: comments[{index}].id {comment.id!r} er ikke unik")
-            if comment.parent_id is not None and comment.parent_id not in seen - {self.post.id}:
+            if comment.parent_id is not None and (comment.parent_id not in seen or comment.parent_id == self.post.id):
                 raise ValueError(
                     f"{where}: comments[{index}] ({comment.id}).parent_id {comment.parent_id!r} "
                     "viser ikke til en tidligere kommentar"

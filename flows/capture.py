@@ -1,0 +1,108 @@
+"""Prefect flow that fetches threads from the platforms into the capture folder.
+
+``capture_threads`` fetches the given thread references (flagged threads, before export) and, with
+``recapture_days``, re-captures every configured account's recent threads so edits and removals are seen.
+Each platform has its own concurrency limit (a semaphore per platform in this process; the tasks are also
+tagged ``somearkiv-<platform>`` so a Prefect tag concurrency limit can cap them across workers).
+Credentials are looked up here, at the edge: ``env:NAME`` from the environment, ``secret:NAME`` from a
+Prefect Secret block, ``settings:NAME`` from ``SOMEARKIV_<NAME>``.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from pipeline.settings import Settings
+from schemas.errors import ConfigError
+from schemas.refs import ThreadRef
+from schemas.thread import Platform
+from sources.accounts import AccountRegistry, load_accounts
+from sources.connectors.config import SourcesConfig
+from sources.connectors.runner import CaptureOutcome, capture_one, recapture_refs
+from sources.connectors.store import MediaPolicy
+
+_LIMITS: dict[tuple[Platform, int], threading.BoundedSemaphore] = {}
+_LIMITS_LOCK = threading.Lock()
+
+
+@contextmanager
+def platform_slot(platform: Platform, limit: int) -> Iterator[None]:
+    """At most ``limit`` fetches of one platform at a time in this process."""
+    with _LIMITS_LOCK:
+        semaphore = _LIMITS.setdefault((platform, limit), threading.BoundedSemaphore(limit))
+    with semaphore:
+        yield
+
+
+def lookup_credential(reference: str) -> str | None:
+    """Resolve a credentials reference from the accounts registry (never logged)."""
+    kind, _, name = reference.partition(":")
+    if kind == "env":
+        return os.environ.get(name)
+    if kind == "settings":
+        return os.environ.get(f"SOMEARKIV_{name.upper()}")
+    if kind == "secret":
+        from prefect.blocks.system import Secret
+
+        try:
+            block: Secret[str] = Secret.load(name)  # type: ignore[assignment]
+            value = block.get()
+        except ValueError:
+            return None
+        return value if isinstance(value, str) else None
+    return None
+
+
+@task(name="capture-thread", cache_policy=NO_CACHE)
+def capture_thread_task(ref: ThreadRef, root: Path, registry: AccountRegistry, config: SourcesConfig,
+                        policy: MediaPolicy, limit: int) -> CaptureOutcome:
+    with platform_slot(ref.platform, limit):
+        return capture_one(root, ref, registry, lookup_credential, config, policy)
+
+
+@flow(name="capture-threads", log_prints=True)
+def capture_threads(
+    refs: list[ThreadRef] | None = None,
+    recapture_days: int | None = None,
+    capture_dir: str | None = None,
+    accounts_file: str | None = None,
+) -> list[dict[str, object]]:
+    """Fetch ``refs`` and (with ``recapture_days``) the accounts' recent threads into the capture folder."""
+    logger = get_run_logger()
+    settings = Settings()  # type: ignore[call-arg]  # pydantic-settings fills the fields
+    path = Path(accounts_file) if accounts_file else settings.accounts_file
+    if path is None:
+        raise ConfigError("kontoregisteret er ikke satt opp: sett SOMEARKIV_ACCOUNTS_FILE")
+    registry = load_accounts(path)
+    root = Path(capture_dir) if capture_dir else settings.capture_dir
+    config, policy = settings.sources(), settings.media_policy()
+    wanted: dict[str, ThreadRef] = {ref.key: ref for ref in refs or []}
+    outcomes: list[CaptureOutcome] = []
+    if recapture_days is not None:
+        since = datetime.now(UTC) - timedelta(days=recapture_days)
+        found, failures = recapture_refs(root, registry, lookup_credential, config, since)
+        outcomes.extend(failures)
+        for ref in found:
+            wanted.setdefault(ref.key, ref)
+    futures = [
+        capture_thread_task.with_options(tags=[f"somearkiv-{ref.platform.value}"]).submit(
+            ref, root, registry, config, policy, settings.sources_concurrency)
+        for ref in wanted.values()
+    ]
+    outcomes.extend(future.result() for future in futures)
+    for outcome in outcomes:
+        if outcome.status == "failed":
+            logger.warning("%s: %s", outcome.key, outcome.message.splitlines()[0][:300])
+        else:
+            print(f"{outcome.key}: {outcome.status}, {outcome.comments} kommentarer, {outcome.removed} borte, "
+                  f"{outcome.edited} endret")
+    return [asdict(o) for o in outcomes]
