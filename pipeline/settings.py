@@ -90,6 +90,23 @@ class Settings(BaseSettings):
         "`postgresql+psycopg://user:password@host/db`; create or migrate it with `somearkiv db upgrade`",
     )
 
+    web_host: str = Field("127.0.0.1", min_length=1, description="Address `somearkiv web` listens on")
+    web_port: int = Field(8040, ge=1, le=65535, description="Port `somearkiv web` listens on")
+    web_secret_key: SecretStr | None = Field(
+        None, description="Signs session cookies (at least 32 characters); unset: a random key per start"
+    )
+    web_session_minutes: int = Field(480, ge=5, le=1440, description="How long a sign-in lasts")
+    web_auth: Literal["password", "proxy"] = Field(
+        "password", description="`password` (Argon2 hashes in the database) or `proxy` (single sign-on header)"
+    )
+    web_proxy_user_header: str = Field(
+        "X-Remote-User", min_length=1, description="Proxy mode: the header the SSO proxy puts the username in"
+    )
+    web_trusted_proxies: str = Field(
+        "127.0.0.1", min_length=1, description="Proxy mode: comma-separated peer addresses allowed to set that header"
+    )
+    web_secure_cookies: bool = Field(False, description="Send the session cookie over HTTPS only (behind TLS)")
+
     def workflow(self) -> WorkflowConfig:
         return WorkflowConfig(database_url=self.database_url)
 

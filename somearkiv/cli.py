@@ -547,5 +547,43 @@ def crisis_declare(
     typer.echo(f"kriseperiode #{view.id} erklært: {view.title}, {len(view.accounts)} kontoer")
 
 
+@user_app.command("password")
+def user_password(
+    username: Annotated[str, typer.Argument(help="Brukernavnet")],
+) -> None:
+    """Sett passordet for innlogging i nettløsningen (leses fra standard inn, minst 12 tegn)."""
+    import sys
+
+    from web.auth import set_password
+
+    password = sys.stdin.readline().rstrip("\n")
+    set_password(_database(), username, password)
+    typer.echo(f"passord satt for {username}")
+
+
+@app.command()
+def web(
+    host: Annotated[str | None, typer.Option(help="Adresse (standard SOMEARKIV_WEB_HOST, 127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (standard SOMEARKIV_WEB_PORT, 8040)")] = None,
+) -> None:
+    """Start nettløsningen for redaktører og arkivarer."""
+    import uvicorn
+
+    from pipeline.package_index import sync_index
+    from storage.factory import open_sink
+    from web.app import Deps, create_app
+    from web.config import web_config
+
+    settings = Settings()
+    db = _database()
+    sink = open_sink(settings.bucket, settings.s3())
+    indexed = sync_index(db, sink)
+    typer.echo(f"pakkeoversikt: {indexed.added} nye pakker fra {sink.url}")
+    deps = Deps(config=web_config(settings), db=db, sink=sink, xsd_dir=settings.xsd_dir,
+                retention=settings.retention())
+    uvicorn.run(create_app(deps), host=host or settings.web_host, port=port or settings.web_port,
+                log_level="warning", proxy_headers=False)
+
+
 def main() -> None:  # pragma: no cover - console entry
     app()

@@ -167,6 +167,11 @@ def router(db: Database, parse_url: Callable[[str], ThreadRef] = parse_thread_ur
 
 
 def _error(request: Request, exc: Exception) -> JSONResponse:
+    return error_response(exc)
+
+
+def error_response(exc: Exception) -> JSONResponse:
+    """The JSON answer to a known error: 400 bad input, 403 unknown user, 404 no such flag, 409 conflict."""
     body: dict[str, Any] = {"detail": str(exc)}
     if isinstance(exc, FlagExistsError):
         body["existing"] = FlagOut.of(exc.existing).model_dump(mode="json")

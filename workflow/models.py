@@ -279,3 +279,31 @@ class AuditHead(Base):
     seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
     hash: Mapped[str] = mapped_column(String(64))
     __table_args__ = (CheckConstraint("id = 1", name="ck_audit_head_single"),)
+
+
+class PackageRecord(Base):
+    """One package in the archive bucket, indexed for the archivist's review queue (the bucket stays the truth)."""
+
+    __tablename__ = "package_index"
+    package_id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    thread_key: Mapped[str] = mapped_column(String(240), index=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    account: Mapped[str] = mapped_column(String(200))
+    owning_unit: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(Text)
+    case_number: Mapped[str | None] = mapped_column(String(40), index=True)
+    flag_kind: Mapped[str | None] = mapped_column(String(20))
+    comments: Mapped[int] = mapped_column(Integer, default=0)
+    sensitive: Mapped[bool] = mapped_column(default=False, doc="The package holds skjermet content")
+    exported_at: Mapped[datetime] = mapped_column(_TS)
+    previous_package_id: Mapped[str | None] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime | None] = mapped_column(_TS)
+    decision_comment: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'approved', 'rejected')", name="ck_package_index_status"),
+        Index("ix_package_index_queue", "status", "exported_at"),
+        Index("ix_package_index_platform", "platform", "exported_at"),
+        Index("ix_package_index_unit", "owning_unit", "exported_at"),
+    )

@@ -1,0 +1,158 @@
+"""End to end in a real browser: Playwright drives Debian's chromium against the app on 127.0.0.1.
+
+Sign in as each role, flag a thread, open a package and see its pages, approve one, reject one with a
+comment that the editor then sees, an editor cannot approve, keyboard-only sign-in, and axe-core finds no
+serious accessibility violations. Screenshots of the main pages go to docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.web_support import PASSWORD, WebWorld, demo_bucket_template, make_world
+from web.app import create_app
+from workflow.packages import PackageFilter, query_packages
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+__all__ = ["demo_bucket_template"]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory, demo_bucket_template: Path, xsd_dir: Path) -> Iterator[
+        tuple[str, WebWorld]]:
+    world = make_world(tmp_path_factory.mktemp("web-e2e"), demo_bucket_template, xsd_dir)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(world.deps), host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the web app did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", world
+    server.should_exit = True
+    thread.join(timeout=10)
+    world.deps.db.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield launched
+        launched.close()
+
+
+def _page(browser: Browser) -> Page:
+    return browser.new_context(viewport={"width": 1280, "height": 900}, locale="nb-NO").new_page()
+
+
+def _sign_in(page: Page, base: str, username: str) -> None:
+    page.goto(f"{base}/logg-inn")
+    page.get_by_label("Brukernavn").fill(username)
+    page.get_by_label("Passord").fill(PASSWORD)
+    page.get_by_role("button", name="Logg inn").click()
+    page.wait_for_url(f"{base}/")
+
+
+def _axe_serious(page: Page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [v["id"] for v in results.response["violations"] if v.get("impact") in {"serious", "critical"}]
+
+
+def _shot(page: Page, name: str) -> None:
+    """A screenshot; into docs/screenshots/ (shown in the README) when SOMEARKIV_UPDATE_SCREENSHOTS=1."""
+    folder = SCREENSHOTS if os.environ.get("SOMEARKIV_UPDATE_SCREENSHOTS") == "1" else Path(tempfile.gettempdir())
+    folder.mkdir(parents=True, exist_ok=True)
+    png = page.screenshot(path=str(folder / f"{name}.png"), full_page=False)
+    assert png.startswith(b"\x89PNG")
+
+
+@pytest.mark.browser
+def test_editor_and_archivist_do_their_work_in_the_browser(served: tuple[str, WebWorld], browser: Browser) -> None:
+    base, world = served
+    editor = _page(browser)
+    _sign_in(editor, base, "tone")
+    editor.get_by_role("link", name="Mine flagg").click()
+    editor.get_by_label("Lenke til innlegget").fill("https://www.facebook.com/fjordvikoppvekst/posts/555")
+    editor.get_by_label("Saksnummer (ÅÅÅÅ/NNNN)").fill("2026/877")
+    editor.get_by_label("Grunn").fill("høringsinnspill")
+    editor.get_by_role("button", name="Flagg tråden").click()
+    editor.get_by_text("Flagget:").wait_for()
+    assert editor.get_by_role("cell", name="2026/877").count() == 1
+    _shot(editor, "redaktor-mine-flagg")
+    assert _axe_serious(editor) == []
+
+    archivist = _page(browser)
+    _sign_in(archivist, base, "arne")
+    assert _axe_serious(archivist) == []
+    archivist.get_by_role("link", name="Gjennomgang", exact=True).click()
+    assert archivist.get_by_role("link", name="til gjennomgang (8)").count() == 1
+    _shot(archivist, "arkivar-gjennomgang")
+    assert _axe_serious(archivist) == []
+
+    rows = query_packages(world.deps.db, PackageFilter(owning_unit="Oppvekst og kultur")).rows
+    archivist.goto(f"{base}/pakker/{rows[0].package_id}")
+    first_page = archivist.get_by_role("img", name="Side 1 av")
+    first_page.first.wait_for()
+    deadline = time.monotonic() + 30  # wait_for_function would need 'unsafe-eval', which the CSP forbids
+    while archivist.evaluate("document.querySelector('.pages img').naturalWidth") < 100:
+        assert time.monotonic() < deadline, "the first page image did not load"
+        archivist.wait_for_timeout(200)
+    _shot(archivist, "arkivar-pakke")
+    assert _axe_serious(archivist) == []
+    archivist.get_by_role("button", name="Godkjenn og lås").click()
+    archivist.get_by_text("Status:").wait_for()
+    assert "godkjent" in archivist.locator(".status-approved").first.inner_text()
+
+    archivist.goto(f"{base}/pakker/{rows[1].package_id}")
+    archivist.get_by_label("Begrunnelse til redaktøren").fill("Kommentarene etter fristen mangler")
+    archivist.get_by_role("button", name="Avvis", exact=True).click()
+    archivist.get_by_text("Kommentarene etter fristen mangler").wait_for()
+
+    # The editor sees both decisions in their unit's list, and cannot approve the third package.
+    editor.goto(f"{base}/gjennomgang?status=alle")
+    assert editor.get_by_text("avvist").count() >= 1
+    editor.goto(f"{base}/pakker/{rows[2].package_id}")
+    assert editor.get_by_role("button", name="Godkjenn og lås").count() == 0
+
+
+@pytest.mark.browser
+def test_keyboard_only_sign_in_and_a_form_without_csrf_is_refused(served: tuple[str, WebWorld],
+                                                                  browser: Browser) -> None:
+    base, _ = served
+    page = _page(browser)
+    page.goto(f"{base}/logg-inn")
+    for _ in range(5):  # the skip link and the home link come first
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "brukernavn":
+            break
+    assert page.evaluate("document.activeElement.id") == "brukernavn"
+    page.keyboard.type("arne")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{base}/")
+    _shot(page, "arkivar-oversikt")
+    page.evaluate("document.querySelector('input[name=csrf_token]').value = 'forged'")
+    page.get_by_role("button", name="Logg ut").click()
+    assert page.get_by_role("heading", name="Skjemaet ble avvist").count() == 1

@@ -1,0 +1,367 @@
+"""The web app: editors flag and follow their threads, archivists review and approve packages.
+
+Server-rendered pages (FastAPI + Jinja2), Norwegian bokmål with Noark's own words, no front-end build, no
+external resources. ``create_app`` gets everything it needs as typed pieces; ``somearkiv web`` builds them
+from the settings and serves the app on 127.0.0.1 by default.
+"""
+
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import parse_qs, urlencode
+
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from pipeline.review import approve_package
+from schemas.errors import InputError, SomearkivError, StorageError
+from schemas.refs import ThreadRef
+from schemas.thread import FLAG_KIND_LABELS, PLATFORM_LABELS, FlagKind, Platform
+from sources.urls import parse_thread_url
+from storage.base import Sink, check_package_id
+from storage.config import RetentionPolicy
+from web import api as flag_api
+from web.auth import (
+    CSRF_FIELD,
+    CSRF_HEADER,
+    Person,
+    Session,
+    Sessions,
+    check_password,
+    csrf_ok,
+    load_person,
+    proxy_user,
+)
+from web.charts import stacked_bars
+from web.config import WebConfig
+from web.package_view import build_view, page_image
+from web.security import SecurityHeaders
+from workflow.db import Database
+from workflow.flags import FlagExistsError, FlagFilter, FlagRequest, find_flag, flag_thread, list_flags, set_status
+from workflow.models import FLAG_STATUS_LABELS, FlagStatus
+from workflow.packages import (
+    REVIEW_STATUS_LABELS,
+    PackageFilter,
+    PackageRow,
+    facet_values,
+    get_package,
+    query_packages,
+    record_decision,
+    versions_of,
+)
+
+HERE = Path(__file__).parent
+FORM_MAX_BYTES = 64 * 1024
+PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class Deps:
+    config: WebConfig
+    db: Database
+    sink: Sink
+    xsd_dir: Path | None
+    retention: RetentionPolicy
+
+
+class NotSignedInError(Exception):
+    """Raised by the page dependencies; answered with a redirect to the sign-in page."""
+
+
+class CsrfRefusedError(Exception):
+    """A state-changing request without the session's CSRF token."""
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """An ``application/x-www-form-urlencoded`` body (bounded), one value per field."""
+    body = await request.body()
+    if len(body) > FORM_MAX_BYTES:
+        raise HTTPException(413, "skjemaet er for stort")
+    try:
+        fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=50, strict_parsing=False)
+    except (UnicodeDecodeError, ValueError):
+        raise HTTPException(400, "skjemaet kunne ikke leses") from None
+    return {key: values[-1] for key, values in fields.items()}
+
+
+def _date(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"ugyldig dato {value[:40]!r}: bruk ÅÅÅÅ-MM-DD") from None
+
+
+def create_app(deps: Deps) -> FastAPI:
+    app = FastAPI(title="somearkiv", docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.globals.update(
+        PLATFORM_LABELS={p.value: label for p, label in PLATFORM_LABELS.items()},
+        FLAG_KIND_LABELS={k.value: label for k, label in FLAG_KIND_LABELS.items()},
+        FLAG_STATUS_LABELS={s.value: label for s, label in FLAG_STATUS_LABELS.items()},
+        REVIEW_STATUS_LABELS=REVIEW_STATUS_LABELS,
+        CSRF_FIELD=CSRF_FIELD,
+    )
+    sessions = Sessions(deps.config)
+
+    # -- sessions and people ----------------------------------------------------------------------
+
+    def session_of(request: Request) -> Session:
+        found = sessions.read(request)
+        via_proxy = proxy_user(deps.config, request)
+        if via_proxy is not None and (found is None or found.username != via_proxy):
+            found = Sessions.new(via_proxy)
+            request.state.new_session = found
+        if found is None:
+            found = Sessions.new()
+            request.state.new_session = found
+        return found
+
+    def person(request: Request) -> Person:
+        current = session_of(request)
+        who = load_person(deps.db, current.username) if current.username else None
+        if who is None:
+            raise NotSignedInError
+        request.state.person = who
+        return who
+
+    Me = Annotated[Person, Depends(person)]  # noqa: N806 - a type alias
+
+    def reviewer(who: Me) -> Person:
+        if not who.can_review:
+            raise HTTPException(403, "bare arkivarer kan gjøre dette")
+        return who
+
+    Reviewer = Annotated[Person, Depends(reviewer)]  # noqa: N806 - a type alias
+
+    async def checked_form(request: Request) -> dict[str, str]:
+        form = await read_form(request)
+        if not csrf_ok(sessions.read(request), form.get(CSRF_FIELD)):
+            raise CsrfRefusedError
+        return form
+
+    def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+        current = session_of(request)
+        context.setdefault("person", getattr(request.state, "person", None))
+        response = templates.TemplateResponse(request, name, {"csrf": current.csrf, **context},
+                                              status_code=status_code)
+        new = getattr(request.state, "new_session", None)
+        if new is not None:
+            sessions.write(response, new)
+        return response
+
+    def visible_units(who: Person) -> tuple[str, ...] | None:
+        """None: every unit (archivists); an editor sees only their own unit's packages."""
+        return None if who.can_review else ((who.unit,) if who.unit else ())
+
+    def package_for(who: Person, package_id: str) -> PackageRow:
+        try:
+            check_package_id(package_id)
+        except StorageError:
+            raise HTTPException(404, "ingen slik pakke") from None
+        row = get_package(deps.db, package_id)
+        units = visible_units(who)
+        if row is None or (units is not None and row.owning_unit not in units):
+            raise HTTPException(404, "ingen slik pakke")
+        return row
+
+    # -- errors -----------------------------------------------------------------------------------
+
+    @app.exception_handler(NotSignedInError)
+    async def _not_signed_in(request: Request, exc: NotSignedInError) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": "ikke innlogget"}, status_code=401)
+        return RedirectResponse("/logg-inn?" + urlencode({"neste": request.url.path}), status_code=303)
+
+    @app.exception_handler(CsrfRefusedError)
+    async def _csrf(request: Request, exc: CsrfRefusedError) -> Response:
+        return render(request, "error.html", 403, title="Skjemaet ble avvist",
+                      message="Skjemaet manglet en gyldig sikkerhetsnøkkel (CSRF). Last siden på nytt og prøv igjen.")
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, exc: HTTPException) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+        return render(request, "error.html", exc.status_code, title="Noe gikk galt", message=str(exc.detail))
+
+    @app.exception_handler(SomearkivError)
+    async def _known(request: Request, exc: SomearkivError) -> Response:
+        if request.url.path.startswith("/api/"):
+            return flag_api.error_response(exc)
+        return render(request, "error.html", 400, title="Det gikk ikke", message=str(exc))
+
+    # -- the flag API, with the signed-in user --------------------------------------------------------
+
+    def api_user(request: Request) -> str:
+        current = sessions.read(request)
+        via_proxy = proxy_user(deps.config, request)
+        username = via_proxy or (current.username if current else None)
+        if not username or load_person(deps.db, username) is None:
+            raise HTTPException(401, "ikke innlogget")
+        if request.method not in {"GET", "HEAD"} and via_proxy is None and not csrf_ok(
+            current, request.headers.get(CSRF_HEADER)
+        ):
+            raise HTTPException(403, f"mangler {CSRF_HEADER}")
+        return username
+
+    app.include_router(flag_api.router(deps.db), dependencies=[Depends(api_user)])
+    app.dependency_overrides[flag_api.current_user] = api_user
+
+    # -- sign-in ----------------------------------------------------------------------------------
+
+    @app.get("/logg-inn", response_class=HTMLResponse)
+    def login_page(request: Request, neste: str = "/") -> Response:
+        return render(request, "login.html", neste=neste if neste.startswith("/") else "/",
+                      proxy=deps.config.auth == "proxy")
+
+    @app.post("/logg-inn")
+    async def login(request: Request) -> Response:
+        form = await checked_form(request)
+        who = check_password(deps.db, form.get("brukernavn", "").strip(), form.get("passord", ""))
+        if who is None or deps.config.auth != "password":
+            return render(request, "login.html", 401, neste=form.get("neste", "/"), feil=True,
+                          proxy=deps.config.auth == "proxy")
+        target = form.get("neste", "/")
+        response = RedirectResponse(target if target.startswith("/") and not target.startswith("//") else "/", 303)
+        sessions.write(response, Sessions.new(who.username))
+        return response
+
+    @app.post("/logg-ut")
+    async def logout(request: Request) -> Response:
+        await checked_form(request)
+        response = RedirectResponse("/logg-inn", 303)
+        Sessions.clear(response)
+        return response
+
+    # -- start page -------------------------------------------------------------------------------
+
+    @app.get("/", response_class=HTMLResponse)
+    def start(request: Request, who: Me) -> Response:
+        mine = list_flags(deps.db, FlagFilter(flagged_by=who.username, limit=1000))
+        flag_counts: dict[str, int] = defaultdict(int)
+        for flag in mine:
+            flag_counts[flag.status] += 1
+        queue = query_packages(deps.db, PackageFilter(units=visible_units(who)), page=1, page_size=1)
+        chart = stacked_bars("Pakker per plattform og status", _per_platform(who))
+        return render(request, "start.html", flag_counts=dict(flag_counts), queue=queue, chart=chart)
+
+    def _per_platform(who: Person) -> list[tuple[str, dict[str, int]]]:
+        bars = []
+        for platform in Platform:
+            counts = query_packages(deps.db, PackageFilter(platform=platform.value, units=visible_units(who)),
+                                    page_size=1).counts
+            if sum(counts.values()):
+                bars.append((PLATFORM_LABELS[platform], counts))
+        return bars
+
+    # -- editor: flags ----------------------------------------------------------------------------
+
+    @app.get("/flagg", response_class=HTMLResponse)
+    def my_flags(request: Request, who: Me) -> Response:
+        flags = list_flags(deps.db, FlagFilter(flagged_by=who.username, limit=1000))
+        return render(request, "flags.html", flags=flags, kinds=list(FlagKind), form={}, melding=None)
+
+    @app.post("/flagg", response_class=HTMLResponse)
+    async def flag(request: Request, who: Me) -> Response:
+        form = await checked_form(request)
+        message: str | None = None
+        try:
+            ref: ThreadRef = parse_thread_url(form.get("url", ""))
+            case = form.get("saksnummer", "").strip() or None
+            view = flag_thread(deps.db, FlagRequest(
+                ref=ref, kind=FlagKind(form.get("type", FlagKind.JOURNAL_REQUIRED.value)), by=who.username,
+                case_number=case, new_case_title=None if case else (form.get("sakstittel", "").strip() or None),
+                reason=form.get("grunn", "").strip() or None, deadline=_date(form.get("frist")), origin="web",
+            ))
+            message = f"Flagget: {view.describe()}"
+            form = {}
+        except FlagExistsError as exc:
+            message = str(exc)
+        except (SomearkivError, ValueError) as exc:
+            message = f"Ikke flagget: {exc}"
+        flags = list_flags(deps.db, FlagFilter(flagged_by=who.username, limit=1000))
+        return render(request, "flags.html", flags=flags, kinds=list(FlagKind), form=form, melding=message)
+
+    # -- archivist: the review queue and the package page ----------------------------------------------
+
+    @app.get("/gjennomgang", response_class=HTMLResponse)
+    def queue(
+        request: Request,
+        who: Me,
+        status: str = "pending",
+        plattform: str = "",
+        konto: str = "",
+        enhet: str = "",
+        saksnummer: str = "",
+        fra: str = "",
+        til: str = "",
+        side: int = 1,
+    ) -> Response:
+        chosen = PackageFilter(
+            status=status if status in REVIEW_STATUS_LABELS else None,
+            platform=plattform or None, account=konto or None, owning_unit=enhet or None,
+            case_number=saksnummer.strip() or None, exported_from=_date(fra), exported_to=_date(til),
+            units=visible_units(who),
+        )
+        page = query_packages(deps.db, chosen, page=side, page_size=PAGE_SIZE)
+        params = {"status": status, "plattform": plattform, "konto": konto, "enhet": enhet,
+                  "saksnummer": saksnummer, "fra": fra, "til": til}
+        return render(request, "queue.html", page=page, facets=facet_values(deps.db), params=params,
+                      link=lambda **change: "/gjennomgang?" + urlencode({**params, **change}))
+
+    @app.get("/pakker/{package_id}", response_class=HTMLResponse)
+    def package_page(request: Request, package_id: str, who: Me) -> Response:
+        row = package_for(who, package_id)
+        view = build_view(deps.sink, package_id, deps.config.cache_dir, deps.xsd_dir)
+        flag = find_flag(deps.db, ThreadRef(Platform(row.platform), view.manifest.thread_id))
+        versions = versions_of(deps.db, row.thread_key)
+        hidden = row.sensitive and not who.can_review
+        return render(request, "package.html", row=row, view=view, flag=flag, versions=versions,
+                      pages=[] if hidden else list(range(1, view.pages + 1)), hidden=hidden)
+
+    @app.get("/pakker/{package_id}/sider/{page}.png")
+    def page_png(package_id: str, page: int, who: Me) -> Response:
+        row = package_for(who, package_id)
+        if row.sensitive and not who.can_review:
+            raise HTTPException(403, "innholdet er skjermet")
+        view = build_view(deps.sink, package_id, deps.config.cache_dir, None)
+        if view.pdf_path is None or not 1 <= page <= view.pages:
+            raise HTTPException(404, "ingen slik side")
+        image = page_image(view.folder, view.pdf_path, page, deps.config.page_image_dpi)
+        return FileResponse(image, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
+
+    async def _decide(request: Request, package_id: str, who: Person, approved: bool) -> Response:
+        form = await checked_form(request)
+        row = package_for(who, package_id)
+        comment = form.get("kommentar", "").strip()
+        if not approved and not comment:
+            raise InputError("en avvisning må ha en kommentar til redaktøren")
+        record = approve_package(deps.sink, package_id, approved=approved, by=who.username, comment=comment,
+                                 retention=deps.retention)
+        record_decision(deps.db, package_id, record.decision, by=who.username, comment=comment or None,
+                        at=record.at)
+        flag = find_flag(deps.db, ThreadRef(Platform(row.platform), deps.sink.read_manifest(package_id).thread_id))
+        if flag is not None and flag.status in {FlagStatus.EXPORTED, FlagStatus.PENDING, FlagStatus.REFLAGGED}:
+            if flag.status != FlagStatus.EXPORTED:
+                set_status(deps.db, flag.id, FlagStatus.EXPORTED, by=who.username, comment=None)
+            set_status(deps.db, flag.id, FlagStatus.APPROVED if approved else FlagStatus.REJECTED,
+                       by=who.username, comment=comment or None)
+        return RedirectResponse(f"/pakker/{package_id}", 303)
+
+    @app.post("/pakker/{package_id}/godkjenn")
+    async def approve(request: Request, package_id: str, who: Reviewer) -> Response:
+        return await _decide(request, package_id, who, approved=True)
+
+    @app.post("/pakker/{package_id}/avvis")
+    async def reject(request: Request, package_id: str, who: Reviewer) -> Response:
+        return await _decide(request, package_id, who, approved=False)
+
+    return app
