@@ -24,6 +24,7 @@ from noark.people import is_person_name, saksansvarlig_for
 from noark.safexml import UnsafeXmlError, parse_bytes
 from noark.uttrekk.numbering import CaseNumber, JournalNumber, UttrekkError
 from noark.uttrekk.plan import PackageRow, PlannedMappe, UttrekkPlan
+from noark.validate.report import Report
 from noark.xmlutil import XSI
 from noark.xmlutil import text as xml_text
 from noark.xsd import SCHEMAS
@@ -57,7 +58,7 @@ class UttrekkResult:
     dokumentfiler: int = 0
     endringer: int = 0
     warnings: list[str] = field(default_factory=list)
-    report: object | None = None  # noark.validate.Report when validated
+    report: Report | None = None  # set when validated
 
 
 def _set(el: etree._Element, path: str, value: object) -> str | None:
