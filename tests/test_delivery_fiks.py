@@ -335,7 +335,7 @@ def test_flow_exports_a_flagged_sample_thread_and_journals_it(
 ) -> None:
     """Done when: a journal-required sample thread is exported, delivered over RabbitMQ to the stand-in
     archive, and its package shows the assigned journal number; the run artifact shows the state."""
-    from flows.delivery import export_then_deliver
+    from flows.deliver import export_then_deliver
     from pipeline.settings import Settings
     from sources.folder import load_catalog
     from tests.artifacts import latest_artifact

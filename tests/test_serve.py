@@ -84,7 +84,10 @@ def test_serve_runs_the_deployments_of_prefect_yaml_from_one_process(tmp_path: P
 
         run = _api(url, f"/deployments/{deployments['fixity']['id']}/create_flow_run", {})
         final = _wait(lambda: _state(url, run["id"]), 120, "the served fixity run to finish")
-        assert final in {"COMPLETED", "FAILED"}, final
+        if final not in {"COMPLETED", "FAILED"}:
+            os.killpg(serve.pid, signal.SIGTERM)
+            output, _ = serve.communicate(timeout=60)
+            raise AssertionError(f"served run ended {final}:\n{output[-4000:]}")
     finally:
         os.killpg(serve.pid, signal.SIGKILL)  # the hardest way to stop it
         serve.wait(timeout=60)

@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
             os.environ.update(environment.settings_env())
             os.environ["SOMEARKIV_FIKS_RECEIPT_TIMEOUT_S"] = "60"
             os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")  # busy machines
-            from flows.delivery import export_then_deliver
+            from flows.deliver import export_then_deliver
             from pipeline.delivery import assigned_numbers
 
             summary = export_then_deliver(bucket=str(args.bucket), source_dir=str(settings.samples_dir))
