@@ -78,7 +78,7 @@ def capture_threads(
 ) -> list[dict[str, object]]:
     """Fetch ``refs`` and (with ``recapture_days``) the accounts' recent threads into the capture folder."""
     logger = get_run_logger()
-    settings = Settings()  # type: ignore[call-arg]  # pydantic-settings fills the fields
+    settings = Settings()
     path = Path(accounts_file) if accounts_file else settings.accounts_file
     if path is None:
         raise ConfigError("kontoregisteret er ikke satt opp: sett SOMEARKIV_ACCOUNTS_FILE")

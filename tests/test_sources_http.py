@@ -144,3 +144,13 @@ def test_text_that_only_looks_like_a_parameter_is_kept_and_echoed_tokens_are_scr
             FacebookConnector(config_for(server.url, Sleeps()), credential(), account()).fetch_thread(REF)
     assert TOKEN not in str(info.value) and "REDACTED" in str(info.value)
     assert type(info.value).__name__ == "CredentialsError"
+
+
+def test_a_scope_error_names_the_account_and_the_thread() -> None:
+    with replay_server() as server:
+        server.add(f"/v25.0/{POST}", Reply(400, fixture("facebook/error_permission.json").body))
+        with pytest.raises(SourceError) as info:
+            FacebookConnector(config_for(server.url, Sleeps()), credential(), account()).fetch_thread(REF)
+    message = str(info.value)
+    assert message.startswith(f"Facebook, konto Eksempel kommune (100064123456789), tråd {POST}")
+    assert "pages_read_engagement" in message and message.count("Facebook, konto") == 1

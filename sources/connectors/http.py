@@ -166,12 +166,15 @@ class ApiClient:
         self.waited += seconds
         (self.retry.sleep or time.sleep)(seconds)
 
-    def _scrubbed(self, error: SourceError) -> SourceError:
-        """``error`` with the token removed from its message (platforms may echo a request back)."""
+    def _scrubbed(self, error: SourceError, what: str) -> SourceError:
+        """``error`` naming the thread (``what``) and with the token removed (platforms may echo a request)."""
         secret = self.credential.token.get_secret_value() if self.credential else ""
         message = str(error)
+        head, sep, rest = message.partition(": ")
+        if sep and head.startswith(self.platform_label.split(",")[0]) and what not in message:
+            message = f"{self._where(what)}: {rest}"
         cleaned = redact_body(message.encode(), [secret] if secret else []).decode("utf-8", "replace")
-        if cleaned == message:
+        if cleaned == str(error):
             return error
         scrubbed = type(error)(cleaned)
         scrubbed.__cause__ = error.__cause__
@@ -201,7 +204,7 @@ class ApiClient:
                 return response.data
             if verdict.kind == "fail":
                 error = verdict.error or SourceError(f"{self._where(what)}: feilet")
-                raise self._scrubbed(error)
+                raise self._scrubbed(error, what)
             last_reason = verdict.reason
             wait = verdict.wait if verdict.wait is not None else self._backoff(attempt)
             if attempt < self.retry.max_attempts or wait > self.retry.max_delay:

@@ -72,7 +72,8 @@ class ReplayServer:
         server = self
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(server))
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02},
+                                        daemon=True)
 
     @property
     def url(self) -> str:
