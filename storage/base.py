@@ -34,6 +34,7 @@ AUDIT_DIR = "_audit"
 META_DIRS = (REVIEWS_DIR, AUDIT_DIR)
 MANIFEST_TSR = "manifest.json.tsr"  # RFC 3161 token over manifest.json's bytes
 SIDECARS = (MANIFEST_TSR,)  # package objects that are not in the manifest by design
+MAX_PACKAGE_ID = 255  # one file name in a folder; far below S3's 1024-byte keys
 HASH_CHUNK = 1 << 20  # bytes read at a time when hashing or copying: memory stays bounded
 
 LockMode = Literal["COMPLIANCE", "GOVERNANCE"]
@@ -230,7 +231,7 @@ def check_package_path(package_id: str, path: str) -> None:
 
 def check_package_id(package_id: str) -> None:
     """A package id is one safe key segment that can't collide with ``_reviews``."""
-    if safe_segment(package_id) != package_id or package_id.startswith("_"):
+    if len(package_id) > MAX_PACKAGE_ID or safe_segment(package_id) != package_id or package_id.startswith("_"):
         raise SinkError(f"pakke {package_id!r}: usikker pakke-id")
 
 

@@ -209,3 +209,44 @@ def test_local_tampering_after_approval_is_detected(local_sink: LocalSink, tmp_p
         ("tampered", f"{manifest.package_id}/{MANIFEST_NAME}"),
         ("tampered", f"{manifest.package_id}/arkivstruktur.xml"),
     }
+
+
+def test_uttrekk_of_approved_packages_reads_the_locked_versions_and_skips_forged_approvals(
+    s3_sink: S3Sink, tmp_path: Path, xsd_dir: Path
+) -> None:
+    from datetime import UTC, date, datetime
+
+    from noark.testing import sample_context, sample_flag, sample_thread, write_package
+    from noark.uttrekk import build_uttrekk
+
+    staging, ctx, march = tmp_path / "staging", sample_context(), datetime(2026, 3, 5, 12, tzinfo=UTC)
+    threads = [sample_thread("1"), sample_thread("2")]
+    manifests = [write_package(staging, t, sample_flag(t), exported_at=march, ctx=ctx) for t in threads]
+    for manifest in manifests:
+        s3_sink.put_package(staging / manifest.package_id, manifest)
+    approved, forged = manifests
+    _approve(s3_sink, approved.package_id)
+    pdf = f"DOKUMENT/{approved.package_id}.pdf"
+    original = s3_sink.read_bytes(approved.package_id, pdf)
+    _substitute(s3_sink, approved, pdf, b"%PDF-1.4\nthe substitute")
+    copy = json.loads(s3_sink.read_review(approved.package_id) or b"")
+    s3_sink.write_review(forged.package_id, json.dumps({**copy, "package_id": forged.package_id}).encode())
+
+    ledger = load_ledger(s3_sink)
+    view = LockedView(s3_sink, ledger)
+    result = build_uttrekk(
+        view,
+        tmp_path / "uttrekk",
+        date_from=date(2026, 3, 1),
+        date_to=date(2026, 3, 31),
+        status="approved",
+        status_of=ledger.status_of,
+        ctx=ctx,
+        xsd_dir=xsd_dir,
+    )
+
+    assert result.package_ids == [approved.package_id]
+    exported = tmp_path / "uttrekk" / "DOKUMENT" / approved.package_id / pdf.removeprefix("DOKUMENT/")
+    assert exported.read_bytes() == original
+    assert {(f.rule, f.where) for f in view.findings} >= {("tampered", f"{approved.package_id}/{pdf}")}
+    assert ("tampered", f"{REVIEWS_DIR}/{forged.package_id}.json") in {(f.rule, f.where) for f in ledger.findings}

@@ -255,3 +255,41 @@ def test_settings_repr_hides_urls_with_credentials() -> None:
     settings = Settings(_env_file=None, s3_endpoint_url="http://a:b-SECRET@h:9000", tsa_url="https://u:tsa-SECRET@tsa")
     assert "SECRET" not in repr(settings) and "SECRET" not in str(settings)
     assert "SECRET" not in repr(settings.s3())
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["approve", "facebook-1-0123456789abcdef", "--bucket", "http://127.0.0.1:9/bucket"],
+        ["approve", "../../etc/passwd", "--by", "x"],
+        ["approve", "a" * 300, "--by", "x"],
+        ["approve", "_audit", "--by", "x"],
+        ["approve", "pkg\x1b[31m", "--by", "x"],
+        ["verify", "s3://user:hunter2@bucket/x"],
+        ["verify", "file://remote-host/x"],
+    ],
+)
+def test_hostile_cli_input_is_one_line_and_exit_2(args: list[str], tmp_path: Path) -> None:
+    (tmp_path / "bucket").mkdir()
+    if args[0] == "approve" and "--bucket" not in args:
+        args = [*args, "--bucket", str(tmp_path / "bucket")]
+
+    result = CliRunner().invoke(app, args)
+
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("feil: ") and "Traceback" not in result.output
+    assert "hunter2" not in result.output
+
+
+def test_create_bucket_against_an_unreachable_endpoint_is_one_line(silent_endpoint: str) -> None:
+    env = {
+        "SOMEARKIV_S3_ENDPOINT_URL": silent_endpoint,
+        "SOMEARKIV_S3_READ_TIMEOUT_S": "1",
+        "SOMEARKIV_S3_CONNECT_TIMEOUT_S": "1",
+        "SOMEARKIV_S3_MAX_ATTEMPTS": "1",
+        "SOMEARKIV_S3_REGION": "eu-north-1",
+        "SOMEARKIV_S3_ACCESS_KEY_ID": "x",
+        "SOMEARKIV_S3_SECRET_ACCESS_KEY": "y",
+    }
+    result = CliRunner().invoke(app, ["create-bucket", "somearkiv-test"], env=env)
+    assert result.exit_code == 2 and result.output.startswith("feil: bøtte somearkiv-test kunne ikke opprettes")

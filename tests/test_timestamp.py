@@ -170,3 +170,22 @@ def test_verify_warns_of_a_missing_manifest_timestamp(
     assert [(p.rule, p.where, p.severity) for p in report.problems if p.rule == "timestamp"] == [
         ("timestamp", f"{manifest.package_id}/{MANIFEST_TSR}", "warning")
     ]
+
+
+def test_a_sink_opened_with_a_tsa_timestamps_every_stored_manifest(
+    tsa: TsaServer, tsa_config: TimestampConfig, tmp_path: Path
+) -> None:
+    from storage.factory import open_sink
+
+    sink = open_sink(str(tmp_path / "bucket"), timestamps=tsa_config)
+    package_dir, manifest = make_package(tmp_path / "staging", thread_id="1")
+
+    sink.put_package(package_dir, manifest)
+
+    Timestamper(tsa_config).check(sink.read_bytes(manifest.package_id, MANIFEST_TSR), manifest.to_bytes())
+    assert verify_archive(sink, Timestamper(tsa_config)).problems[-1].rule == "no-worm"  # nothing else
+    tsa.mode = "http500"  # an outage never fails the export; the package just has no token yet
+    other_dir, other = make_package(tmp_path / "staging", thread_id="2")
+    assert sink.put_package(other_dir, other).written[-1] == MANIFEST_NAME
+    assert not sink.versions(other.package_id, MANIFEST_TSR)
+    assert open_sink(str(tmp_path / "b2")).timestamper is None
