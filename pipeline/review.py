@@ -31,7 +31,16 @@ from schemas.errors import WorkflowError
 from schemas.findings import Finding, errors
 from schemas.package import MANIFEST_NAME, Manifest
 from storage.audit import AuditError, AuditEvent, AuditLog
-from storage.base import MANIFEST_TSR, REVIEWS_DIR, LockedObject, LockMode, ObjectExistsError, Sink, SinkError
+from storage.base import (
+    MANIFEST_TSR,
+    REVIEWS_DIR,
+    LockedObject,
+    LockMode,
+    ObjectExistsError,
+    ObjectVersion,
+    Sink,
+    SinkError,
+)
 from storage.config import RetentionPolicy
 from storage.fixity import finding_text, verify_package, version_problems
 from storage.timestamp import Timestamper, TimestampError
@@ -235,7 +244,10 @@ def approve_package(
             raise ApprovalError(
                 f"pakke {package_id} ble godkjent av {previous.by} {previous.at}; godkjenningen er endelig"
             )
-        return _relock(sink, previous, timestamper)
+        relocked = _relock(sink, previous, timestamper)
+        if sink.read_review(package_id) is None:  # an interrupted approval: the chain has it, the copy not yet
+            sink.write_review(package_id, relocked.to_bytes())
+        return relocked
     if not approved:
         manifest_sha = hashlib.sha256(sink.read_bytes(package_id, MANIFEST_NAME)).hexdigest()
         data = ReviewData(decision="rejected", comment=comment, manifest_sha256=manifest_sha)
@@ -342,10 +354,10 @@ def pin_current_versions(sink: Sink, package_id: str) -> list[LockedObject]:
     return pins
 
 
-def _current(versions: list[Any], package_id: str, path: str) -> str | None:
+def _current(versions: list[ObjectVersion], package_id: str, path: str) -> str | None:
     if not versions or versions[0].deleted:
         raise ApprovalError(f"pakke {package_id}: fil {path} mangler")
-    return versions[0].version_id  # type: ignore[no-any-return]
+    return versions[0].version_id
 
 
 def _sha(data: bytes) -> str:

@@ -77,6 +77,7 @@ def test_events_form_a_chain_of_canonical_locked_objects(any_sink: Sink) -> None
         ("Kari", "pkg\u2028", {}, "kontrolltegn"),
         ("Kari", "pkg", {"x": float("nan")}, "ugyldig"),
         ("Kari", "pkg", {"blob": "x" * 300_000}, "større enn"),
+        ("Kari", "pkg", {"when": object()}, "ugyldig"),
     ],
 )
 def test_hostile_events_are_refused_and_nothing_is_written(
@@ -86,6 +87,12 @@ def test_hostile_events_are_refused_and_nothing_is_written(
     with pytest.raises(AuditError, match=message):
         log.append("review.approved", actor, subject, data)
     assert local_sink.list_meta(AUDIT_DIR) == []
+
+
+@pytest.mark.parametrize("kind", ["", "Review", "review approved", "x" * 65, "review/../x", "rev\u00e9"])
+def test_bad_event_kinds_are_refused(local_sink: LocalSink, kind: str) -> None:
+    with pytest.raises(AuditError, match="ugyldig"):
+        _log(local_sink).append(kind, "Kari", "pkg", {})
 
 
 def test_deeply_nested_data_is_refused_without_recursion(local_sink: LocalSink) -> None:

@@ -250,3 +250,28 @@ def test_uttrekk_of_approved_packages_reads_the_locked_versions_and_skips_forged
     assert exported.read_bytes() == original
     assert {(f.rule, f.where) for f in view.findings} >= {("tampered", f"{approved.package_id}/{pdf}")}
     assert ("tampered", f"{REVIEWS_DIR}/{forged.package_id}.json") in {(f.rule, f.where) for f in ledger.findings}
+
+
+def test_approving_again_restores_a_missing_copy_and_keeps_the_same_record(any_sink: Sink, tmp_path: Path) -> None:
+    _, manifest = _stored(any_sink, tmp_path)
+    first = _approve(any_sink, manifest.package_id)
+    if isinstance(any_sink, S3Sink):
+        any_sink.client.delete_object(Bucket=any_sink.bucket, Key=f"archive/{REVIEWS_DIR}/{manifest.package_id}.json")
+    else:
+        assert isinstance(any_sink, LocalSink)
+        (any_sink.root / REVIEWS_DIR / f"{manifest.package_id}.json").unlink()
+
+    again = _approve(any_sink, manifest.package_id, by="ola")
+
+    assert again == first
+    assert load_ledger(any_sink).findings == []
+    assert len(any_sink.list_meta(AUDIT_DIR)) == 1  # no second event
+
+
+def test_progress_is_reported_while_uploading(any_sink: Sink, tmp_path: Path) -> None:
+    package_dir, manifest = make_package(tmp_path / "staging", files={"DOKUMENT/big.bin": b"x" * 300_000})
+    seen: dict[str, int] = {}
+
+    any_sink.put_package(package_dir, manifest, on_progress=lambda path, done: seen.__setitem__(path, done))
+
+    assert seen["DOKUMENT/big.bin"] == 300_000
