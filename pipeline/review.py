@@ -2,7 +2,8 @@
 
 Approving a package:
 
-1. refuses at once, before anything is written, unless the bucket can lock (S3: Object Lock enabled);
+1. refuses at once, before anything is written, unless the bucket can lock (S3: Object Lock enabled; this
+   holds for rejections too, since every decision is an audit event written under Object Lock);
 2. obtains the manifest's RFC 3161 token if a TSA is configured and the package has none yet;
 3. pins the current version of every package object (files, ``manifest.json``, its ``.tsr``) and runs the
    fixity check on exactly those versions;
@@ -227,11 +228,11 @@ def approve_package(
         raise ApprovalError(
             f"pakke {package_id} finnes ikke i {sink.url} (eller er ufullstendig: mangler {MANIFEST_NAME})"
         )
-    if approved:
-        try:
-            sink.require_lock_support()
-        except SinkError as exc:
-            raise ApprovalError(f"pakke {package_id} kan ikke godkjennes: {exc}") from exc
+    try:  # both decisions go into the audit chain, which is written under Object Lock
+        sink.require_lock_support()
+    except SinkError as exc:
+        what = "godkjennes" if approved else "avvises"
+        raise ApprovalError(f"pakke {package_id} kan ikke {what}: {exc}") from exc
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     log = AuditLog(sink, retention=retention, timestamper=timestamper, clock=lambda: moment)
     ledger = load_ledger(sink, log, verify_chain=False)

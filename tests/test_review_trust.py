@@ -96,6 +96,8 @@ def test_approval_on_a_bucket_without_object_lock_is_refused_before_anything_is_
 
     with pytest.raises(ApprovalError, match="har ikke Object Lock"):
         _approve(sink, manifest.package_id)
+    with pytest.raises(ApprovalError, match=r"kan ikke avvises: .*har ikke Object Lock"):
+        _approve(sink, manifest.package_id, approved=False)
 
     assert sink.list_meta(AUDIT_DIR) == [] and sink.list_meta(REVIEWS_DIR) == []
     assert review_status(sink, manifest.package_id) == "pending"
