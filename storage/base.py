@@ -249,8 +249,13 @@ def check_manifest(manifest: Manifest) -> None:
 
 def check_sources(package_dir: Path, manifest: Manifest) -> None:
     """Every manifest file must be in ``package_dir`` with its manifest size before anything is uploaded."""
+    root = package_dir.resolve()
     for entry in manifest.files:
         source = package_dir / entry.path
+        if source.is_symlink() or not source.resolve().is_relative_to(root):
+            raise SinkError(
+                f"pakke {manifest.package_id}: fil {entry.path} er en symbolsk lenke eller peker ut av pakkemappen"
+            )
         if not source.is_file():
             raise SinkError(f"pakke {manifest.package_id}: fil {entry.path} finnes ikke i {package_dir}")
         size = source.stat().st_size

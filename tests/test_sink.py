@@ -168,3 +168,23 @@ def test_sink_url_and_repr_have_no_secrets(any_sink: Sink) -> None:
         assert "SECRET" not in repr(any_sink) and "test-access-key-id" not in repr(any_sink)
     else:
         assert any_sink.url.startswith("file:///")
+
+
+@pytest.mark.parametrize("how", ["file-link", "folder-link"])
+def test_symlinks_in_the_staged_package_are_refused(any_sink: Sink, tmp_path: Path, how: str) -> None:
+    """Nothing outside the package folder is uploaded, even if the builder was tricked into linking it."""
+    secret = tmp_path / "outside" / ".env"
+    secret.parent.mkdir()
+    secret.write_bytes(b"S3_KEY=hunter2\n")
+    package_dir, manifest = make_package(tmp_path / "staging", files={"DOKUMENT/vedlegg-1.png": secret.read_bytes()})
+    target = package_dir / "DOKUMENT/vedlegg-1.png"
+    if how == "file-link":
+        target.unlink()
+        target.symlink_to(secret)
+    else:  # a real file, but in a folder outside the package reached through a linked folder
+        (package_dir / "DOKUMENT").rename(tmp_path / "moved")
+        (package_dir / "DOKUMENT").symlink_to(tmp_path / "moved")
+
+    with pytest.raises(SinkError, match="symbolsk lenke eller peker ut av pakkemappen"):
+        any_sink.put_package(package_dir, manifest)
+    assert list(any_sink.iter_objects(manifest.package_id)) == []
