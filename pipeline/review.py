@@ -148,8 +148,10 @@ def audit_log(sink: Sink, retention: RetentionPolicy | None = None, timestamper:
     return AuditLog(sink, retention=retention, timestamper=timestamper)
 
 
-def load_ledger(sink: Sink, log: AuditLog | None = None, *, verify_chain: bool = True) -> ReviewLedger:
-    """Replay the review events of the chain; check the ``_reviews/`` copies against it."""
+def load_ledger(
+    sink: Sink, log: AuditLog | None = None, *, verify_chain: bool = True, check_copies: bool = True
+) -> ReviewLedger:
+    """Replay the review events of the chain; check the ``_reviews/`` copies against it (``check_copies``)."""
     log = log or AuditLog(sink)
     ledger = ReviewLedger()
     if verify_chain:
@@ -174,7 +176,8 @@ def load_ledger(sink: Sink, log: AuditLog | None = None, *, verify_chain: bool =
         ledger.records[event.subject] = record
         past = PastDecision(decision=record.decision, by=record.by, at=record.at, comment=record.comment)
         history.setdefault(event.subject, []).append(past)
-    ledger.findings += _check_copies(sink, ledger)
+    if check_copies:
+        ledger.findings += _check_copies(sink, ledger)
     return ledger
 
 
@@ -235,7 +238,7 @@ def approve_package(
         raise ApprovalError(f"pakke {package_id} kan ikke {what}: {exc}") from exc
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     log = AuditLog(sink, retention=retention, timestamper=timestamper, clock=lambda: moment)
-    ledger = load_ledger(sink, log, verify_chain=False)
+    ledger = load_ledger(sink, log, verify_chain=False, check_copies=False)
     broken = [f for f in errors(ledger.findings) if f.where.startswith("_audit")]
     if broken:
         raise ApprovalError(f"revisjonsloggen er skadet; ingen vurdering kan registreres: {finding_text(broken[0])}")
@@ -324,14 +327,14 @@ def _ensure_manifest_token(sink: Sink, package_id: str, timestamper: Timestamper
 def pin_current_versions(sink: Sink, package_id: str) -> list[LockedObject]:
     """The current version of every package object, with the SHA-256 it must have."""
     try:
-        manifest_versions = sink.versions(package_id, MANIFEST_NAME)
-        manifest_version = _current(manifest_versions, package_id, MANIFEST_NAME)
+        history = sink.package_history(package_id)  # one listing for every key of the package
+        manifest_version = _current(history.get(MANIFEST_NAME, []), package_id, MANIFEST_NAME)
         manifest_bytes = sink.read_bytes(package_id, MANIFEST_NAME, version=manifest_version)
         manifest = Manifest.model_validate_json(manifest_bytes)
         pins = [
             LockedObject(
                 path=entry.path,
-                version_id=_current(sink.versions(package_id, entry.path), package_id, entry.path),
+                version_id=_current(history.get(entry.path, []), package_id, entry.path),
                 sha256=entry.sha256,
                 size=entry.size,
             )
@@ -345,7 +348,7 @@ def pin_current_versions(sink: Sink, package_id: str) -> list[LockedObject]:
                 size=len(manifest_bytes),
             )
         )
-        token_versions = sink.versions(package_id, MANIFEST_TSR)
+        token_versions = history.get(MANIFEST_TSR, [])
         if token_versions and not token_versions[0].deleted:
             version = token_versions[0].version_id
             token = sink.read_bytes(package_id, MANIFEST_TSR, version=version)
@@ -367,12 +370,12 @@ def _sha(data: bytes) -> str:
 
 def read_approval(sink: Sink, package_id: str) -> ApprovalRecord | None:
     """The package's current review as the audit chain has it, or None if it hasn't been reviewed."""
-    return load_ledger(sink, verify_chain=False).records.get(package_id)
+    return load_ledger(sink, verify_chain=False, check_copies=False).records.get(package_id)
 
 
 def review_status(sink: Sink, package_id: str) -> Status:
     """A package's review status from the audit chain (a ``_reviews/`` copy alone counts for nothing)."""
-    return load_ledger(sink, verify_chain=False).status_of(package_id)
+    return load_ledger(sink, verify_chain=False, check_copies=False).status_of(package_id)
 
 
 class LockedView:
@@ -396,8 +399,9 @@ class LockedView:
             return None
         if package_id not in self._checked:
             self._checked.add(package_id)
+            history = self.sink.package_history(package_id)
             for pin in pins:
-                for rule, detail in version_problems(self.sink, package_id, pin):
+                for rule, detail in version_problems(self.sink, package_id, pin, versions=history.get(pin.path, [])):
                     self.findings.append(Finding(rule=rule, message=detail, where=f"{package_id}/{pin.path}"))
         for pin in pins:
             if pin.path == path:

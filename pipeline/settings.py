@@ -61,12 +61,14 @@ class Settings(BaseSettings):
         16, ge=5, le=5120, description="Files from this size (MB) up are uploaded multipart, in parts of this size"
     )
     s3_connect_timeout_s: float = Field(
-        10.0, ge=0.5, le=300, description="Seconds to wait for a TCP connection to the S3 endpoint"
+        5.0, ge=0.5, le=300, description="Seconds to wait for a TCP connection to the S3 endpoint"
     )
     s3_read_timeout_s: float = Field(
-        60.0, ge=1, le=3600, description="Seconds to wait for any S3 answer before retrying or failing"
+        30.0, ge=1, le=3600, description="Seconds to wait for any S3 answer before retrying or failing"
     )
-    s3_max_attempts: int = Field(5, ge=1, le=10, description="Attempts per S3 call (retries of errors and timeouts)")
+    s3_max_attempts: int = Field(
+        3, ge=1, le=10, description="Attempts per S3 call, the first included (retries of errors and timeouts)"
+    )
     s3_upload_check: Literal["etag", "read-back"] = Field(
         "etag",
         description="How an upload is checked against the locally computed digest: `etag` (the MD5 the server "

@@ -148,6 +148,11 @@ class Sink(Protocol):
         """Every version of one package object, newest first (empty if it never existed)."""
         ...
 
+    def package_history(self, package_id: str) -> dict[str, list[ObjectVersion]]:
+        """Every object that ever existed under the package (deleted ones too) with its versions, in one
+        listing; paths relative to the package."""
+        ...
+
     def latest_package_for(self, thread_key: str) -> Manifest | None:
         """The newest complete package of a thread (by ``manifest.created_at``), or None."""
         ...
@@ -445,6 +450,10 @@ class BaseSink(ABC):
 
     def versions(self, package_id: str, path: str) -> list[ObjectVersion]:
         return self._versions(self._rel(package_id, path))
+
+    def package_history(self, package_id: str) -> dict[str, list[ObjectVersion]]:
+        check_package_id(package_id)
+        return self._history(package_id)
 
     def put_sidecar(self, package_id: str, name: str, data: bytes) -> None:
         if name not in SIDECARS:

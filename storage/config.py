@@ -24,9 +24,9 @@ class S3Config:
     secret_access_key: SecretStr | None = None
     addressing_style: Literal["auto", "path", "virtual"] = "auto"
     multipart_threshold_mb: int = 16
-    connect_timeout_s: float = 10.0
-    read_timeout_s: float = 60.0
-    max_attempts: int = 5
+    connect_timeout_s: float = 5.0
+    read_timeout_s: float = 30.0
+    max_attempts: int = 3
     upload_check: Literal["etag", "read-back"] = "etag"
 
     @property

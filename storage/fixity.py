@@ -21,7 +21,16 @@ from typing import TYPE_CHECKING
 from schemas.errors import IntegrityError
 from schemas.findings import Finding, errors
 from schemas.package import MANIFEST_NAME
-from storage.base import MANIFEST_TSR, SIDECARS, LockedObject, Sink, SinkError, parse_manifest, sha256_stream
+from storage.base import (
+    MANIFEST_TSR,
+    SIDECARS,
+    LockedObject,
+    ObjectVersion,
+    Sink,
+    SinkError,
+    parse_manifest,
+    sha256_stream,
+)
 
 if TYPE_CHECKING:
     from storage.timestamp import Timestamper
@@ -193,8 +202,10 @@ def verify_package(
             problem(entry.path, "changed", f"SHA-256 {digest}, manifestet sier {entry.sha256}")
     for path in sorted(stored.keys() - listed - {MANIFEST_NAME, *SIDECARS}):
         problem(path, "extra", f"{stored[path].size} byte, ikke i manifestet")
+    history = _history(sink, package_id) if pinned else {}
     for pin in pinned.values():
-        for rule, detail in version_problems(sink, package_id, pin, check_lock=check_locks):
+        versions = history.get(pin.path, []) if history is not None else None
+        for rule, detail in version_problems(sink, package_id, pin, versions=versions, check_lock=check_locks):
             problem(pin.path, rule, detail)
     if timestamps is not None:
         for rule, detail in _timestamp_problems(sink, package_id, manifest_bytes, pinned.get(MANIFEST_TSR), timestamps):
@@ -202,12 +213,28 @@ def verify_package(
     return result
 
 
-def version_problems(
-    sink: Sink, package_id: str, pin: LockedObject, *, check_lock: bool = True
-) -> list[tuple[str, str]]:
-    """What is wrong with the versions of one locked key: newer versions, delete markers, a missing lock."""
+def _history(sink: Sink, package_id: str) -> dict[str, list[ObjectVersion]] | None:
+    """All versions under the package in one listing; None if that fails (then asked key by key)."""
     try:
-        versions = sink.versions(package_id, pin.path)
+        return sink.package_history(package_id)
+    except SinkError:
+        return None
+
+
+def version_problems(
+    sink: Sink,
+    package_id: str,
+    pin: LockedObject,
+    *,
+    versions: list[ObjectVersion] | None = None,
+    check_lock: bool = True,
+) -> list[tuple[str, str]]:
+    """What is wrong with the versions of one locked key: newer versions, delete markers, a missing lock.
+
+    ``versions`` (from :meth:`Sink.package_history`) saves a listing per key."""
+    try:
+        if versions is None:
+            versions = sink.versions(package_id, pin.path)
         if pin.version_id is None:  # a folder: one version, checked by content
             return [] if versions else [("tampered", "låst objekt er slettet")]
         problems: list[tuple[str, str]] = []
