@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
@@ -34,6 +35,8 @@ AUDIT_DIR = "_audit"
 META_DIRS = (REVIEWS_DIR, AUDIT_DIR)
 MANIFEST_TSR = "manifest.json.tsr"  # RFC 3161 token over manifest.json's bytes
 SIDECARS = (MANIFEST_TSR,)  # package objects that are not in the manifest by design
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+MAX_PATH_BYTES = 700  # <prefix>/<package_id>/<path> stays under S3's 1024-byte keys
 MAX_PACKAGE_ID = 255  # one file name in a folder; far below S3's 1024-byte keys
 HASH_CHUNK = 1 << 20  # bytes read at a time when hashing or copying: memory stays bounded
 
@@ -227,9 +230,12 @@ def check_package_path(package_id: str, path: str) -> None:
     if (
         not path
         or "\\" in path
+        or _CONTROL.search(path)
+        or len(path.encode("utf-8", "surrogatepass")) > MAX_PATH_BYTES
         or pure.is_absolute()
-        or any(part in ("", ".", "..") for part in path.split("/"))
+        or any(part in ("", ".", "..") or len(part.encode("utf-8", "surrogatepass")) > 255 for part in path.split("/"))
         or path == MANIFEST_NAME
+        or path in SIDECARS
     ):
         raise SinkError(f"pakke {package_id}: usikker filsti {path!r} i manifestet")
 

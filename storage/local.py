@@ -43,7 +43,9 @@ NO_WORM = "skrivebeskyttet (ingen WORM-garanti)"
 
 
 def _temp_path(target: Path) -> Path:
-    return target.with_name(f".{target.name}{TEMP_MARK}{secrets.token_hex(6)}{TEMP_SUFFIX}")
+    """``.<name>.somearkiv-<random>.part`` beside the target; without the name when that would be too long."""
+    name = target.name if len(target.name.encode()) <= 200 else ""
+    return target.with_name(f".{name}{TEMP_MARK}{secrets.token_hex(6)}{TEMP_SUFFIX}")
 
 
 def _is_temp(path: Path) -> bool:
