@@ -423,8 +423,12 @@ class LockedView:
     def open_file(self, package_id: str, path: str, *, version: str | None = None) -> AbstractContextManager[BinaryIO]:
         return self.sink.open_file(package_id, path, version=version or self._pin(package_id, path))
 
-    def read_bytes(self, package_id: str, path: str, *, version: str | None = None) -> bytes:
-        return self.sink.read_bytes(package_id, path, version=version or self._pin(package_id, path))
+    def read_bytes(
+        self, package_id: str, path: str, *, version: str | None = None, max_bytes: int | None = None
+    ) -> bytes:
+        return self.sink.read_bytes(
+            package_id, path, version=version or self._pin(package_id, path), max_bytes=max_bytes
+        )
 
     def iter_objects(self, package_id: str) -> Iterator[Any]:
         return self.sink.iter_objects(package_id)

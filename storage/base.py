@@ -37,6 +37,9 @@ MANIFEST_TSR = "manifest.json.tsr"  # RFC 3161 token over manifest.json's bytes
 SIDECARS = (MANIFEST_TSR,)  # package objects that are not in the manifest by design
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
 MAX_PATH_BYTES = 700  # <prefix>/<package_id>/<path> stays under S3's 1024-byte keys
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024  # a manifest lists files; 64 MiB is hundreds of thousands of them
+MAX_META_BYTES = 4 * 1024 * 1024  # an audit event, token or review copy
+MAX_TOKEN_BYTES = 64 * 1024
 MAX_PACKAGE_ID = 255  # one file name in a folder; far below S3's 1024-byte keys
 HASH_CHUNK = 1 << 20  # bytes read at a time when hashing or copying: memory stays bounded
 
@@ -136,7 +139,11 @@ class Sink(Protocol):
 
     def read_manifest(self, package_id: str, *, version: str | None = None) -> Manifest: ...
 
-    def read_bytes(self, package_id: str, path: str, *, version: str | None = None) -> bytes: ...
+    def read_bytes(
+        self, package_id: str, path: str, *, version: str | None = None, max_bytes: int | None = None
+    ) -> bytes:
+        """One stored file in memory; SinkError if it is larger than ``max_bytes``."""
+        ...
 
     def open_file(self, package_id: str, path: str, *, version: str | None = None) -> AbstractContextManager[BinaryIO]:
         """A binary stream of one stored file (the given version, else the current one), bounded memory;
@@ -443,12 +450,15 @@ class BaseSink(ABC):
         except OSError as exc:
             raise SinkError(f"{what} kan ikke leses: {exc.strerror or exc}") from exc
 
-    def read_bytes(self, package_id: str, path: str, *, version: str | None = None) -> bytes:
+    def read_bytes(
+        self, package_id: str, path: str, *, version: str | None = None, max_bytes: int | None = None
+    ) -> bytes:
         with self.open_file(package_id, path, version=version) as stream:
-            return stream.read()
+            return read_bounded(stream, max_bytes, f"pakke {package_id}: fil {path}")
 
     def read_manifest(self, package_id: str, *, version: str | None = None) -> Manifest:
-        return parse_manifest(package_id, self.read_bytes(package_id, MANIFEST_NAME, version=version))
+        data = self.read_bytes(package_id, MANIFEST_NAME, version=version, max_bytes=MAX_MANIFEST_BYTES)
+        return parse_manifest(package_id, data)
 
     def iter_objects(self, package_id: str) -> Iterator[StoredObject]:
         check_package_id(package_id)
@@ -470,7 +480,7 @@ class BaseSink(ABC):
         check_meta_name(name)
         try:
             with self._open(name, version) as stream:
-                return stream.read()
+                return read_bounded(stream, MAX_META_BYTES, name)
         except FileNotFoundError:
             return None
         except OSError as exc:
@@ -532,6 +542,16 @@ class BaseSink(ABC):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(url={self.url!r})"
+
+
+def read_bounded(stream: BinaryIO, max_bytes: int | None, what: str) -> bytes:
+    """All of ``stream``, refusing more than ``max_bytes`` (a hostile object must not exhaust memory)."""
+    if max_bytes is None:
+        return stream.read()
+    data = stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise SinkError(f"{what} er større enn {max_bytes} byte og leses ikke")
+    return data
 
 
 def parse_manifest(package_id: str, data: bytes) -> Manifest:

@@ -23,6 +23,8 @@ from schemas.findings import Finding, errors
 from schemas.package import MANIFEST_NAME
 from storage.base import (
     MANIFEST_TSR,
+    MAX_MANIFEST_BYTES,
+    MAX_TOKEN_BYTES,
     SIDECARS,
     LockedObject,
     ObjectVersion,
@@ -166,7 +168,9 @@ def verify_package(
     if pins is not None and manifest_pin is None:
         problem(MANIFEST_NAME, "tampered", "godkjenningen oppgir ingen låst versjon av manifestet")
     try:
-        manifest_bytes = sink.read_bytes(package_id, MANIFEST_NAME, version=_version(manifest_pin))
+        manifest_bytes = sink.read_bytes(
+            package_id, MANIFEST_NAME, version=_version(manifest_pin), max_bytes=MAX_MANIFEST_BYTES
+        )
         manifest = parse_manifest(package_id, manifest_bytes)
         stored = {obj.path: obj for obj in sink.iter_objects(package_id)}
     except (SinkError, ValueError) as exc:
@@ -257,9 +261,11 @@ def _timestamp_problems(
     sink: Sink, package_id: str, manifest_bytes: bytes, pin: LockedObject | None, timestamps: Timestamper
 ) -> list[tuple[str, str]]:
     try:
-        token = sink.read_bytes(package_id, MANIFEST_TSR, version=_version(pin))
-    except SinkError:
-        return [("timestamp", NO_TOKEN)]
+        if not sink.versions(package_id, MANIFEST_TSR) and pin is None:
+            return [("timestamp", NO_TOKEN)]
+        token = sink.read_bytes(package_id, MANIFEST_TSR, version=_version(pin), max_bytes=MAX_TOKEN_BYTES)
+    except SinkError as exc:
+        return [("unreadable", _first_line(exc))]
     if pin is not None and hashlib.sha256(token).hexdigest() != pin.sha256:
         return [("tampered", "tidsstempelet avviker fra det som ble låst ved godkjenningen")]
     try:

@@ -28,9 +28,8 @@ from rfc3161_client import (
 )
 
 from schemas.errors import ConfigError, IntegrityError, StorageError
+from storage.base import MAX_TOKEN_BYTES
 from storage.config import TimestampConfig, scrub_userinfo
-
-MAX_TOKEN_BYTES = 64 * 1024  # a token is a few KiB; anything bigger is not one
 
 
 class TimestampError(StorageError):
@@ -69,17 +68,24 @@ class Timestamper:
         built = request.cert_request(cert_request=True).build()
         where = self.config.redacted_url
         try:
-            with httpx.Client(timeout=self.config.timeout_s, follow_redirects=False) as client:
-                answer = client.post(
+            with (
+                httpx.Client(timeout=self.config.timeout_s, follow_redirects=False) as client,
+                client.stream(
+                    "POST",
                     str(self.config.url),
                     content=built.as_bytes(),
                     headers={"Content-Type": "application/timestamp-query"},
-                )
+                ) as answer,
+            ):
+                if answer.status_code != 200:
+                    raise TimestampError(f"tidsstemplingstjenesten {where} svarte HTTP {answer.status_code}")
+                token = b""
+                for block in answer.iter_bytes():
+                    token += block
+                    if len(token) > MAX_TOKEN_BYTES:
+                        raise TimestampError(f"tidsstemplingstjenesten {where} sendte mer enn {MAX_TOKEN_BYTES} byte")
         except httpx.HTTPError as exc:
             raise TimestampError(f"tidsstemplingstjenesten {where} svarte ikke: {scrub_userinfo(str(exc))}") from exc
-        if answer.status_code != 200:
-            raise TimestampError(f"tidsstemplingstjenesten {where} svarte HTTP {answer.status_code}")
-        token = answer.content
         try:
             self._check(token, data, nonce=built.nonce)
         except IntegrityError as exc:

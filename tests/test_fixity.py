@@ -122,3 +122,18 @@ def test_local_leftover_temp_files_are_extra(local_sink: LocalSink, tmp_path: Pa
     assert [(p.where, p.rule) for p in report.problems] == [
         (f"{manifest.package_id}/.x.pdf.somearkiv-abc.part", "extra")
     ]
+
+
+def test_a_huge_manifest_is_reported_not_read_into_memory(local_sink: LocalSink, tmp_path: Path) -> None:
+    from storage.base import MAX_MANIFEST_BYTES
+
+    package_dir, manifest = make_package(tmp_path / "staging")
+    local_sink.put_package(package_dir, manifest)
+    target = local_sink.root / manifest.package_id / MANIFEST_NAME
+    with target.open("r+b") as handle:
+        handle.truncate(MAX_MANIFEST_BYTES + 10)  # sparse: no disk used
+
+    report = verify_bucket(local_sink)
+
+    assert [p.rule for p in report.problems] == ["unreadable"]
+    assert "større enn" in report.problems[0].message

@@ -53,7 +53,9 @@ def test_a_token_from_another_tsa_is_refused(tsa: TsaServer, tsa_config: Timesta
         stamper.check(forged, b"data")
 
 
-@pytest.mark.parametrize(("mode", "message"), [("garbage", "ugyldig svar"), ("http500", "HTTP 500")])
+@pytest.mark.parametrize(
+    ("mode", "message"), [("garbage", "ugyldig svar"), ("http500", "HTTP 500"), ("huge", "mer enn 65536 byte")]
+)
 def test_a_broken_tsa_answer_is_an_error(tsa: TsaServer, tsa_config: TimestampConfig, mode: str, message: str) -> None:
     tsa.mode = mode
     with pytest.raises(TimestampError, match=message):

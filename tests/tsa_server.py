@@ -98,7 +98,7 @@ class TsaServer:
 
     def __init__(self, tsa: Tsa) -> None:
         self.tsa = tsa
-        self.mode = "ok"  # "ok", "garbage", "http500", "other-tsa"
+        self.mode = "ok"  # "ok", "garbage", "huge", "http500", "other-tsa"
         self.other: Tsa | None = None
         self.requests = 0
         self._lock = threading.Lock()
@@ -129,6 +129,8 @@ class TsaServer:
                 return 500, b"broken"
             if self.mode == "garbage":
                 return 200, b"\x30\x03\x02\x01\x00 not a token"
+            if self.mode == "huge":
+                return 200, b"\x30" * (1 << 20)
             tsa = self.other if self.mode == "other-tsa" and self.other else self.tsa
             with tempfile.TemporaryDirectory() as tmp:
                 (Path(tmp) / "q.tsq").write_bytes(query)
