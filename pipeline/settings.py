@@ -29,7 +29,7 @@ from schemas.errors import ConfigError
 from schemas.thread import Platform
 from sources.connectors.config import DEFAULT_BASE_URLS, RetryPolicy, SourcesConfig
 from sources.connectors.store import MediaPolicy
-from storage.config import RetentionPolicy, S3Config
+from storage.config import RetentionPolicy, S3Config, TimestampConfig
 from workflow.config import WorkflowConfig
 
 _T = TypeVar("_T")
@@ -55,7 +55,12 @@ class Settings(BaseSettings):
     work_dir: Path = Field(REPO_ROOT / "build", description="Staging area for packages being built")
     pdfa_part: Literal["1", "2"] = Field("2", description="`2` = PDF/A-2b, `1` = PDF/A-1b")
 
-    s3_endpoint_url: str | None = Field(None, description="S3 endpoint, e.g. `http://127.0.0.1:9000`; unset: AWS")
+    s3_endpoint_url: str | None = Field(
+        None,
+        repr=False,
+        description="S3 endpoint, e.g. `http://127.0.0.1:9000`; unset: AWS. A `user:password@` in it is never "
+        "sent to S3 and is redacted in every message",
+    )
     s3_region: str | None = Field(None, description="S3 region, e.g. `eu-north-1`; unset: boto3's chain")
     s3_access_key_id: str | None = Field(None, description="S3 access key; unset: boto3's credential chain")
     s3_secret_access_key: SecretStr | None = Field(None, description="S3 secret key; never logged")
@@ -65,6 +70,29 @@ class Settings(BaseSettings):
     s3_multipart_threshold_mb: int = Field(
         16, ge=5, le=5120, description="Files from this size (MB) up are uploaded multipart, in parts of this size"
     )
+    s3_connect_timeout_s: float = Field(
+        5.0, ge=0.5, le=300, description="Seconds to wait for a TCP connection to the S3 endpoint"
+    )
+    s3_read_timeout_s: float = Field(
+        30.0, ge=1, le=3600, description="Seconds to wait for any S3 answer before retrying or failing"
+    )
+    s3_max_attempts: int = Field(
+        3, ge=1, le=10, description="Attempts per S3 call, the first included (retries of errors and timeouts)"
+    )
+    s3_upload_check: Literal["etag", "read-back"] = Field(
+        "etag",
+        description="How an upload is checked against the locally computed digest: `etag` (the MD5 the server "
+        "computed from what it received; right for plain and SSE-S3 buckets) or `read-back` (download and re-hash; "
+        "needed with SSE-KMS/SSE-C, whose ETags are not MD5s)",
+    )
+    tsa_url: str | None = Field(
+        None,
+        repr=False,
+        description="RFC 3161 time-stamping authority for manifests and audit heads; unset: no trusted timestamps",
+    )
+    tsa_ca_file: Path | None = Field(None, description="PEM root certificate(s) the TSA certificate chains to")
+    tsa_cert_file: Path | None = Field(None, description="PEM certificate of the TSA; tokens signed otherwise fail")
+    tsa_timeout_s: float = Field(10.0, ge=0.5, le=120, description="Seconds to wait for the TSA")
     object_lock_mode: Literal["COMPLIANCE", "GOVERNANCE"] = Field(
         "COMPLIANCE", description="Object Lock retention mode set on approval"
     )
@@ -204,6 +232,22 @@ class Settings(BaseSettings):
             secret_access_key=self.s3_secret_access_key,
             addressing_style=self.s3_addressing_style,
             multipart_threshold_mb=self.s3_multipart_threshold_mb,
+            connect_timeout_s=self.s3_connect_timeout_s,
+            read_timeout_s=self.s3_read_timeout_s,
+            max_attempts=self.s3_max_attempts,
+            upload_check=self.s3_upload_check,
+        )
+
+    def timestamps(self) -> TimestampConfig:
+        """The RFC 3161 configuration; a TSA URL needs its CA and TSA certificates to verify tokens."""
+        if not self.tsa_url:
+            return TimestampConfig()
+        required = (("SOMEARKIV_TSA_CA_FILE", self.tsa_ca_file), ("SOMEARKIV_TSA_CERT_FILE", self.tsa_cert_file))
+        for name, path in required:
+            if path is None or not path.is_file():
+                raise ConfigError(f"SOMEARKIV_TSA_URL er satt, men {name} ({path or 'ikke satt'}) er ikke en fil")
+        return TimestampConfig(
+            url=self.tsa_url, ca_file=self.tsa_ca_file, tsa_cert_file=self.tsa_cert_file, timeout_s=self.tsa_timeout_s
         )
 
     def retention(self) -> RetentionPolicy:

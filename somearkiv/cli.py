@@ -103,7 +103,9 @@ def _sink(bucket: str | None) -> tuple[Sink, Settings]:
     from storage.factory import open_sink
 
     settings = Settings()
-    return open_sink(bucket or settings.bucket, settings.s3()), settings
+    if bucket is not None and not bucket.strip():
+        raise _fail("tom bøtte-URL: oppgi en mappe, file:///sti eller s3://bøtte/prefiks")
+    return open_sink(settings.bucket if bucket is None else bucket, settings.s3()), settings
 
 
 def _fail(message: str) -> typer.Exit:
@@ -121,27 +123,38 @@ def approve(
 ) -> None:
     """Godkjenn (eller avvis) en pakke; godkjenning låser den (S3 Object Lock / skrivebeskyttet mappe)."""
     from pipeline.review import approve_package
+    from storage.timestamp import timestamper_for
 
     sink, settings = _sink(bucket)
     record = approve_package(
-        sink, package_id, approved=not reject, by=by, comment=comment, retention=settings.retention()
+        sink,
+        package_id,
+        approved=not reject,
+        by=by,
+        comment=comment,
+        retention=settings.retention(),
+        timestamper=timestamper_for(settings.timestamps()),
     )
+    claimed = "" if record.by_verified else " (navnet er oppgitt, ikke autentisert)"
     if record.approved and record.retention:
-        typer.echo(
-            f"godkjent: {package_id} av {record.by}; låst ({record.retention.mode}) til "
-            f"{record.retention.retain_until:%d.%m.%Y}, {len(record.locked)} objekter"
+        lock = (
+            f"låst ({record.retention.mode}) til {record.retention.retain_until:%d.%m.%Y}"
+            if sink.worm
+            else "skrivebeskyttet (ingen WORM-garanti)"
         )
+        typer.echo(f"godkjent: {package_id} av {record.by}; {lock}, {len(record.locked)} objekter{claimed}")
     else:
-        typer.echo(f"avvist: {package_id} av {record.by}: {record.comment}")
+        typer.echo(f"avvist: {package_id} av {record.by}: {record.comment}{claimed}")
 
 
 @app.command()
 def verify(bucket_url: Annotated[str | None, typer.Argument(help="Arkivbøtte å kontrollere")] = None) -> None:
     """Fixitetskontroll: les alle pakker på nytt og sammenlign SHA-256 med manifestet."""
-    from storage.fixity import verify_bucket
+    from pipeline.audit import verify_archive
+    from storage.timestamp import timestamper_for
 
-    sink, _ = _sink(bucket_url)
-    report = verify_bucket(sink)
+    sink, settings = _sink(bucket_url)
+    report = verify_archive(sink, timestamper_for(settings.timestamps()))
     typer.echo(report.to_text())
     if not report.ok:
         raise typer.Exit(code=EXIT_PROBLEMS_FOUND)
@@ -157,20 +170,24 @@ def uttrekk(
 ) -> None:
     """Lag et Noark 5-arkivuttrekk (avleveringspakke) av pakkene i perioden, og valider det."""
     from noark.uttrekk import build_uttrekk
-    from pipeline.review import review_status
+    from pipeline.review import LockedView, load_ledger
+    from schemas.findings import errors
+    from storage.fixity import finding_text
 
     if status not in {"all", "approved", "rejected", "pending"}:
         raise _fail(f"--status {status!r}: bruk all, approved, rejected eller pending")
     sink, settings = _sink(bucket)
     xsd_dir = settings.require_xsd_dir()
+    ledger = load_ledger(sink)  # review decisions from the audit chain; approved packages read as locked
+    view = LockedView(sink, ledger)
     try:
         result = build_uttrekk(
-            sink,
+            view,  # type: ignore[arg-type]
             out,
             date_from=(date_from or datetime(1900, 1, 1)).date(),
             date_to=(date_to or datetime.now()).date(),
             status=status,
-            status_of=lambda package_id: review_status(sink, package_id),
+            status_of=ledger.status_of,
             ctx=settings.noark(),
             xsd_dir=xsd_dir,
         )
@@ -178,6 +195,9 @@ def uttrekk(
         raise _fail(str(exc)) from exc
     for warning in result.warnings:
         typer.echo(f"advarsel: {warning}")
+    trust = [finding for finding in [*ledger.findings, *view.findings] if finding.severity != "info"]
+    for finding in trust:
+        typer.echo(f"advarsel: {finding_text(finding)}", err=True)
     typer.echo(
         f"uttrekk i {result.out_dir}: {len(result.package_ids)} pakker, {result.mapper} mapper, "
         f"{result.journalposter} journalposter, {result.dokumentfiler} dokumentfiler"
@@ -186,6 +206,8 @@ def uttrekk(
         typer.echo(result.report.to_text())
         if not result.report.ok:
             raise typer.Exit(code=EXIT_PROBLEMS_FOUND)
+    if errors(trust):
+        raise typer.Exit(code=EXIT_PROBLEMS_FOUND)
 
 
 @app.command()

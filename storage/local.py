@@ -2,8 +2,11 @@
 
 Each file is copied to a temporary name in its target folder, fsynced, checked against the manifest's
 SHA-256 and renamed into place (``os.replace``); ``manifest.json`` is created last with ``os.link``, which
-fails if it already exists, so two writers can't both complete a package. Locking marks the files and
-folders read-only (0o444 / 0o555); a local folder can't enforce a retention date.
+fails if it already exists, so two writers can't both complete a package.
+
+**No WORM guarantee.** "Locking" here marks files and folders read-only (0o444 / 0o555): it stops
+accidents, not anyone who can ``chmod``. A folder has no object versions (every version id is ``None``);
+tampering is detected by the SHA-256s recorded at approval and in the audit chain, not prevented.
 """
 
 from __future__ import annotations
@@ -12,28 +15,22 @@ import hashlib
 import logging
 import os
 import secrets
-from collections.abc import Iterator
 from contextlib import AbstractContextManager, suppress
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
 from schemas.package import MANIFEST_NAME, Manifest, PackageFile, sha256_file
 from storage.base import (
     HASH_CHUNK,
-    REVIEWS_DIR,
     BaseSink,
-    FileCallback,
     LockMode,
+    ObjectExistsError,
+    ObjectVersion,
     ProgressCallback,
-    PutResult,
     SinkError,
     StoredObject,
-    check_manifest,
     check_package_id,
-    check_package_path,
-    check_record_key,
-    check_sources,
 )
 
 log = logging.getLogger(__name__)
@@ -42,10 +39,13 @@ TEMP_SUFFIX = ".part"
 TEMP_MARK = ".somearkiv-"  # temp files are ``.<name>.somearkiv-<random>.part``
 READ_ONLY_FILE = 0o444
 READ_ONLY_DIR = 0o555
+NO_WORM = "skrivebeskyttet (ingen WORM-garanti)"
 
 
 def _temp_path(target: Path) -> Path:
-    return target.with_name(f".{target.name}{TEMP_MARK}{secrets.token_hex(6)}{TEMP_SUFFIX}")
+    """``.<name>.somearkiv-<random>.part`` beside the target; without the name when that would be too long."""
+    name = target.name if len(target.name.encode()) <= 200 else ""
+    return target.with_name(f".{name}{TEMP_MARK}{secrets.token_hex(6)}{TEMP_SUFFIX}")
 
 
 def _is_temp(path: Path) -> bool:
@@ -70,49 +70,23 @@ def _write_temp(target: Path, data: bytes) -> Path:
 
 
 class LocalSink(BaseSink):
-    """A folder on a local or mounted file system."""
+    """A folder on a local or mounted file system (no WORM guarantee, see the module docstring)."""
+
+    worm = False
 
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root).expanduser().absolute()
         self.url = self.root.as_uri()
 
-    # -- writing ---------------------------------------------------------------------------------
+    # -- put primitives --------------------------------------------------------------------------
 
-    def put_package(
-        self,
-        package_dir: Path,
-        manifest: Manifest,
-        *,
-        on_file: FileCallback | None = None,
-        on_progress: ProgressCallback | None = None,
-    ) -> PutResult:
-        package_id = manifest.package_id
-        check_manifest(manifest)
-        target = self.root / package_id
-        result = PutResult(package_id=package_id, url=self.package_url(package_id))
-        if (target / MANIFEST_NAME).is_file():
-            log.info("package %s already complete in %s; nothing written", package_id, self.url)
-            result.skipped = True
-            return result
-        check_sources(package_dir, manifest)
+    def _manifest_stored(self, package_id: str) -> bool:
+        return (self._package_dir(package_id) / MANIFEST_NAME).is_file()
+
+    def _prepare_package(self, package_id: str) -> None:
+        target = self._package_dir(package_id)
         target.mkdir(parents=True, exist_ok=True)
         self._remove_stale_temps(target)
-        for entry in manifest.files:
-            dest = target / entry.path
-            if self._already_stored(dest, entry):
-                log.debug("package %s: %s already stored, kept", package_id, entry.path)
-            else:
-                self._copy_verified(package_dir / entry.path, dest, package_id, entry, on_progress)
-                result.written.append(entry.path)
-            if on_file is not None:
-                on_file(entry)
-        if not self._create_manifest(target, manifest):
-            log.info("package %s was completed concurrently in %s", package_id, self.url)
-            result.skipped = True
-            return result
-        result.written.append(MANIFEST_NAME)
-        log.info("package %s stored in %s (%d files written)", package_id, self.url, len(result.written))
-        return result
 
     def _remove_stale_temps(self, target: Path) -> None:
         """Temp files left by an interrupted run would otherwise show up as extra files in fixity."""
@@ -120,14 +94,15 @@ class LocalSink(BaseSink):
             if _is_temp(path):
                 path.unlink(missing_ok=True)
 
-    @staticmethod
-    def _already_stored(dest: Path, entry: PackageFile) -> bool:
+    def _stored_matches(self, package_id: str, source: Path, entry: PackageFile) -> bool:
+        dest = self._package_dir(package_id) / entry.path
         return dest.is_file() and dest.stat().st_size == entry.size and sha256_file(dest) == entry.sha256
 
-    @staticmethod
-    def _copy_verified(
-        source: Path, dest: Path, package_id: str, entry: PackageFile, on_progress: ProgressCallback | None
+    def _store_file(
+        self, source: Path, package_id: str, entry: PackageFile, on_progress: ProgressCallback | None
     ) -> None:
+        """Copy to a temp name while hashing what is written, fsync, compare with the manifest, rename."""
+        dest = self._package_dir(package_id) / entry.path
         dest.parent.mkdir(parents=True, exist_ok=True)
         temp = _temp_path(dest)
         digest = hashlib.sha256()
@@ -151,78 +126,113 @@ class LocalSink(BaseSink):
         except FileNotFoundError as exc:
             raise SinkError(f"pakke {package_id}: fil {entry.path} forsvant under opplastingen") from exc
         except OSError as exc:
-            raise SinkError(f"pakke {package_id}: fil {entry.path} kunne ikke lagres: {exc}") from exc
+            raise SinkError(f"pakke {package_id}: fil {entry.path} kunne ikke lagres: {exc.strerror or exc}") from exc
         finally:
             temp.unlink(missing_ok=True)
 
-    @staticmethod
-    def _create_manifest(target: Path, manifest: Manifest) -> bool:
-        """Create ``manifest.json`` atomically and only if absent; False if another writer was first."""
-        final = target / MANIFEST_NAME
-        temp = _write_temp(final, manifest.to_bytes())
+    def _create_manifest(self, manifest: Manifest) -> bool:
+        """Create ``manifest.json`` atomically and only if absent (``os.link`` never overwrites)."""
         try:
-            os.link(temp, final)  # atomic, and unlike os.replace never overwrites
-        except FileExistsError:
+            self._put_bytes(f"{manifest.package_id}/{MANIFEST_NAME}", manifest.to_bytes(), exclusive=True, lock=None)
+        except ObjectExistsError:
             return False
-        finally:
-            temp.unlink(missing_ok=True)
-        _fsync_dir(target)
         return True
 
-    def write_review(self, package_id: str, data: bytes) -> str:
-        reviews = self.root / REVIEWS_DIR
-        reviews.mkdir(parents=True, exist_ok=True)
-        final = reviews / f"{package_id}.json"
-        temp = _write_temp(final, data)
-        try:
-            os.replace(temp, final)
-        finally:
-            temp.unlink(missing_ok=True)
-        _fsync_dir(reviews)
-        return final.as_uri()
+    # -- key primitives --------------------------------------------------------------------------
 
-    def write_record(self, folder: str, name: str, data: bytes) -> str:
-        check_record_key(folder, name)
-        where = self.root / folder
-        where.mkdir(parents=True, exist_ok=True)
-        final = where / name
-        temp = _write_temp(final, data)
-        try:
-            os.replace(temp, final)
-        finally:
-            temp.unlink(missing_ok=True)
-        _fsync_dir(where)
-        return final.as_uri()
+    def _path(self, rel: str) -> Path:
+        return self.root.joinpath(*rel.split("/"))
 
-    def read_record(self, folder: str, name: str) -> bytes | None:
-        check_record_key(folder, name)
-        with suppress(FileNotFoundError):
-            return (self.root / folder / name).read_bytes()
+    def _url_of(self, rel: str) -> str:
+        return self._path(rel).as_uri()
+
+    def _open(self, rel: str, version: str | None) -> AbstractContextManager[BinaryIO]:
+        if version is not None:
+            raise SinkError(f"en lokal mappe har ingen objektversjoner (ba om versjon {version!r})")
+        path = self._path(rel)
+        if path.is_symlink():
+            raise SinkError(f"{rel} er en symbolsk lenke og leses ikke")
+        return path.open("rb")
+
+    def _versions(self, rel: str) -> list[ObjectVersion]:
+        path = self._path(rel)
+        if not path.is_file():
+            return []
+        stat = path.stat()
+        return [ObjectVersion(None, stat.st_size, True, last_modified=datetime.fromtimestamp(stat.st_mtime, UTC))]
+
+    def _list(self, folder: str) -> list[StoredObject]:
+        base = self._path(folder)
+        if not base.is_dir():
+            return []
+        found: list[StoredObject] = []
+        for path in sorted(base.rglob("*")):
+            if path.is_symlink() or (folder.startswith("_") and _is_temp(path)):  # another writer's temp file
+                continue
+            with suppress(FileNotFoundError):  # removed while listing
+                if path.is_file():
+                    found.append(StoredObject(path=path.relative_to(base).as_posix(), size=path.stat().st_size))
+        return found
+
+    def _history(self, folder: str) -> dict[str, list[ObjectVersion]]:
+        return {obj.path: self._versions(f"{folder}/{obj.path}") for obj in self._list(folder)}
+
+    def _put_bytes(
+        self, rel: str, data: bytes, *, exclusive: bool, lock: tuple[LockMode, datetime] | None
+    ) -> str | None:
+        final = self._path(rel)
+        try:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            temp = _write_temp(final, data)
+            try:
+                if exclusive:
+                    os.link(temp, final)  # atomic, and unlike os.replace never overwrites
+                else:
+                    os.replace(temp, final)
+            except FileExistsError as exc:
+                raise ObjectExistsError(f"{rel} finnes allerede") from exc
+            finally:
+                temp.unlink(missing_ok=True)
+            if sha256_file(final) != hashlib.sha256(data).hexdigest():
+                raise SinkError(f"{rel}: det lagrede innholdet avviker fra det som ble skrevet")
+            if lock is not None:
+                final.chmod(READ_ONLY_FILE)
+            _fsync_dir(final.parent)
+        except OSError as exc:
+            raise SinkError(f"{rel} kunne ikke lagres: {exc.strerror or exc}") from exc
         return None
 
-    def lock_package(self, package_id: str, *, mode: LockMode, retain_until: datetime) -> list[str]:
-        """Mark files, folders and the review record read-only (``mode`` and ``retain_until`` can't be enforced
-        locally); the review record is listed as ``../_reviews/<package_id>.json``."""
-        target = self._package_dir(package_id)
-        manifest = self.read_manifest(package_id)
-        locked: list[str] = []
-        for path in [entry.path for entry in manifest.files] + [MANIFEST_NAME]:
-            (target / path).chmod(READ_ONLY_FILE)
-            locked.append(path)
-        for folder in sorted((p for p in target.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
-            folder.chmod(READ_ONLY_DIR)
-        target.chmod(READ_ONLY_DIR)
-        review = self.root / REVIEWS_DIR / f"{package_id}.json"
-        if review.is_file():
-            review.chmod(READ_ONLY_FILE)
-            locked.append(f"../{REVIEWS_DIR}/{package_id}.json")
-        log.info("package %s locked read-only in %s (%d files)", package_id, self.url, len(locked))
-        return locked
+    def _lock(self, rel: str, version: str | None, mode: LockMode, retain_until: datetime) -> None:
+        """Read-only file and folders (``mode`` and ``retain_until`` can't be enforced in a folder)."""
+        path = self._path(rel)
+        try:
+            path.chmod(READ_ONLY_FILE)
+            folder = path.parent
+            while folder != self.root and self.root in folder.parents:
+                folder.chmod(READ_ONLY_DIR)
+                folder = folder.parent
+        except OSError as exc:
+            raise SinkError(f"{rel} kan ikke skrivebeskyttes: {exc.strerror or exc}") from exc
 
-    # -- reading ---------------------------------------------------------------------------------
+    def _lock_info(self, rel: str, version: str | None) -> tuple[str, datetime | None] | None:
+        path = self._path(rel)
+        with suppress(OSError):
+            if not path.stat().st_mode & 0o222:
+                return (NO_WORM, None)
+        return None
 
-    def package_url(self, package_id: str) -> str:
-        return (self.root / package_id).as_uri()
+    # -- location --------------------------------------------------------------------------------
+
+    def check_location(self) -> None:
+        if not self.root.exists():
+            raise SinkError(f"arkivbøtta {self.url} finnes ikke")
+        if not self.root.is_dir():
+            raise SinkError(f"arkivbøtta {self.url} er ikke en mappe")
+        if not any(not child.name.startswith(".") for child in self.root.iterdir()):
+            raise SinkError(f"arkivbøtta {self.url} er tom: ingen pakker og ingen revisjonslogg")
+
+    def require_lock_support(self) -> None:
+        """Always possible in a folder, but only as read-only files: no WORM guarantee."""
 
     def _package_dir(self, package_id: str) -> Path:
         check_package_id(package_id)
@@ -236,25 +246,3 @@ class LocalSink(BaseSink):
             for child in self.root.iterdir()
             if not child.name.startswith(("_", ".")) and (child / MANIFEST_NAME).is_file()
         )
-
-    def has_package(self, package_id: str) -> bool:
-        return (self._package_dir(package_id) / MANIFEST_NAME).is_file()
-
-    def open_file(self, package_id: str, path: str) -> AbstractContextManager[BinaryIO]:
-        if path != MANIFEST_NAME:
-            check_package_path(package_id, path)
-        try:
-            return (self._package_dir(package_id) / path).open("rb")
-        except OSError as exc:
-            raise SinkError(f"pakke {package_id}: fil {path} kan ikke leses: {exc}") from exc
-
-    def iter_objects(self, package_id: str) -> Iterator[StoredObject]:
-        target = self._package_dir(package_id)
-        for path in sorted(target.rglob("*")):
-            if path.is_file():
-                yield StoredObject(path=path.relative_to(target).as_posix(), size=path.stat().st_size)
-
-    def read_review(self, package_id: str) -> bytes | None:
-        with suppress(FileNotFoundError):
-            return (self.root / REVIEWS_DIR / f"{package_id}.json").read_bytes()
-        return None

@@ -1,7 +1,7 @@
 """Fixtures for the bucket tests: a moto S3 server on 127.0.0.1, Object Lock buckets, and test packages.
 
-Registered with ``pytest_plugins = ["tests.s3_server"]`` in tests/conftest.py; test modules import the plain
-helpers (``make_package``, ``S3_SECRET``) directly.
+Registered with ``pytest_plugins = ["tests.s3_server"]`` in tests/conftest.py (which also brings the local TSA
+fixtures of tests/tsa_server.py); test modules import the plain helpers (``make_package``, ``S3_SECRET``) directly.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import hashlib
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from schemas.package import Manifest, PackageFile, package_id_for, sha256_file, 
 from storage.base import Sink
 from storage.local import LocalSink
 from storage.s3 import S3Sink, create_lock_bucket, make_s3_client, parse_s3_url
+from tests.tsa_server import tsa, tsa_config  # noqa: F401  (the local TSA fixtures, registered with this plugin)
 
 S3_REGION = "eu-north-1"
 S3_ACCESS_KEY_ID = "test-access-key-id"
@@ -179,3 +181,83 @@ def make_package(
         files=entries,
     )
     return package_dir, manifest
+
+
+class FaultProxy:
+    """A TCP proxy on a free port of 127.0.0.1 in front of the moto server that corrupts traffic on request.
+
+    ``flip`` (bytes): in requests, the first occurrence of these bytes gets its last byte changed (the body
+    arrives altered after the client computed its checksums). ``truncate`` (bytes): a response containing
+    these bytes is cut off right after them and the connection closed (a truncated object on read).
+    """
+
+    def __init__(self, upstream: str) -> None:
+        import socket
+        import threading
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(upstream)
+        self.upstream = (parts.hostname or "127.0.0.1", parts.port or 80)
+        self.flip: bytes | None = None
+        self.truncate: bytes | None = None
+        self.flipped = 0
+        self.truncated = 0
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        self._threading = threading
+        self._socket = socket
+        self._closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self._closed:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            server = self._socket.create_connection(self.upstream)
+            self._threading.Thread(target=self._pump, args=(client, server, True), daemon=True).start()
+            self._threading.Thread(target=self._pump, args=(server, client, False), daemon=True).start()
+
+    def _pump(self, source: Any, dest: Any, to_server: bool) -> None:
+        try:
+            while data := source.recv(1 << 16):
+                marker = self.flip if to_server else self.truncate
+                if marker and marker in data:
+                    at = data.index(marker) + len(marker)
+                    if to_server:
+                        data = data[: at - 1] + bytes([data[at - 1] ^ 0x01]) + data[at:]
+                        self.flip = None
+                        self.flipped += 1
+                    else:
+                        dest.sendall(data[:at])
+                        self.truncate = None
+                        self.truncated += 1
+                        return
+                dest.sendall(data)  # a marker split across two reads is missed: tests use small bodies
+        except OSError:
+            pass
+        finally:
+            for sock in (source, dest):
+                with suppress(OSError):
+                    sock.shutdown(self._socket.SHUT_RDWR)
+                sock.close()
+
+    def close(self) -> None:
+        self._closed = True
+        self._listener.close()
+
+
+@pytest.fixture
+def fault_proxy(moto_endpoint: str) -> Iterator[FaultProxy]:
+    proxy = FaultProxy(moto_endpoint)
+    try:
+        yield proxy
+    finally:
+        proxy.close()
+
+
+def proxied_sink(sink: S3Sink, proxy: FaultProxy, **overrides: object) -> S3Sink:
+    """The same bucket as ``sink``, reached through ``proxy`` with its own client (fast timeouts, 1 attempt)."""
+    settings = s3_settings_for(proxy.url, s3_max_attempts=1, s3_read_timeout_s=5, **overrides)
+    return S3Sink.from_config(sink.url, settings.s3())

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from schemas.findings import Finding
 from schemas.package import MANIFEST_NAME, Manifest
 from storage.base import Sink
-from storage.fixity import FixityProblem, verify_bucket
+from storage.fixity import verify_bucket
 from storage.local import LocalSink
 from storage.s3 import S3Sink
 from tests.s3_server import make_package
@@ -68,18 +69,21 @@ def test_tampered_deleted_and_extra_objects_are_each_reported(
     report = verify_bucket(any_sink)
 
     assert not report.ok
-    assert [(p.package_id, p.path, p.kind) for p in report.problems] == [
-        (first.package_id, pdf, "changed"),
-        (first.package_id, "arkivstruktur.xml", "changed"),
-        (second.package_id, "capture/thread.json", "missing"),
-        (second.package_id, "DOKUMENT/smuggled.png", "extra"),
+    assert [(p.where, p.rule) for p in report.problems] == [
+        (f"{first.package_id}/{pdf}", "changed"),
+        (f"{first.package_id}/arkivstruktur.xml", "changed"),
+        (f"{second.package_id}/capture/thread.json", "missing"),
+        (f"{second.package_id}/DOKUMENT/smuggled.png", "extra"),
     ]
-    assert "SHA-256" in report.problems[0].detail
-    assert report.problems[1].detail.startswith("størrelse ")
+    assert all(isinstance(p, Finding) and p.severity == "error" for p in report.problems)
+    assert "SHA-256" in report.problems[0].message
+    assert report.problems[1].message.startswith("størrelse ")
     text = report.to_text()
     assert "4 avvik" in text
+    assert f"MANGLER    {second.package_id}/capture/thread.json\n" in text
+    assert f"ENDRET     {first.package_id}/{pdf}: SHA-256 " in text
     for problem in report.problems:
-        assert f"{problem.package_id}/{problem.path}" in text
+        assert problem.where in text
     assert "| mangler |" in report.to_markdown()
     assert report.to_dict()["ok"] is False
 
@@ -103,7 +107,8 @@ def test_an_unreadable_manifest_is_reported(any_sink: Sink, two_packages: tuple[
 
     report = verify_bucket(any_sink)
 
-    assert report.problems == [FixityProblem(first.package_id, MANIFEST_NAME, "unreadable", report.problems[0].detail)]
+    assert [(p.rule, p.where) for p in report.problems] == [("unreadable", f"{first.package_id}/{MANIFEST_NAME}")]
+    assert "ugyldig manifest.json" in report.problems[0].message
     assert report.packages == 2
 
 
@@ -114,4 +119,21 @@ def test_local_leftover_temp_files_are_extra(local_sink: LocalSink, tmp_path: Pa
 
     report = verify_bucket(local_sink)
 
-    assert [(p.path, p.kind) for p in report.problems] == [(".x.pdf.somearkiv-abc.part", "extra")]
+    assert [(p.where, p.rule) for p in report.problems] == [
+        (f"{manifest.package_id}/.x.pdf.somearkiv-abc.part", "extra")
+    ]
+
+
+def test_a_huge_manifest_is_reported_not_read_into_memory(local_sink: LocalSink, tmp_path: Path) -> None:
+    from storage.base import MAX_MANIFEST_BYTES
+
+    package_dir, manifest = make_package(tmp_path / "staging")
+    local_sink.put_package(package_dir, manifest)
+    target = local_sink.root / manifest.package_id / MANIFEST_NAME
+    with target.open("r+b") as handle:
+        handle.truncate(MAX_MANIFEST_BYTES + 10)  # sparse: no disk used
+
+    report = verify_bucket(local_sink)
+
+    assert [p.rule for p in report.problems] == ["unreadable"]
+    assert "større enn" in report.problems[0].message

@@ -168,3 +168,50 @@ def test_sink_url_and_repr_have_no_secrets(any_sink: Sink) -> None:
         assert "SECRET" not in repr(any_sink) and "test-access-key-id" not in repr(any_sink)
     else:
         assert any_sink.url.startswith("file:///")
+
+
+@pytest.mark.parametrize("how", ["file-link", "folder-link"])
+def test_symlinks_in_the_staged_package_are_refused(any_sink: Sink, tmp_path: Path, how: str) -> None:
+    """Nothing outside the package folder is uploaded, even if the builder was tricked into linking it."""
+    secret = tmp_path / "outside" / ".env"
+    secret.parent.mkdir()
+    secret.write_bytes(b"S3_KEY=hunter2\n")
+    package_dir, manifest = make_package(tmp_path / "staging", files={"DOKUMENT/vedlegg-1.png": secret.read_bytes()})
+    target = package_dir / "DOKUMENT/vedlegg-1.png"
+    if how == "file-link":
+        target.unlink()
+        target.symlink_to(secret)
+    else:  # a real file, but in a folder outside the package reached through a linked folder
+        (package_dir / "DOKUMENT").rename(tmp_path / "moved")
+        (package_dir / "DOKUMENT").symlink_to(tmp_path / "moved")
+
+    with pytest.raises(SinkError, match="symbolsk lenke eller peker ut av pakkemappen"):
+        any_sink.put_package(package_dir, manifest)
+    assert list(any_sink.iter_objects(manifest.package_id)) == []
+
+
+def test_a_legal_long_file_name_is_stored(any_sink: Sink, tmp_path: Path) -> None:
+    """A 250-byte name is legal; the temporary name used while copying must not push it over 255 bytes."""
+    name = "DOKUMENT/" + "æ" * 120 + "-vedlegg.png"  # 240 + 13 bytes in UTF-8
+    package_dir, manifest = make_package(tmp_path / "staging", files={name: b"png"})
+
+    any_sink.put_package(package_dir, manifest)
+
+    assert any_sink.read_bytes(manifest.package_id, name) == b"png"
+    assert verify_bucket(any_sink).ok
+
+
+@pytest.mark.parametrize(
+    "bad_path",
+    ["DOKUMENT/a\x00b.png", "DOKUMENT/a\nb.png", "DOKUMENT/" + "a" * 256, "a/" * 400 + "x", "DOKUMENT/\ud800.png"],
+)
+def test_paths_with_control_characters_or_too_long_are_refused(
+    local_sink: LocalSink, tmp_path: Path, bad_path: str
+) -> None:
+    package_dir, manifest = make_package(tmp_path / "staging")
+    entry = manifest.files[0].model_copy(update={"path": bad_path})
+    manifest = manifest.model_copy(update={"files": [entry]})
+
+    with pytest.raises(SinkError, match="usikker filsti"):
+        local_sink.put_package(package_dir, manifest)
+    assert not local_sink.root.exists() or local_sink.list_packages() == []

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from pipeline.review import approve_package
+from pipeline.review import approve_package, pin_current_versions
 from pipeline.settings import Settings
 from schemas.package import MANIFEST_NAME
 from storage.base import SinkError
@@ -160,8 +160,11 @@ def test_locking_in_a_bucket_without_object_lock_says_so(s3_settings: Settings, 
     package_dir, manifest = make_package(tmp_path)
     sink.put_package(package_dir, manifest)
 
+    with pytest.raises(SinkError, match="har ikke Object Lock"):
+        sink.require_lock_support()
+    pins = pin_current_versions(sink, manifest.package_id)
     with pytest.raises(SinkError, match="Object Lock"):
-        sink.lock_package(manifest.package_id, mode="COMPLIANCE", retain_until=manifest.created_at)
+        sink.lock_objects(manifest.package_id, pins, mode="COMPLIANCE", retain_until=manifest.created_at)
     assert not bucket_has_object_lock(client, "plain-bucket-no-lock")
     with pytest.raises(SinkError, match="uten Object Lock"):
         create_lock_bucket("plain-bucket-no-lock", s3_settings.s3())
