@@ -365,6 +365,8 @@ def configuration_table() -> str:
         default = field.default
         if isinstance(default, Path):
             default = default.relative_to(REPO_ROOT).as_posix() + "/" if default.is_relative_to(REPO_ROOT) else default
+        elif isinstance(default, str):
+            default = default.replace(str(REPO_ROOT), "<repo>")
         shown = "unset" if default is None else f"`{default}`"
         rows.append(f"| `SOMEARKIV_{name.upper()}` | {shown} | {field.description or ''} |")
     return "\n".join(rows) + "\n"

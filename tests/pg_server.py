@@ -64,10 +64,18 @@ class PgServer:
         import psycopg
 
         name = f"t_{uuid.uuid4().hex[:12]}"
-        copy = f' TEMPLATE "{template}"' if template else ""
+        copy = f' TEMPLATE "{template}" STRATEGY FILE_COPY' if template else ""
         with psycopg.connect(host=self.host, port=self.port, user=self.user, dbname="postgres", autocommit=True) as c:
             c.execute(f'CREATE DATABASE "{name}"{copy}')
         return self.url(name)
+
+    def drop_database(self, url: str) -> None:
+        """Drop a test's database (its files would otherwise pile up until the session ends)."""
+        import psycopg
+
+        name = url.rsplit("/", 1)[1]
+        with psycopg.connect(host=self.host, port=self.port, user=self.user, dbname="postgres", autocommit=True) as c:
+            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")
@@ -137,23 +145,29 @@ def pg_template(pg_server: PgServer) -> str:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def workflow_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def workflow_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty workflow database URL on each engine: a SQLite file, and a new PostgreSQL database."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'workflow.sqlite3'}"
+        yield f"sqlite:///{tmp_path / 'workflow.sqlite3'}"
+        return
     server: PgServer = request.getfixturevalue("pg_server")
-    return server.create_database()
+    url = server.create_database()
+    yield url
+    server.drop_database(url)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def seeded_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def seeded_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh database with the newest schema and the test users, on each engine."""
     if request.param == "sqlite":
         path = tmp_path / "workflow.sqlite3"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
-        return f"sqlite:///{path}"
+        yield f"sqlite:///{path}"
+        return
     server: PgServer = request.getfixturevalue("pg_server")
-    return server.create_database(template=request.getfixturevalue("pg_template"))
+    url = server.create_database(template=request.getfixturevalue("pg_template"))
+    yield url
+    server.drop_database(url)
 
 
 @pytest.fixture

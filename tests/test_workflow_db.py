@@ -184,3 +184,25 @@ def test_parallel_processes_never_share_a_journal_number(seeded_url: str) -> Non
     others = [number for key, number in results if key != "shared"]
     assert len(shared) == 1
     assert sorted([*shared, *others]) == list(range(1, 2 * 11 + 2))
+
+
+def test_migrating_step_by_step_keeps_the_data(workflow_url: str) -> None:
+    from alembic import command
+
+    from workflow.db import _alembic_config
+
+    engine = make_engine(workflow_url)
+    try:
+        command.upgrade(_alembic_config(engine), "0001")
+        assert current_revision(engine) == "0001"
+        with Database(engine, check_revision=False).transaction() as session:
+            audit.append(session, actor="ingrid", action="test.before", entity="x:1", data={"kept": True})
+        upgrade(engine)
+        db = Database(engine)
+        with db.transaction() as session:
+            assert [e.action for e in audit.events(session)] == ["test.before"]
+            assert verify_audit(session) == []
+        command.downgrade(_alembic_config(engine), "0001")
+        assert current_revision(engine) == "0001"
+    finally:
+        engine.dispose()

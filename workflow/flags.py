@@ -154,39 +154,44 @@ def _case(session: Session, request: FlagRequest) -> tuple[Case | None, str | No
     return None, title
 
 
-def flag_thread(db: Database, request: FlagRequest, *, check_user: bool = True) -> FlagView:
-    """Flag one thread; the existing live flag of that thread is a WorkflowError naming it."""
+def create_flag(session: Session, request: FlagRequest, *, check_user: bool = True) -> Flag:
+    """Flag one thread inside ``session``'s transaction (for services that flag as part of a larger change)."""
     kind = FlagKind(request.kind)
     reason = clean_text(request.reason, "begrunnelse", limit=2000) if request.reason else None
     note = clean_text(request.note, "merknad", limit=4000) if request.note else None
     url = clean_text(request.ref.url, "adresse", limit=2048, multiline=False) if request.ref.url else None
+    if check_user:
+        require_user(session, request.by, *FLAGGING_ROLES)
+    existing = _live(session, request.ref.key)
+    if existing is not None:
+        raise FlagExistsError(view(existing))
+    case, title = _case(session, request)
+    at = request.flagged_at or now()
+    flag = Flag(
+        platform=request.ref.platform.value, post_id=request.ref.post_id, thread_key=request.ref.key,
+        thread_url=url, account=request.ref.account, kind=kind.value, case=case, title=title, reason=reason,
+        note=note, flagged_by=request.by, flagged_at=at, deadline=request.deadline,
+        status=FlagStatus.PENDING.value, updated_at=at, origin=request.origin,
+    )
+    session.add(flag)
+    session.flush()
+    session.add(FlagStatusChange(flag_id=flag.id, from_status=None, to_status=flag.status, at=at,
+                                 by=request.by, comment=reason))
+    audit.append(session, actor=request.by, action="flag.create", entity=f"flag:{flag.id}", data={
+        "thread_key": flag.thread_key, "url": url, "kind": kind.value,
+        "case": case.number if case else None, "title": title, "reason": reason, "note": note,
+        "deadline": request.deadline.isoformat() if request.deadline else None, "origin": request.origin,
+    })
+    session.flush()
+    session.refresh(flag)
+    return flag
+
+
+def flag_thread(db: Database, request: FlagRequest, *, check_user: bool = True) -> FlagView:
+    """Flag one thread; the existing live flag of that thread is a FlagExistsError naming it."""
     try:
         with db.transaction() as session:
-            if check_user:
-                require_user(session, request.by, *FLAGGING_ROLES)
-            existing = _live(session, request.ref.key)
-            if existing is not None:
-                raise FlagExistsError(view(existing))
-            case, title = _case(session, request)
-            at = request.flagged_at or now()
-            flag = Flag(
-                platform=request.ref.platform.value, post_id=request.ref.post_id, thread_key=request.ref.key,
-                thread_url=url, account=request.ref.account, kind=kind.value, case=case, title=title, reason=reason,
-                note=note, flagged_by=request.by, flagged_at=at, deadline=request.deadline,
-                status=FlagStatus.PENDING.value, updated_at=at, origin=request.origin,
-            )
-            session.add(flag)
-            session.flush()
-            session.add(FlagStatusChange(flag_id=flag.id, from_status=None, to_status=flag.status, at=at,
-                                         by=request.by, comment=reason))
-            audit.append(session, actor=request.by, action="flag.create", entity=f"flag:{flag.id}", data={
-                "thread_key": flag.thread_key, "url": url, "kind": kind.value,
-                "case": case.number if case else None, "title": title, "reason": reason, "note": note,
-                "deadline": request.deadline.isoformat() if request.deadline else None, "origin": request.origin,
-            })
-            session.flush()
-            session.refresh(flag)
-            return view(flag)
+            return view(create_flag(session, request, check_user=check_user))
     except IntegrityError:
         # Another editor flagged the same thread at this very moment: report theirs.
         with db.transaction() as session:

@@ -307,3 +307,24 @@ class PackageRecord(Base):
         Index("ix_package_index_platform", "platform", "exported_at"),
         Index("ix_package_index_unit", "owning_unit", "exported_at"),
     )
+
+
+class Candidate(Base):
+    """A post the candidate scan suggests for flagging; an editor confirms (→ a flag) or dismisses it."""
+
+    __tablename__ = "candidates"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    post_id: Mapped[str] = mapped_column(String(200))
+    thread_key: Mapped[str] = mapped_column(String(240), unique=True)
+    thread_url: Mapped[str | None] = mapped_column(Text)
+    account: Mapped[str | None] = mapped_column(String(200))
+    excerpt: Mapped[str] = mapped_column(Text, doc="The post's first 500 characters")
+    score: Mapped[float] = mapped_column()
+    cues: Mapped[str] = mapped_column(Text, doc="JSON list of the cue names found")
+    state: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    found_at: Mapped[datetime] = mapped_column(_TS, default=now)
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime | None] = mapped_column(_TS)
+    flag_id: Mapped[int | None] = mapped_column(ForeignKey("flags.id"))
+    __table_args__ = (CheckConstraint("state IN ('open', 'confirmed', 'dismissed')", name="ck_candidates_state"),)
