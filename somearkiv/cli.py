@@ -18,7 +18,7 @@ import typer
 from typer.core import TyperGroup
 
 from pipeline.settings import Settings
-from schemas.errors import SomearkivError
+from schemas.errors import InputError, SomearkivError
 
 if TYPE_CHECKING:
     from storage.base import Sink
@@ -56,25 +56,27 @@ BucketOption = Annotated[
 
 
 def _run_export(bucket: str | None, source: Path | None, threads: list[str] | None) -> None:
+    """Run the export flow (on a temporary Prefect server that ends with this process) and print its summary."""
     from flows.export import export_threads
+    from pipeline.export import ExportRun, summary_lines
+    from somearkiv.prefect_server import temporary_prefect_server
     from storage.factory import open_sink
 
     settings = Settings()
+    if source is not None and not (source / "threads").is_dir():
+        raise InputError(f"{source}: mangler mappen threads/ (--source skal være en innsamlingsmappe)")
     bucket_url = open_sink(bucket or settings.bucket, settings.s3()).url
-    run = export_threads(bucket=bucket_url, source_dir=str(source) if source else None, threads=threads or None)
-    for result in run.results:
-        typer.echo(f"{'skrevet' if result.status == 'written' else 'uendret'}  {result.url}")
-        typer.echo(f"         {result.title}")
-        typer.echo(f"         {result.summary()}")
-        for warning in result.warnings:
-            typer.echo(f"         advarsel: {warning}")
-    for key, message in run.failures:
-        typer.echo(f"FEILET   {key}: {message}", err=True)
-    written = sum(1 for r in run.results if r.status == "written")
-    typer.echo(
-        f"\n{written} pakke(r) skrevet, {len(run.results) - written} uendret, {len(run.failures)} feilet."
-        f"\nPakkene ligger i {bucket_url}"
-    )
+    with temporary_prefect_server():
+        state = export_threads(
+            bucket=bucket_url, source_dir=str(source) if source else None, threads=threads or None, return_state=True
+        )
+        if not state.is_completed():
+            raise InputError(state.message or "eksporten stoppet")
+        run = state.result()
+    if not isinstance(run, ExportRun):
+        raise InputError(getattr(run, "message", None) or "eksporten stoppet")
+    for line, to_stderr in summary_lines(run, bucket_url):
+        typer.echo(line, err=to_stderr)
     if run.failures:
         raise typer.Exit(code=EXIT_PROBLEMS_FOUND)
 
