@@ -135,7 +135,7 @@ def export_threads(
         run = _export(catalog, threads, bucket_url, s3, config, deadline)
     except SomearkivError as exc:  # input that stops the whole run: one line, no traceback
         message = escape_unsafe(str(exc))
-        logger.error("eksporten stoppet: %s", message)
+        logger.info("eksporten stoppet: %s", message)  # the Failed state carries it; the CLI prints it once
         create_markdown_artifact(
             key="export-summary", markdown=f"# Eksport til arkiv\n\n**Stoppet**: {message}\n",
             description="Eksportoppsummering",

@@ -19,12 +19,14 @@ from typer.core import TyperGroup
 
 from pipeline.settings import Settings
 from schemas.errors import InputError, SomearkivError
+from schemas.text import escape_unsafe
 
 if TYPE_CHECKING:
     from storage.base import Sink
 
 EXIT_PROBLEMS_FOUND = 1  # the check ran and found problems
 EXIT_OPERATIONAL = 2  # bad configuration or input, unreachable bucket, missing file
+MAX_ARGUMENT_CHARS = 4096
 
 
 class _ErrorBoundary(TyperGroup):
@@ -63,6 +65,10 @@ def _run_export(bucket: str | None, source: Path | None, threads: list[str] | No
     from storage.factory import open_sink
 
     settings = Settings()
+    for name, value in [("--thread", t) for t in threads or []] + [("--source", str(source or "")),
+                                                                  ("--bucket", bucket or "")]:
+        if not value.isprintable() or len(value) > MAX_ARGUMENT_CHARS:  # flow parameters travel as JSON text
+            raise InputError(f"{name} {escape_unsafe(value[:200])!r}: ugyldige tegn eller for lang verdi")
     if source is not None and not (source / "threads").is_dir():
         raise InputError(f"{source}: mangler mappen threads/ (--source skal være en innsamlingsmappe)")
     bucket_url = open_sink(bucket or settings.bucket, settings.s3()).url
