@@ -12,6 +12,7 @@ from exporters.package import build_package
 from pipeline.export import upload_package
 from pipeline.settings import Settings
 from schemas.package import MANIFEST_NAME, MAX_NAME_BYTES, Manifest
+from schemas.text import escape_unsafe
 from sources.files import FileMissingError, PathRefusedError, open_inside, resolve_inside
 from storage.base import check_manifest
 from storage.factory import open_sink
@@ -94,3 +95,20 @@ def test_a_failed_build_leaves_no_partial_folder(tmp_path: Path, monkeypatch: py
     with pytest.raises(RuntimeError, match="renderer crashed"):
         _build(tmp_path, ["a/x.png"])
     assert list((tmp_path / "work").iterdir()) == []
+
+
+def test_threads_with_clashing_or_overlong_ids_become_distinct_packages_in_a_bucket(tmp_path: Path) -> None:
+    from tests.hostile import other_thread
+
+    sink = open_sink(str(tmp_path / "bucket"))
+    ids = ["kollisjon/1", "kollisjon-1", "x" * 1000, "x" * 999 + "/", "ø/..", "-", "\u202e\x07"]
+    for thread_id in ids:
+        built = build_package(
+            other_thread(thread_id), None, media_dir=None, work_dir=tmp_path / "work", exported_at=EXPORTED,
+            ctx=Settings().noark(),
+        )
+        assert len(built.package_id.encode()) <= 200
+        upload_package(built, sink)
+    packages = sink.list_packages()
+    assert len(packages) == len(ids)
+    assert {sink.read_manifest(p).thread_id for p in packages} == {escape_unsafe(i) for i in ids}
