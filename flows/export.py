@@ -21,7 +21,8 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
-from prefect.states import Failed, State
+from prefect.client.schemas.objects import State
+from prefect.states import Failed
 
 from exporters.package import BuiltPackage
 from pipeline.export import (
@@ -46,7 +47,7 @@ from storage.factory import open_sink
 
 @task(name="build-package", cache_policy=NONE)
 def build_package_task(
-    thread: Thread, flag: Flag, media_dir: Path, bucket: str, s3: S3Config, config: ExportConfig,
+    thread: Thread, flag: Flag, media_dir: Path | None, bucket: str, s3: S3Config, config: ExportConfig,
     exported_at: datetime,
 ) -> BuiltPackage | ExportResult:
     """Render the PDF/A and Noark XML of one thread into a staged package (or: unchanged in the bucket)."""
@@ -61,7 +62,7 @@ def upload_package_task(built: BuiltPackage, bucket: str, s3: S3Config) -> Expor
     return written_result(built, upload_package(built, open_sink(bucket, s3)))
 
 
-def _error_text(state: State, deadline: Deadline) -> str:
+def _error_text(state: State[Any], deadline: Deadline) -> str:
     if deadline.passed:
         return deadline.reason()
     try:
@@ -108,18 +109,18 @@ def _export(
             upload = upload_package_task.with_options(
                 timeout_seconds=max(deadline.remaining(), 0.001), retry_condition_fn=no_retry_after_deadline
             )
-            state = upload(built, bucket_url, s3, return_state=True)
-            if state.is_failed() or state.is_crashed():
-                failures.append((item.key, _error_text(state, deadline)))
+            uploaded = upload(built, bucket_url, s3, return_state=True)
+            if uploaded.is_failed() or uploaded.is_crashed():
+                failures.append((item.key, _error_text(uploaded, deadline)))
             else:
-                results.append(state.result())
+                results.append(uploaded.result())
     return ExportRun(results=results, failures=failures)
 
 
 @flow(name="export-threads", log_prints=True)
 def export_threads(
     bucket: str | None = None, source_dir: str | None = None, threads: list[str] | None = None
-) -> ExportRun | State:
+) -> ExportRun | State[Any]:
     """Export every flagged thread (or the named ones) of a capture folder; one failure doesn't stop the rest."""
     logger = get_run_logger()
     settings = Settings()
@@ -152,7 +153,7 @@ def export_threads(
 @flow(name="export-thread")
 def export_thread(
     thread_id: str, reason: str = "journal-required", bucket: str | None = None, source_dir: str | None = None
-) -> ExportRun:
+) -> ExportRun | State[Any]:
     """On-demand export of one flagged thread (by key like ``facebook-123`` or platform id)."""
     get_run_logger().info("eksport på forespørsel: %s (%s)", escape_unsafe(thread_id), reason)
     return export_threads(bucket=bucket, source_dir=source_dir, threads=[thread_id])

@@ -12,6 +12,7 @@ import hashlib
 import os
 import re
 import shutil
+import socket
 import tempfile
 import time
 from collections.abc import Iterator
@@ -24,7 +25,7 @@ from typing import Literal
 from exporters.package import BuiltPackage, build_package
 from noark.model import NoarkContext
 from schemas.capture import capture_bytes
-from schemas.package import package_id_for, thread_key
+from schemas.package import package_id_for, safe_segment, thread_key
 from schemas.text import escape_unsafe
 from schemas.thread import Flag, Thread
 from storage.base import PutResult, Sink
@@ -96,11 +97,34 @@ class Deadline:
 RUN_PREFIX = "run-"
 
 
+def _run_prefix() -> str:
+    return f"{RUN_PREFIX}{safe_segment(socket.gethostname())}-"
+
+
+def _remove_abandoned_runs(work_dir: Path) -> None:
+    """Remove staging folders of runs on this host whose process is gone (killed: nothing cleaned up)."""
+    prefix = _run_prefix()
+    for folder in work_dir.glob(f"{prefix}*"):
+        pid = folder.name[len(prefix):].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except PermissionError:  # alive, someone else's
+            continue
+
+
 @contextmanager
 def private_staging(work_dir: Path) -> Iterator[Path]:
-    """A staging folder of this run only (``<work_dir>/run-<pid>-<random>``), removed when the run ends."""
+    """A staging folder of this run only (``<work_dir>/run-<host>-<pid>-<random>``), removed when the run ends.
+
+    Folders left by runs on this host whose process no longer exists (a kill -9) are removed first.
+    """
     work_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f"{RUN_PREFIX}{os.getpid()}-", dir=work_dir))
+    _remove_abandoned_runs(work_dir)
+    staging = Path(tempfile.mkdtemp(prefix=f"{_run_prefix()}{os.getpid()}-", dir=work_dir))
     try:
         yield staging
     finally:

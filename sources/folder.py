@@ -56,8 +56,10 @@ class Catalog:
     refused: list[Refused]
 
     @property
-    def media_dir(self) -> Path:
-        return self.root / "media"
+    def media_dir(self) -> Path | None:
+        """``root/media``; None when it leads out of ``root`` (a symlink): no media is read from there."""
+        media = self.root / "media"
+        return media if media.resolve().is_relative_to(self.root.resolve()) else None
 
     def select(self, keys: list[str] | None) -> tuple[list[FlaggedThread], list[Refused]]:
         """The flagged and refused threads whose key or thread id is in ``keys`` (all when None).

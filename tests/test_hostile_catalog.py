@@ -139,3 +139,13 @@ def test_huge_flags_and_links_or_pipes_out_of_the_folder_are_refused(tmp_path: P
     catalog = load_catalog(root)
     assert [f.key for f in catalog.flagged] == ["facebook-100_200"]
     assert sorted(p.name for p, _ in catalog.broken) == ["host.json", "out.json", "pipe.json"]
+
+
+def test_a_media_folder_that_leads_out_of_the_capture_folder_is_not_used(tmp_path: Path) -> None:
+    root = write_catalog(tmp_path / "captures", {"a.json": make_thread()})
+    (tmp_path / "elsewhere").mkdir()
+    os.symlink(tmp_path / "elsewhere", root / "media")
+    assert load_catalog(root).media_dir is None
+    (root / "media").unlink()
+    (root / "media").mkdir()
+    assert load_catalog(root).media_dir == root / "media"

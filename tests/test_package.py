@@ -118,3 +118,25 @@ def test_text_xml_cannot_hold_is_escaped_in_xml_and_pdf_and_verbatim_in_the_capt
     assert "Høring⟨U+0007⟩ om vei ⟨U+D800⟩ og ⟨U+0000⟩ bro" in xml
     text = "".join(p.extract_text() for p in PdfReader(root / f"DOKUMENT/{built.package_id}.pdf").pages)
     assert "⟨U+0007⟩" in text and "⟨U+D800⟩" in text
+
+
+def test_each_run_stages_privately_and_clears_what_a_killed_run_left(tmp_path: Path) -> None:
+    import socket
+    import subprocess
+
+    from pipeline.export import private_staging
+    from schemas.package import safe_segment
+
+    host = safe_segment(socket.gethostname())
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    abandoned = tmp_path / f"run-{host}-{dead.pid}-abc"
+    live = tmp_path / f"run-{host}-1-abc"  # pid 1 is alive
+    elsewhere = tmp_path / f"run-otherhost-{dead.pid}-abc"
+    for folder in (abandoned, live, elsewhere):
+        (folder / "pkg").mkdir(parents=True)
+    with private_staging(tmp_path) as first, private_staging(tmp_path) as second:
+        assert first != second and first.parent == second.parent == tmp_path
+        (first / "x").write_text("mine", encoding="utf-8")
+        assert not abandoned.exists() and live.is_dir() and elsewhere.is_dir()
+    assert not first.exists() and not second.exists()
