@@ -21,17 +21,20 @@ from noark.model import NoarkContext
 from privacy.redact import redact_thread
 from privacy.screen import Screener, ScreeningConfig, safe_display_title
 from schemas.capture import capture_bytes
+from schemas.errors import CaptureError
 from schemas.package import (
     MANIFEST_NAME,
     FileRole,
     Manifest,
     PackageFile,
     package_id_for,
-    safe_segment,
+    safe_file_name,
     sha256_file,
 )
 from schemas.screening import SCREENING_FILE, ScreeningResult
+from schemas.text import escape_unsafe
 from schemas.thread import FLAG_KIND_LABELS, Flag, Media, Thread
+from sources.files import open_inside
 
 log = logging.getLogger(__name__)
 
@@ -68,37 +71,51 @@ def _copy_media(
 ) -> list[tuple[str, FileRole, str]]:
     """Copy captured media into the package; screenshots of removed items become vedlegg.
 
-    Returns (relative path, role, title) per copied file. A missing or altered file is reported, not fatal:
-    the capture and the PDF still carry the item.
+    Returns (relative path, role, title) per copied file. Each ``Media.path`` is opened inside ``media_dir``
+    only (``sources.media``); a refused, missing or altered file is a warning naming the thread, the item and
+    the field, not fatal: the capture and the PDF still carry the item. Package file names are made safe,
+    at most ``MAX_NAME_BYTES`` long and unique (two ``x.png`` in different folders get ``x.png``, ``x-2.png``).
     """
     copied: list[tuple[str, FileRole, str]] = []
     where = f"tråd {thread.platform.value}/{thread.thread_id}"
     seen: set[str] = set()
+    names: dict[str, set[str]] = {"media": set(), "vedlegg": set()}
 
-    def copy(media: Media, item_id: str, role: FileRole, title: str) -> None:
+    def copy(media: Media, item_id: str, field: str, role: FileRole, title: str) -> None:
         if media.path is None or media.path in seen:
             return
         seen.add(media.path)
-        source = (media_dir / media.path) if media_dir else None
-        if source is None or not source.is_file():
-            warnings.append(f"{where}: element {item_id}: media {media.id}, fil {media.path!r} ble ikke samlet inn")
+        here = f"{where}: element {item_id}: {field} (media {media.id})"
+        if media_dir is None:
+            warnings.append(f"{here} {media.path!r}: filen ble ikke samlet inn")
             return
-        if media.sha256 and sha256_file(source) != media.sha256:
-            warnings.append(
-                f"{where}: element {item_id}: media {media.id}, fil {media.path!r} stemmer ikke med sha256-verdien"
-            )
-        name = safe_segment(PurePosixPath(media.path).name)
-        rel = f"DOKUMENT/vedlegg-{safe_segment(item_id)}-{name}" if role == "vedlegg" else f"media/{name}"
+        base = PurePosixPath(media.path.replace("\x00", "")).name or "media"
+        if role == "vedlegg":
+            rel = "DOKUMENT/" + safe_file_name(f"vedlegg-{item_id}-{base}", names["vedlegg"])
+        else:
+            rel = "media/" + safe_file_name(base, names["media"])
         target = root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
+        try:
+            with open_inside(media_dir, media.path, where=here) as source:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                digest = hashlib.sha256()
+                with target.open("xb") as out:
+                    while block := source.read(1 << 20):
+                        digest.update(block)
+                        out.write(block)
+        except CaptureError as exc:
+            warnings.append(str(exc))
+            return
+        if media.sha256 and digest.hexdigest() != media.sha256:
+            warnings.append(f"{here} {media.path!r}: filen stemmer ikke med sha256-verdien")
         copied.append((rel, role, title))
 
     for item in thread.all_items():
-        for media in item.media:
-            copy(media, item.id, "media", media.alt_text or f"Vedlegg til {item.id}")
+        for index, media in enumerate(item.media):
+            copy(media, item.id, f"media[{index}].path", "media", media.alt_text or f"Vedlegg til {item.id}")
         if item.removal and item.removal.screenshot:
-            copy(item.removal.screenshot, item.id, "vedlegg", f"Skjermbilde før fjerning av {item.id}")
+            copy(item.removal.screenshot, item.id, "removal.screenshot.path", "vedlegg",
+                 f"Skjermbilde før fjerning av {item.id}")
     return copied
 
 
@@ -113,17 +130,43 @@ def build_package(
     pdfa_part: Literal["1", "2"] = "2",
     previous_package_id: str | None = None,
     screening: ScreeningConfig | None = None,
+    raw: bytes | None = None,
 ) -> BuiltPackage:
     """Stage the package of one thread under ``work_dir/<package_id>`` and return it with its manifest.
 
     Every thread is screened for personal data first (``screening``: default rules); with hits or restricted
-    items the package also holds the redacted variant ``DOKUMENT/<package_id>-skjermet.pdf``."""
-    raw = capture_bytes(thread)
+    items the package also holds the redacted variant ``DOKUMENT/<package_id>-skjermet.pdf``. ``raw`` is
+    ``capture_bytes(thread)`` when the caller has it already. On any error the half-built folder is removed
+    before the error goes on: the work dir never keeps a partial package.
+    """
+    raw = capture_bytes(thread) if raw is None else raw
     capture_sha = hashlib.sha256(raw).hexdigest()
     package_id = package_id_for(thread.platform, thread.thread_id, capture_sha)
     root = work_dir / package_id
     if root.exists():
         shutil.rmtree(root)
+    try:
+        return _build(thread, flag, raw, capture_sha, package_id, root, media_dir=media_dir,
+                      exported_at=exported_at, ctx=ctx, pdfa_part=pdfa_part, previous_package_id=previous_package_id)
+    except BaseException:
+        shutil.rmtree(root, ignore_errors=True)
+        raise
+
+
+def _build(
+    thread: Thread,
+    flag: Flag | None,
+    raw: bytes,
+    capture_sha: str,
+    package_id: str,
+    root: Path,
+    *,
+    media_dir: Path | None,
+    exported_at: datetime,
+    ctx: NoarkContext,
+    pdfa_part: Literal["1", "2"],
+    previous_package_id: str | None,
+) -> BuiltPackage:
     (root / "capture").mkdir(parents=True)
     (root / CAPTURE_PATH).write_bytes(raw)
 
@@ -166,6 +209,7 @@ def build_package(
         previous_package_id=previous_package_id,
     )
     (root / MANIFEST_NAME).write_bytes(manifest.to_bytes())  # last: the package is complete
+    warnings = [escape_unsafe(w) for w in warnings]
     for warning in warnings:
         log.warning(warning)
     return BuiltPackage(

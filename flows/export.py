@@ -1,128 +1,159 @@
 """Prefect flows that export flagged threads to the archive bucket.
 
 ``export_threads`` is the nightly job (and what ``somearkiv demo`` runs); ``export_thread`` is the
-on-demand deployment an editor's flag triggers. Business logic lives in exporters/.
+on-demand deployment an editor's flag triggers. Business logic lives in pipeline/ and exporters/.
+
+A run reads the catalog once (each capture parsed once), stages packages in a folder of its own, and
+stops starting work at its deadline (``SOMEARKIV_RUN_DEADLINE_MINUTES``): each task gets the time left as
+its timeout, and threads not reached are reported as not exported. One thread's failure never stops the
+others, and the run always ends with its per-thread summary (the ``export-summary`` artifact). Input that
+stops the whole run (no ``threads/``, an unreadable ``flags.json``, an unknown ``--thread``) ends the flow
+run in a Failed state whose message is that one line, without a traceback.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
-from prefect.states import State
+from prefect.cache_policies import NONE
+from prefect.client.schemas.objects import State
+from prefect.states import Failed
 
 from exporters.package import BuiltPackage
 from pipeline.export import (
+    Deadline,
     ExportConfig,
     ExportResult,
     ExportRun,
+    private_staging,
     stage_thread,
-    unchanged_result,
+    summary_markdown,
     upload_package,
     written_result,
 )
 from pipeline.settings import Settings
-from sources.folder import FlaggedThread, load_catalog
+from schemas.errors import SomearkivError
+from schemas.text import escape_unsafe
+from schemas.thread import Flag, Thread
+from sources.folder import Catalog, load_catalog
 from storage.config import S3Config
 from storage.factory import open_sink
 
 
-@task(name="build-package")
+@task(name="build-package", cache_policy=NONE)
 def build_package_task(
-    item: FlaggedThread, media_dir: Path, bucket: str, s3: S3Config, config: ExportConfig, exported_at: datetime
-) -> BuiltPackage | None:
-    """Render the PDF/A and Noark XML of one thread into a staged package (None: unchanged)."""
+    thread: Thread, flag: Flag, media_dir: Path | None, bucket: str, s3: S3Config, config: ExportConfig,
+    exported_at: datetime,
+) -> BuiltPackage | ExportResult:
+    """Render the PDF/A and Noark XML of one thread into a staged package (or: unchanged in the bucket)."""
     return stage_thread(
-        item.load(),
-        item.flag,
-        sink=open_sink(bucket, s3),
-        media_dir=media_dir,
-        config=config,
-        exported_at=exported_at,
+        thread, flag, sink=open_sink(bucket, s3), media_dir=media_dir, config=config, exported_at=exported_at
     )
 
 
-@task(name="upload-package", retries=3, retry_delay_seconds=[1, 2, 4])
+@task(name="upload-package", retries=3, retry_delay_seconds=[1, 2, 4], cache_policy=NONE)
 def upload_package_task(built: BuiltPackage, bucket: str, s3: S3Config) -> ExportResult:
     """Put the staged package into the bucket, manifest last (retried: this is network I/O)."""
     return written_result(built, upload_package(built, open_sink(bucket, s3)))
 
 
-def _markdown(results: list[ExportResult], failures: list[tuple[str, str]], bucket: str) -> str:
-    lines = [
-        "# Eksport til arkiv",
-        "",
-        f"Bøtte: `{bucket}`",
-        "",
-        "| Tråd | Pakke | Status | Kommentarer | Sider | Byte |",
-        "|---|---|---|---|---|---|",
-    ]
-    for r in results:
-        lines.append(
-            f"| {r.title} | `{r.package_id}` | {'skrevet' if r.status == 'written' else 'uendret'} "
-            f"| {r.comments} | {r.pages or ''} | {r.bytes or ''} |"
-        )
-    for key, message in failures:
-        lines.append(f"| {key} | – | **feilet**: {message.splitlines()[0][:200]} | | | |")
-    return "\n".join(lines) + "\n"
-
-
-def _error_text(state: State) -> str:
+def _error_text(state: State[Any], deadline: Deadline) -> str:
+    if deadline.passed:
+        return deadline.reason()
     try:
         state.result()
+    except SomearkivError as exc:
+        return escape_unsafe(str(exc))
     except Exception as exc:  # the failure we are reporting
-        return f"{type(exc).__name__}: {exc}"
-    return state.message or "ukjent feil"
+        return escape_unsafe(f"{type(exc).__name__}: {exc}")
+    return escape_unsafe(state.message or "ukjent feil")
+
+
+def _export(
+    catalog: Catalog, threads: list[str] | None, bucket_url: str, s3: S3Config, config: ExportConfig,
+    deadline: Deadline,
+) -> ExportRun:
+    """Build and upload each chosen thread in turn, each task bounded by the time left."""
+    chosen, refused = catalog.select(threads)
+    failures = [(r.key, escape_unsafe(r.reason)) for r in refused]
+    if not threads:
+        failures = [(path.name, escape_unsafe(error)) for path, error in catalog.broken] + failures
+    results: list[ExportResult] = []
+    exported_at = datetime.now(UTC)
+
+    def no_retry_after_deadline(*_: Any) -> bool:
+        return not deadline.passed
+
+    with private_staging(config.work_dir) as staging:
+        run_config = replace(config, work_dir=staging)
+        for item in chosen:
+            if deadline.passed:
+                failures.append((item.key, deadline.reason()))
+                continue
+            build = build_package_task.with_options(timeout_seconds=deadline.remaining())
+            state = build(
+                item.thread, item.flag, catalog.media_dir, bucket_url, s3, run_config, exported_at, return_state=True
+            )
+            if state.is_failed() or state.is_crashed():
+                failures.append((item.key, _error_text(state, deadline)))
+                continue
+            built = state.result()
+            if isinstance(built, ExportResult):
+                results.append(built)
+                continue
+            upload = upload_package_task.with_options(
+                timeout_seconds=max(deadline.remaining(), 0.001), retry_condition_fn=no_retry_after_deadline
+            )
+            uploaded = upload(built, bucket_url, s3, return_state=True)
+            if uploaded.is_failed() or uploaded.is_crashed():
+                failures.append((item.key, _error_text(uploaded, deadline)))
+            else:
+                results.append(uploaded.result())
+    return ExportRun(results=results, failures=failures)
 
 
 @flow(name="export-threads", log_prints=True)
 def export_threads(
     bucket: str | None = None, source_dir: str | None = None, threads: list[str] | None = None
-) -> ExportRun:
+) -> ExportRun | State[Any]:
     """Export every flagged thread (or the named ones) of a capture folder; one failure doesn't stop the rest."""
     logger = get_run_logger()
     settings = Settings()
     bucket_url = bucket or settings.bucket
     s3 = settings.s3()
-    config = ExportConfig(work_dir=settings.work_dir, noark=settings.noark(), pdfa_part=settings.pdfa_part)
-    catalog = load_catalog(Path(source_dir) if source_dir else settings.samples_dir)
-    exported_at = datetime.now(UTC)
-    results: list[ExportResult] = []
-    failures = [] if threads else [(path.name, error) for path, error in catalog.broken]
-    uploads = []
-    for item in catalog.select(threads):
-        built_state = build_package_task(
-            item, catalog.media_dir, bucket_url, s3, config, exported_at, return_state=True
+    config = ExportConfig(
+        work_dir=settings.work_dir, noark=settings.noark(), pdfa_part=settings.pdfa_part,
+        run_deadline_minutes=settings.run_deadline_minutes,
+    )
+    deadline = Deadline(config.run_deadline_minutes)
+    try:
+        catalog = load_catalog(Path(source_dir) if source_dir else settings.samples_dir)
+        run = _export(catalog, threads, bucket_url, s3, config, deadline)
+    except SomearkivError as exc:  # input that stops the whole run: one line, no traceback
+        message = escape_unsafe(str(exc))
+        logger.info("eksporten stoppet: %s", message)  # the Failed state carries it; the CLI prints it once
+        create_markdown_artifact(
+            key="export-summary", markdown=f"# Eksport til arkiv\n\n**Stoppet**: {message}\n",
+            description="Eksportoppsummering",
         )
-        if built_state.is_failed():
-            failures.append((item.key, _error_text(built_state)))
-            continue
-        built = built_state.result()
-        if built is None:
-            results.append(unchanged_result(item.load(), open_sink(bucket_url, s3)))
-            continue
-        uploads.append((item, upload_package_task.submit(built, bucket_url, s3)))
-    for item, future in uploads:
-        future.wait()
-        state = future.state
-        if state.is_failed():
-            failures.append((item.key, _error_text(state)))
-        else:
-            results.append(state.result())
-    for key, message in failures:
+        return Failed(message=message)
+    for key, message in run.failures:
         logger.error("tråd %s feilet: %s", key, message)
     create_markdown_artifact(
-        key="export-summary", markdown=_markdown(results, failures, bucket_url), description="Eksportoppsummering"
+        key="export-summary", markdown=summary_markdown(run, bucket_url), description="Eksportoppsummering"
     )
-    return ExportRun(results=results, failures=failures)
+    return run
 
 
 @flow(name="export-thread")
 def export_thread(
     thread_id: str, reason: str = "journal-required", bucket: str | None = None, source_dir: str | None = None
-) -> ExportRun:
+) -> ExportRun | State[Any]:
     """On-demand export of one flagged thread (by key like ``facebook-123`` or platform id)."""
-    get_run_logger().info("eksport på forespørsel: %s (%s)", thread_id, reason)
+    get_run_logger().info("eksport på forespørsel: %s (%s)", escape_unsafe(thread_id), reason)
     return export_threads(bucket=bucket, source_dir=source_dir, threads=[thread_id])

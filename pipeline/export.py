@@ -1,12 +1,22 @@
 """Export one flagged thread to the archive bucket: build its package (unless unchanged) and put it.
 
-Plain functions; ``flows/export.py`` orchestrates them as Prefect tasks.
+Plain functions; ``flows/export.py`` orchestrates them as Prefect tasks. Each run stages its packages in a
+private folder under the work dir (:func:`private_staging`), so two runs never touch each other's files, and
+has an overall deadline (:class:`Deadline`). The run's summary (:func:`summary_lines`, :func:`summary_markdown`)
+shows every text through ``schemas.text.escape_unsafe``, so no title or message can stop it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import re
 import shutil
+import socket
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -16,7 +26,8 @@ from exporters.package import BuiltPackage, build_package
 from noark.model import NoarkContext
 from privacy.screen import ScreeningConfig, safe_display_title
 from schemas.capture import capture_bytes
-from schemas.package import package_id_for, thread_key
+from schemas.package import package_id_for, safe_segment, thread_key
+from schemas.text import escape_unsafe
 from schemas.thread import Flag, Thread
 from storage.base import PutResult, Sink
 
@@ -62,11 +73,70 @@ class ExportConfig:
     noark: NoarkContext
     pdfa_part: Literal["1", "2"] = "2"
     screening: ScreeningConfig | None = None  # None: the bundled rules
+    run_deadline_minutes: float = 360.0
 
 
-def planned_package_id(thread: Thread) -> str:
-    """The id a package of this capture gets (a hash of the canonical capture)."""
-    return package_id_for(thread.platform, thread.thread_id, hashlib.sha256(capture_bytes(thread)).hexdigest())
+class Deadline:
+    """A run's overall deadline on the monotonic clock."""
+
+    def __init__(self, minutes: float) -> None:
+        self.minutes = minutes
+        self._end = time.monotonic() + minutes * 60
+
+    def remaining(self) -> float:
+        """Seconds left (0 when passed)."""
+        return max(self._end - time.monotonic(), 0.0)
+
+    @property
+    def passed(self) -> bool:
+        return self.remaining() <= 0
+
+    def reason(self) -> str:
+        return (f"ikke eksportert: kjøringens frist på {self.minutes:g} minutter gikk ut "
+                "(SOMEARKIV_RUN_DEADLINE_MINUTES)")
+
+
+RUN_PREFIX = "run-"
+
+
+def _run_prefix() -> str:
+    return f"{RUN_PREFIX}{safe_segment(socket.gethostname())}-"
+
+
+def _remove_abandoned_runs(work_dir: Path) -> None:
+    """Remove staging folders of runs on this host whose process is gone (killed: nothing cleaned up)."""
+    prefix = _run_prefix()
+    for folder in work_dir.glob(f"{prefix}*"):
+        pid = folder.name[len(prefix):].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except PermissionError:  # alive, someone else's
+            continue
+
+
+@contextmanager
+def private_staging(work_dir: Path) -> Iterator[Path]:
+    """A staging folder of this run only (``<work_dir>/run-<host>-<pid>-<random>``), removed when the run ends.
+
+    Folders left by runs on this host whose process no longer exists (a kill -9) are removed first.
+    """
+    work_dir.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned_runs(work_dir)
+    staging = Path(tempfile.mkdtemp(prefix=f"{_run_prefix()}{os.getpid()}-", dir=work_dir))
+    try:
+        yield staging
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def planned_package_id(thread: Thread, raw: bytes | None = None) -> str:
+    """The id a package of this capture gets (a hash of the canonical capture, ``raw`` when given)."""
+    raw = capture_bytes(thread) if raw is None else raw
+    return package_id_for(thread.platform, thread.thread_id, hashlib.sha256(raw).hexdigest())
 
 
 def stage_thread(
@@ -77,10 +147,12 @@ def stage_thread(
     media_dir: Path | None,
     config: ExportConfig,
     exported_at: datetime,
-) -> BuiltPackage | None:
-    """Build the package in the work dir, or None when the bucket already has this exact capture."""
-    if sink.has_package(planned_package_id(thread)):
-        return None
+) -> BuiltPackage | ExportResult:
+    """Build the package in the work dir, or the "unchanged" result when the bucket has this exact capture."""
+    raw = capture_bytes(thread)
+    package_id = planned_package_id(thread, raw)
+    if sink.has_package(package_id):
+        return unchanged_result(thread, sink, package_id)
     previous = sink.latest_package_for(thread_key(thread.platform, thread.thread_id))
     return build_package(
         thread,
@@ -92,6 +164,7 @@ def stage_thread(
         pdfa_part=config.pdfa_part,
         previous_package_id=previous.package_id if previous else None,
         screening=config.screening,
+        raw=raw,
     )
 
 
@@ -102,8 +175,8 @@ def upload_package(built: BuiltPackage, sink: Sink) -> PutResult:
     return result
 
 
-def unchanged_result(thread: Thread, sink: Sink) -> ExportResult:
-    package_id = planned_package_id(thread)
+def unchanged_result(thread: Thread, sink: Sink, package_id: str | None = None) -> ExportResult:
+    package_id = package_id or planned_package_id(thread)
     return ExportResult(
         thread_key=thread_key(thread.platform, thread.thread_id),
         title=safe_display_title(thread),  # hits in the title are masked: this is printed
@@ -127,3 +200,45 @@ def written_result(built: BuiltPackage, put: PutResult) -> ExportResult:
         previous_package_id=built.manifest.previous_package_id,
         warnings=built.warnings,
     )
+
+
+def _cell(text: str) -> str:
+    """Text made safe for one Markdown table cell (and for any output encoding)."""
+    return escape_unsafe(re.sub(r"[\t\n\r]+", " ", text)).replace("|", "\\|")
+
+
+def summary_lines(run: ExportRun, bucket_url: str) -> list[tuple[str, bool]]:
+    """The per-thread summary for a terminal, in order: (line, whether it goes to stderr), every text escaped."""
+    lines: list[tuple[str, bool]] = []
+    for result in run.results:
+        lines.append((f"{'skrevet' if result.status == 'written' else 'uendret'}  {escape_unsafe(result.url)}", False))
+        lines.append((f"         {escape_unsafe(result.title)}", False))
+        lines.append((f"         {escape_unsafe(result.summary())}", False))
+        lines += [(f"         advarsel: {escape_unsafe(w)}", False) for w in result.warnings]
+    lines += [(f"FEILET   {escape_unsafe(key)}: {escape_unsafe(message)}", True) for key, message in run.failures]
+    written = sum(1 for r in run.results if r.status == "written")
+    lines.append((f"\n{written} pakke(r) skrevet, {len(run.results) - written} uendret, {len(run.failures)} feilet.",
+                  False))
+    lines.append((f"Pakkene ligger i {escape_unsafe(bucket_url)}", False))
+    return lines
+
+
+def summary_markdown(run: ExportRun, bucket_url: str) -> str:
+    """The run summary as Markdown (the Prefect artifact), every text escaped."""
+    lines = [
+        "# Eksport til arkiv",
+        "",
+        f"Bøtte: `{_cell(bucket_url)}`",
+        "",
+        "| Tråd | Pakke | Status | Kommentarer | Sider | Byte |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in run.results:
+        lines.append(
+            f"| {_cell(r.title)} | `{_cell(r.package_id)}` | {'skrevet' if r.status == 'written' else 'uendret'} "
+            f"| {r.comments} | {r.pages or ''} | {r.bytes or ''} |"
+        )
+    for key, message in run.failures:
+        first = (message.splitlines() or [""])[0]
+        lines.append(f"| {_cell(key)} | – | **feilet**: {_cell(first[:200])} | | | |")
+    return "\n".join(lines) + "\n"

@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     )
     work_dir: Path = Field(REPO_ROOT / "build", description="Staging area for packages being built")
     pdfa_part: Literal["1", "2"] = Field("2", description="`2` = PDF/A-2b, `1` = PDF/A-1b")
+    run_deadline_minutes: float = Field(
+        360, gt=0, le=10080,
+        description="Overall deadline of one export run; threads not done by then are reported as not exported",
+    )
 
     s3_endpoint_url: str | None = Field(
         None,

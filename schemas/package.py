@@ -111,17 +111,74 @@ def _escaped(node: object) -> object:
     return node
 
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_UNSAFE = re.compile(r"[^A-Za-z0-9._~-]+")
+_ID_SAFE = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9._-]*[A-Za-z0-9_])?")  # kept as it is in a key
+ESCAPE = "~"  # escapes one UTF-8 byte as ~XX; "~~" marks a shortened key (neither occurs in a safe id)
+MAX_KEY_BYTES = 160  # a thread key; a package id adds 17, a package file name is at most MAX_NAME_BYTES
+MAX_NAME_BYTES = 200  # leaves room for the sinks' temporary names within the 255-byte file name limit
+_HASH_HEX = 16
 
 
 def safe_segment(value: str) -> str:
-    """A path/key segment made of [A-Za-z0-9._-] only."""
+    """A path/key segment made of [A-Za-z0-9._~-] only (lossy: use :func:`escape_id` where it must be unique)."""
     return _UNSAFE.sub("-", value).strip("-.") or "x"
 
 
+def _shorten(text: str, limit: int, original: str) -> str:
+    """``text`` cut to ``limit`` bytes (ASCII) with ``~~`` and a hash of ``original``; unchanged when it fits."""
+    if len(text) <= limit:
+        return text
+    digest = hashlib.sha256(original.encode("utf-8", "surrogatepass")).hexdigest()[:_HASH_HEX]
+    head = text[: limit - len(ESCAPE * 2) - _HASH_HEX]
+    head = head[: len(head) - 2] if ESCAPE in head[-2:] else head  # never cut inside a ~XX escape
+    return f"{head}{ESCAPE * 2}{digest}"
+
+
+def escape_id(value: str, limit: int = MAX_KEY_BYTES) -> str:
+    """An injective, bounded, path- and URL-safe form of a platform id.
+
+    An id of [A-Za-z0-9._-] that neither starts nor ends with "." or "-" is kept as it is (so today's keys
+    stay valid); any other id has every other UTF-8 byte (lone surrogates included) written as ``~XX``, so
+    ``kollisjon/1`` becomes ``kollisjon~2F1`` and can't meet ``kollisjon-1``. A result longer than ``limit``
+    bytes is cut and ends in ``~~`` plus 16 hex digits of the id's SHA-256.
+    """
+    if _ID_SAFE.fullmatch(value):
+        return _shorten(value, limit, value)
+    data = value.encode("utf-8", "surrogatepass")
+    last = len(data) - 1
+    parts = []
+    for i, byte in enumerate(data):
+        ch = chr(byte)
+        keep = byte < 128 and (ch.isalnum() or ch == "_" or (ch in ".-" and 0 < i < last))
+        parts.append(ch if keep else f"{ESCAPE}{byte:02X}")
+    escaped = "".join(parts)
+    return _shorten(escaped, limit, value)
+
+
+def safe_file_name(name: str, taken: set[str], limit: int = MAX_NAME_BYTES) -> str:
+    """A package file name from a captured one: safe characters, at most ``limit`` bytes, not in ``taken``.
+
+    Unsafe characters become "-"; a long name is cut (keeping its extension) and gets a hash of the original;
+    a name already in ``taken`` gets ``-2``, ``-3``, … before the extension. The result is added to ``taken``.
+    """
+    base = safe_segment(name)
+    stem, dot, ext = base.rpartition(".")
+    if not dot or not stem or len(ext) > 16:
+        stem, ext = base, ""
+    suffix = f".{ext}" if ext else ""
+    stem = _shorten(stem, limit - len(suffix), name)
+    candidate, number = stem + suffix, 1
+    while candidate in taken:
+        number += 1
+        tail = f"-{number}"
+        candidate = _shorten(stem, limit - len(suffix) - len(tail), name) + tail + suffix
+    taken.add(candidate)
+    return candidate
+
+
 def thread_key(platform: Platform | str, thread_id: str) -> str:
-    """Stable key of a thread across capture versions, e.g. ``facebook-123_456``."""
-    return f"{Platform(platform).value}-{safe_segment(thread_id)}"
+    """Stable key of a thread across capture versions, e.g. ``facebook-123_456``; distinct ids give distinct keys."""
+    return f"{Platform(platform).value}-{escape_id(thread_id)}"
 
 
 def package_id_for(platform: Platform | str, thread_id: str, capture_sha256: str) -> str:

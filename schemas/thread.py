@@ -8,6 +8,7 @@ consume it. ``schemas/thread.schema.json`` is generated from it (``python -m sch
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Any, ClassVar, Literal
 
@@ -209,19 +210,14 @@ class Thread(_AddedFields):
 
     @model_validator(mode="after")
     def _check_tree(self) -> Thread:
-        where = f"tråd {self.platform.value}/{self.thread_id}"
         if self.post.parent_id is not None:
-            raise ValueError(f"{where}: post.parent_id skal være tom")
-        seen: set[str] = {self.post.id}
+            raise ValueError(f"tråd {self.platform.value}/{self.thread_id}: post.parent_id skal være tom")
+        earlier: dict[str, bool] = {}
         for index, comment in enumerate(self.comments):
-            if comment.id in seen:
-                raise ValueError(f"{where}: comments[{index}].id {comment.id!r} er ikke unik")
-            if comment.parent_id is not None and (comment.parent_id not in seen or comment.parent_id == self.post.id):
-                raise ValueError(
-                    f"{where}: comments[{index}] ({comment.id}).parent_id {comment.parent_id!r} "
-                    "viser ikke til en tidligere kommentar"
-                )
-            seen.add(comment.id)
+            problem = comment_tree_problem(index, comment, self.post.id, earlier.get)
+            if problem:
+                raise ValueError(f"tråd {self.platform.value}/{self.thread_id}: {problem}")
+            earlier[comment.id] = True
         return self
 
     @property
@@ -242,6 +238,22 @@ class Thread(_AddedFields):
     def all_items(self) -> list[Item]:
         """The post followed by every comment, in conversation order."""
         return [self.post, *self.comments]
+
+
+def comment_tree_problem(
+    index: int, comment: Item, post_id: str, earlier: Callable[[str], object | None]
+) -> str | None:
+    """The thread-tree rule ``comments[index]`` breaks, or None (one rule set for every capture reader).
+
+    ``earlier(id)`` is truthy when an earlier comment has that id. The rules: a comment's id is unique (and is
+    not the post's id); a reply's ``parent_id`` names an earlier comment, so replies come after their parents.
+    """
+    if comment.id == post_id or earlier(comment.id):
+        return f"comments[{index}].id {comment.id!r} er ikke unik"
+    if comment.parent_id is not None and not earlier(comment.parent_id):
+        return (f"comments[{index}] ({comment.id}).parent_id {comment.parent_id!r} "
+                "viser ikke til en tidligere kommentar")
+    return None
 
 
 class FlagKind(StrEnum):

@@ -17,7 +17,8 @@ import typer
 from typer.core import TyperGroup
 
 from pipeline.settings import Settings
-from schemas.errors import SomearkivError
+from schemas.errors import InputError, SomearkivError
+from schemas.text import escape_unsafe
 
 if TYPE_CHECKING:
     from enum import StrEnum
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 
 EXIT_PROBLEMS_FOUND = 1  # the check ran and found problems
 EXIT_OPERATIONAL = 2  # bad configuration or input, unreachable bucket, missing file
+MAX_ARGUMENT_CHARS = 4096
 
 
 class _ErrorBoundary(TyperGroup):
@@ -60,25 +62,31 @@ BucketOption = Annotated[
 
 
 def _run_export(bucket: str | None, source: Path | None, threads: list[str] | None) -> None:
+    """Run the export flow (on a temporary Prefect server that ends with this process) and print its summary."""
     from flows.export import export_threads
+    from pipeline.export import ExportRun, summary_lines
+    from somearkiv.prefect_server import temporary_prefect_server
     from storage.factory import open_sink
 
     settings = Settings()
+    for name, value in [("--thread", t) for t in threads or []] + [("--source", str(source or "")),
+                                                                  ("--bucket", bucket or "")]:
+        if not value.isprintable() or len(value) > MAX_ARGUMENT_CHARS:  # flow parameters travel as JSON text
+            raise InputError(f"{name} {escape_unsafe(value[:200])!r}: ugyldige tegn eller for lang verdi")
+    if source is not None and not (source / "threads").is_dir():
+        raise InputError(f"{source}: mangler mappen threads/ (--source skal være en innsamlingsmappe)")
     bucket_url = open_sink(bucket or settings.bucket, settings.s3()).url
-    run = export_threads(bucket=bucket_url, source_dir=str(source) if source else None, threads=threads or None)
-    for result in run.results:
-        typer.echo(f"{'skrevet' if result.status == 'written' else 'uendret'}  {result.url}")
-        typer.echo(f"         {result.title}")
-        typer.echo(f"         {result.summary()}")
-        for warning in result.warnings:
-            typer.echo(f"         advarsel: {warning}")
-    for key, message in run.failures:
-        typer.echo(f"FEILET   {key}: {message}", err=True)
-    written = sum(1 for r in run.results if r.status == "written")
-    typer.echo(
-        f"\n{written} pakke(r) skrevet, {len(run.results) - written} uendret, {len(run.failures)} feilet."
-        f"\nPakkene ligger i {bucket_url}"
-    )
+    with temporary_prefect_server():
+        state = export_threads(
+            bucket=bucket_url, source_dir=str(source) if source else None, threads=threads or None, return_state=True
+        )
+        if not state.is_completed():
+            raise InputError(state.message or "eksporten stoppet")
+        run = state.result()
+    if not isinstance(run, ExportRun):
+        raise InputError(getattr(run, "message", None) or "eksporten stoppet")
+    for line, to_stderr in summary_lines(run, bucket_url):
+        typer.echo(line, err=to_stderr)
     if run.failures:
         raise typer.Exit(code=EXIT_PROBLEMS_FOUND)
 

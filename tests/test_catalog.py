@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from schemas.capture import capture_bytes
+from schemas.errors import InputError
 from schemas.thread import Flag
-from sources.capture import CaptureError
 from sources.folder import load_catalog
 from tests.factories import T0, make_thread
 
@@ -35,15 +35,15 @@ def test_pairs_flags_and_lists_unflagged(tmp_path: Path) -> None:
     catalog = load_catalog(tmp_path)
     assert [f.key for f in catalog.flagged] == ["facebook-100_200"]
     assert [p.name for p in catalog.unflagged] == ["b.json"]
-    assert catalog.select(["100_200"]) == catalog.flagged
-    with pytest.raises(CaptureError, match="ingen flagget tråd med nøkkel/id facebook-999"):
+    assert catalog.select(["100_200"]) == (catalog.flagged, [])
+    with pytest.raises(InputError, match="ingen flagget tråd med nøkkel/id facebook-999"):
         catalog.select(["facebook-999"])
 
 
-def test_flag_for_an_unknown_thread_is_an_error(tmp_path: Path) -> None:
+def test_flag_for_an_unknown_thread_is_refused_alone(tmp_path: Path) -> None:
     _write(tmp_path, flag_urls=["https://example.invalid/nope"])
-    with pytest.raises(CaptureError, match="ukjente tråd-URL-er"):
-        load_catalog(tmp_path)
+    catalog = load_catalog(tmp_path)
+    assert catalog.flagged == [] and ["ukjent tråd-URL" in r.reason for r in catalog.refused] == [True]
 
 
 def test_unreadable_capture_is_listed_as_broken_with_its_field(tmp_path: Path) -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 from PIL import Image
 from pypdf import PdfReader
 
-from exporters.package import CAPTURE_PATH, build_package
+from exporters.package import CAPTURE_PATH, BuiltPackage, build_package
 from noark.xsd import validate_xml
-from pipeline.export import ExportConfig, planned_package_id, stage_thread, upload_package
+from pipeline.export import ExportConfig, ExportResult, planned_package_id, stage_thread, upload_package
 from pipeline.settings import Settings
 from schemas.capture import capture_bytes
 from schemas.package import MANIFEST_NAME, Manifest, sha256_file
@@ -85,15 +85,14 @@ def test_changed_thread_becomes_a_new_version_linked_to_the_previous(tmp_path: P
     config = ExportConfig(work_dir=settings.work_dir, noark=settings.noark(), pdfa_part=settings.pdfa_part)
     media = _media_dir(tmp_path)
     first = stage_thread(make_thread(), FLAG, sink=sink, media_dir=media, config=config, exported_at=EXPORTED)
-    assert first is not None
+    assert isinstance(first, BuiltPackage)
     upload_package(first, sink)
-    assert (
-        stage_thread(make_thread(), FLAG, sink=sink, media_dir=media, config=config, exported_at=EXPORTED) is None
-    )
+    again = stage_thread(make_thread(), FLAG, sink=sink, media_dir=media, config=config, exported_at=EXPORTED)
+    assert isinstance(again, ExportResult) and again.status == "unchanged" and again.package_id == first.package_id
 
     changed = make_thread(captured_at=make_thread().captured_at + timedelta(hours=6))
     second = stage_thread(changed, FLAG, sink=sink, media_dir=media, config=config, exported_at=EXPORTED)
-    assert second is not None and second.package_id != first.package_id
+    assert isinstance(second, BuiltPackage) and second.package_id != first.package_id
     assert second.manifest.previous_package_id == first.package_id
     upload_package(second, sink)
     assert sink.list_packages() == sorted([first.package_id, second.package_id])
@@ -119,3 +118,25 @@ def test_text_xml_cannot_hold_is_escaped_in_xml_and_pdf_and_verbatim_in_the_capt
     assert "Høring⟨U+0007⟩ om vei ⟨U+D800⟩ og ⟨U+0000⟩ bro" in xml
     text = "".join(p.extract_text() for p in PdfReader(root / f"DOKUMENT/{built.package_id}.pdf").pages)
     assert "⟨U+0007⟩" in text and "⟨U+D800⟩" in text
+
+
+def test_each_run_stages_privately_and_clears_what_a_killed_run_left(tmp_path: Path) -> None:
+    import socket
+    import subprocess
+
+    from pipeline.export import private_staging
+    from schemas.package import safe_segment
+
+    host = safe_segment(socket.gethostname())
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    abandoned = tmp_path / f"run-{host}-{dead.pid}-abc"
+    live = tmp_path / f"run-{host}-1-abc"  # pid 1 is alive
+    elsewhere = tmp_path / f"run-otherhost-{dead.pid}-abc"
+    for folder in (abandoned, live, elsewhere):
+        (folder / "pkg").mkdir(parents=True)
+    with private_staging(tmp_path) as first, private_staging(tmp_path) as second:
+        assert first != second and first.parent == second.parent == tmp_path
+        (first / "x").write_text("mine", encoding="utf-8")
+        assert not abandoned.exists() and live.is_dir() and elsewhere.is_dir()
+    assert not first.exists() and not second.exists()

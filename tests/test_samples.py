@@ -29,7 +29,7 @@ def threads() -> dict[Path, Thread]:
 
 @pytest.fixture(scope="module")
 def flags() -> list[Flag]:
-    return load_flags(SAMPLES / "flags.json")
+    return load_flags(SAMPLES / "flags.json").flags
 
 
 def generator() -> ModuleType:

@@ -82,3 +82,31 @@ def test_invalid_utf8_and_a_repeated_key_are_capture_errors() -> None:
     doubled = raw.replace(b'"comments": [', b'"comments": [], "comments": [', 1)
     with pytest.raises(CaptureError, match=r"x\.json: nøkkelen 'comments' står flere ganger"):
         parse_thread(doubled, source="x.json")
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"id": "c1"}, "comments[2].id 'c1' er ikke unik"),
+        ({"id": "p1"}, "comments[2].id 'p1' er ikke unik"),
+        ({"parent_id": "c9"}, "comments[2] (c3).parent_id 'c9' viser ikke til en tidligere kommentar"),
+        ({"parent_id": "p1"}, "comments[2] (c3).parent_id 'p1' viser ikke til en tidligere kommentar"),
+    ],
+)
+def test_both_capture_readers_apply_one_tree_rule(tmp_path, change: dict[str, str], problem: str) -> None:
+    from exporters.pdf.capture_store import CaptureSource
+    from schemas.thread import comment_tree_problem
+
+    thread = make_thread()
+    data = json.loads(capture_bytes(thread))
+    data["comments"][2].update(change)
+    bad = Item.model_validate(data["comments"][2])
+    earlier = {c.id: True for c in thread.comments[:2]}
+    assert comment_tree_problem(2, bad, thread.post.id, earlier.get) == problem
+    with pytest.raises(CaptureError) as whole:
+        parse_thread(json.dumps(data))
+    path = tmp_path / "thread.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(CaptureError) as streamed:
+        CaptureSource.load(path, tmp_path / "store.sqlite")
+    assert problem in str(whole.value) and problem in str(streamed.value)

@@ -30,7 +30,7 @@ from pydantic import ValidationError
 
 from exporters.pdf.source import Comment, Removed, author_name, label
 from schemas.errors import CaptureError
-from schemas.thread import Item, Thread
+from schemas.thread import Item, Thread, comment_tree_problem
 
 SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")  # a quick test before the exact one
 # A \\uD800-\\uDBFF escape not followed by a \\uDC00-\\uDFFF one, or the other way round (an escaped backslash
@@ -191,6 +191,12 @@ class _Loader:
     def _comments(self, comments: Iterator[Any], post_id: str) -> None:
         db = self.db
         insert = "INSERT INTO comments VALUES (?, ?, ?, ?, ?, ?, ?)"
+        found: dict[str, tuple[int, int] | None] = {}
+
+        def earlier(key: str) -> tuple[int, int] | None:  # an earlier comment's (idx, depth), kept for the parent
+            found[key] = row = db.execute("SELECT idx, depth FROM comments WHERE id = ?", (key,)).fetchone()
+            return row
+
         for index, raw in enumerate(comments):
             try:
                 item = Item.model_validate(raw)
@@ -199,15 +205,11 @@ class _Loader:
                 lines = [f"{self.where}: ugyldig trådinnsamling: comments[{index}]{ident} ({exc.error_count()} feil)",
                          *_field_lines(exc, f"comments.{index}")]
                 raise CaptureError("\n".join(lines)) from exc
-            if item.id == post_id:
-                self._error(f"comments[{index}].id {item.id!r} er ikke unik")
-            parent, depth = None, 1
-            if item.parent_id is not None:
-                row = db.execute("SELECT idx, depth FROM comments WHERE id = ?", (item.parent_id,)).fetchone()
-                if row is None:
-                    self._error(f"comments[{index}] ({item.id}).parent_id {item.parent_id!r} "
-                                "viser ikke til en tidligere kommentar")
-                parent, depth = row[0], row[1] + 1
+            found.clear()
+            if problem := comment_tree_problem(index, item, post_id, earlier):
+                self._error(problem)
+            row = found.get(item.parent_id) if item.parent_id is not None else None
+            parent, depth = (row[0], row[1] + 1) if row else (None, 1)
             removed = None
             if item.removal is not None:
                 self.removed += 1

@@ -221,8 +221,12 @@ class ThreadStory:
         if not media.path or self.media_dir is None:
             return None
         base = self.media_dir.resolve()
-        path = (base / media.path).resolve()
-        return path if path.is_relative_to(base) else None
+        try:  # a NUL, a name too long or a symlink loop is no usable path; a FIFO or folder is never opened
+            path = (base / media.path).resolve()
+            usable = path.is_file() or not path.exists()
+        except (OSError, ValueError):
+            return None
+        return path if usable and path.is_relative_to(base) else None
 
     def _media(self, media: Media, owner: str, indent: float) -> Iterator[Flowable]:
         width = FRAME_WIDTH - indent
