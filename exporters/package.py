@@ -147,7 +147,8 @@ def build_package(
         shutil.rmtree(root)
     try:
         return _build(thread, flag, raw, capture_sha, package_id, root, media_dir=media_dir,
-                      exported_at=exported_at, ctx=ctx, pdfa_part=pdfa_part, previous_package_id=previous_package_id)
+                      exported_at=exported_at, ctx=ctx, pdfa_part=pdfa_part, previous_package_id=previous_package_id,
+                      screening=screening)
     except BaseException:
         shutil.rmtree(root, ignore_errors=True)
         raise
@@ -166,6 +167,7 @@ def _build(
     ctx: NoarkContext,
     pdfa_part: Literal["1", "2"],
     previous_package_id: str | None,
+    screening: ScreeningConfig | None,
 ) -> BuiltPackage:
     (root / "capture").mkdir(parents=True)
     (root / CAPTURE_PATH).write_bytes(raw)

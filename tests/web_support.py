@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from exporters.package import BuiltPackage
 from pipeline.export import ExportConfig, stage_thread, upload_package
 from pipeline.package_index import sync_index
 from pipeline.settings import REPO_ROOT, Settings
@@ -43,10 +44,13 @@ def export_demo(bucket: Path, work: Path) -> None:
     config = ExportConfig(work_dir=work, noark=settings.noark(), pdfa_part="2")
     catalog = load_catalog(REPO_ROOT / "samples")
     sink = LocalSink(bucket)
-    for item in catalog.select(None):
-        built = stage_thread(item.load(), item.flag, sink=sink, media_dir=catalog.media_dir, config=config,
+    chosen, refused = catalog.select(None)
+    if refused or catalog.broken:
+        raise AssertionError(f"the samples must all be exportable: {refused} {catalog.broken}")
+    for item in chosen:
+        built = stage_thread(item.thread, item.flag, sink=sink, media_dir=catalog.media_dir, config=config,
                              exported_at=EXPORTED)
-        if built is not None:
+        if isinstance(built, BuiltPackage):
             upload_package(built, sink)
 
 
