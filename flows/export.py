@@ -36,13 +36,15 @@ from pipeline.export import (
     upload_package,
     written_result,
 )
+from pipeline.package_index import sync_index
 from pipeline.settings import Settings
 from schemas.errors import SomearkivError
 from schemas.text import escape_unsafe
 from schemas.thread import Flag, Thread
 from sources.folder import Catalog, load_catalog
-from storage.config import S3Config
+from storage.config import S3Config, TimestampConfig
 from storage.factory import open_sink
+from workflow.db import Database
 
 
 @task(name="build-package", cache_policy=NONE)
@@ -57,9 +59,27 @@ def build_package_task(
 
 
 @task(name="upload-package", retries=3, retry_delay_seconds=[1, 2, 4], cache_policy=NONE)
-def upload_package_task(built: BuiltPackage, bucket: str, s3: S3Config) -> ExportResult:
-    """Put the staged package into the bucket, manifest last (retried: this is network I/O)."""
-    return written_result(built, upload_package(built, open_sink(bucket, s3)))
+def upload_package_task(
+    built: BuiltPackage, bucket: str, s3: S3Config, timestamps: TimestampConfig | None = None
+) -> ExportResult:
+    """Put the staged package into the bucket, manifest last (retried: this is network I/O); with a TSA the
+    manifest gets its RFC 3161 token as it is stored."""
+    return written_result(built, upload_package(built, open_sink(bucket, s3, timestamps)))
+
+
+def _index_packages(settings: Settings, bucket_url: str, s3: S3Config) -> None:
+    """Add new packages to the workflow database's review queue (skipped, with a warning, without a database)."""
+    logger = get_run_logger()
+    try:
+        db = Database(settings.workflow().database_url)
+    except SomearkivError as exc:
+        logger.warning("pakkeoversikten ble ikke oppdatert: %s", escape_unsafe(str(exc)))
+        return
+    try:
+        synced = sync_index(db, open_sink(bucket_url, s3))
+        logger.info("pakkeoversikten: %d nye pakker", synced.added)
+    finally:
+        db.dispose()
 
 
 def _error_text(state: State[Any], deadline: Deadline) -> str:
@@ -76,7 +96,7 @@ def _error_text(state: State[Any], deadline: Deadline) -> str:
 
 def _export(
     catalog: Catalog, threads: list[str] | None, bucket_url: str, s3: S3Config, config: ExportConfig,
-    deadline: Deadline,
+    deadline: Deadline, timestamps: TimestampConfig | None = None,
 ) -> ExportRun:
     """Build and upload each chosen thread in turn, each task bounded by the time left."""
     chosen, refused = catalog.select(threads)
@@ -109,7 +129,7 @@ def _export(
             upload = upload_package_task.with_options(
                 timeout_seconds=max(deadline.remaining(), 0.001), retry_condition_fn=no_retry_after_deadline
             )
-            uploaded = upload(built, bucket_url, s3, return_state=True)
+            uploaded = upload(built, bucket_url, s3, timestamps, return_state=True)
             if uploaded.is_failed() or uploaded.is_crashed():
                 failures.append((item.key, _error_text(uploaded, deadline)))
             else:
@@ -128,12 +148,12 @@ def export_threads(
     s3 = settings.s3()
     config = ExportConfig(
         work_dir=settings.work_dir, noark=settings.noark(), pdfa_part=settings.pdfa_part,
-        run_deadline_minutes=settings.run_deadline_minutes,
+        run_deadline_minutes=settings.run_deadline_minutes, screening=settings.screening(),
     )
     deadline = Deadline(config.run_deadline_minutes)
     try:
         catalog = load_catalog(Path(source_dir) if source_dir else settings.samples_dir)
-        run = _export(catalog, threads, bucket_url, s3, config, deadline)
+        run = _export(catalog, threads, bucket_url, s3, config, deadline, settings.timestamps())
     except SomearkivError as exc:  # input that stops the whole run: one line, no traceback
         message = escape_unsafe(str(exc))
         logger.info("eksporten stoppet: %s", message)  # the Failed state carries it; the CLI prints it once
@@ -144,6 +164,8 @@ def export_threads(
         return Failed(message=message)
     for key, message in run.failures:
         logger.error("tråd %s feilet: %s", key, message)
+    if any(result.status == "written" for result in run.results):
+        _index_packages(settings, bucket_url, s3)
     create_markdown_artifact(
         key="export-summary", markdown=summary_markdown(run, bucket_url), description="Eksportoppsummering"
     )

@@ -93,7 +93,13 @@ def _run_export(bucket: str | None, source: Path | None, threads: list[str] | No
 
 @app.command()
 def demo(bucket: BucketOption = None) -> None:
-    """Eksporter de medfølgende eksempeltrådene til arkivbøtta (Prefect-flyt, lokal som standard)."""
+    """Eksporter de medfølgende eksempeltrådene til arkivbøtta (Prefect-flyt, lokal som standard).
+
+    Arbeidsflytdatabasen (SQLite som standard) opprettes eller oppgraderes først, så pakkene havner i
+    arkivarens oversikt i nettløsningen (somearkiv web)."""
+    from workflow.db import upgrade
+
+    upgrade(Settings().workflow().database_url)
     _run_export(bucket, None, None)
 
 
@@ -601,6 +607,7 @@ def web(
 
     from pipeline.package_index import sync_index
     from storage.factory import open_sink
+    from storage.timestamp import timestamper_for
     from web.app import Deps, create_app
     from web.config import web_config
 
@@ -610,7 +617,7 @@ def web(
     indexed = sync_index(db, sink)
     typer.echo(f"pakkeoversikt: {indexed.added} nye pakker fra {sink.url}")
     deps = Deps(config=web_config(settings), db=db, sink=sink, xsd_dir=settings.xsd_dir,
-                retention=settings.retention())
+                retention=settings.retention(), timestamper=timestamper_for(settings.timestamps()))
     uvicorn.run(create_app(deps), host=host or settings.web_host, port=port or settings.web_port,
                 log_level="warning", proxy_headers=False)
 

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+# The workflow database the CLI and the flows open by default: a throwaway SQLite file, never <repo>/var/.
+os.environ.setdefault(
+    "SOMEARKIV_DATABASE_URL", f"sqlite:///{tempfile.mkdtemp(prefix='somearkiv-test-db-')}/workflow.sqlite3"
+)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

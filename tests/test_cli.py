@@ -57,6 +57,17 @@ def test_demo_twice_writes_nothing_the_second_time(demo_bucket: Path) -> None:
     assert f"0 pakke(r) skrevet, {DEMO_THREADS} uendret, 0 feilet." in out
 
 
+def test_demo_puts_its_packages_in_the_archivists_queue(demo_bucket: Path) -> None:
+    from workflow.db import Database
+    from workflow.packages import known_package_ids
+
+    db = Database(Settings().workflow().database_url)
+    try:
+        assert set(_packages(demo_bucket)) <= known_package_ids(db)
+    finally:
+        db.dispose()
+
+
 def test_verify_passes_then_names_a_tampered_file(bucket: Path) -> None:
     code, out = _invoke("verify", str(bucket))
     assert code == 0, out

@@ -25,6 +25,7 @@ from schemas.thread import FLAG_KIND_LABELS, PLATFORM_LABELS, FlagKind, Platform
 from sources.urls import parse_thread_url
 from storage.base import Sink, check_package_id
 from storage.config import RetentionPolicy
+from storage.timestamp import Timestamper
 from web import api as flag_api
 from web.auth import (
     CSRF_FIELD,
@@ -67,6 +68,7 @@ class Deps:
     sink: Sink
     xsd_dir: Path | None
     retention: RetentionPolicy
+    timestamper: Timestamper | None = None  # RFC 3161 tokens for the audit head and the approved manifest
 
 
 class NotSignedInError(Exception):
@@ -345,7 +347,7 @@ def create_app(deps: Deps) -> FastAPI:
         if not approved and not comment:
             raise InputError("en avvisning må ha en kommentar til redaktøren")
         record = approve_package(deps.sink, package_id, approved=approved, by=who.username, comment=comment,
-                                 retention=deps.retention)
+                                 retention=deps.retention, timestamper=deps.timestamper, by_verified=True)
         record_decision(deps.db, package_id, record.decision, by=who.username, comment=comment or None,
                         at=record.at)
         flag = find_flag(deps.db, ThreadRef(Platform(row.platform), deps.sink.read_manifest(package_id).thread_id))

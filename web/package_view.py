@@ -19,7 +19,7 @@ from noark.validate import validate_path
 from schemas.errors import IntegrityError, RenderError
 from schemas.package import MANIFEST_NAME, Manifest
 from storage.base import Sink, check_package_id, check_package_path
-from storage.fixity import verify_package
+from storage.fixity import finding_text, verify_package
 
 PDFTOPPM = "pdftoppm"
 XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
@@ -136,7 +136,7 @@ def build_view(sink: Sink, package_id: str, cache_dir: Path, xsd_dir: Path | Non
                        pages=page_count(folder / pdf) if pdf else 0)
     if (folder / "arkivstruktur.xml").is_file():
         view.noark = noark_table(folder / "arkivstruktur.xml")
-    view.fixity_problems = [p.to_text() for p in verify_package(sink, package_id).problems]
+    view.fixity_problems = [finding_text(p) for p in verify_package(sink, package_id, check_locks=False).problems]
     report_file = folder.parent.parent / "reports" / f"{package_id}.json"
     if xsd_dir is not None:
         if report_file.is_file():
