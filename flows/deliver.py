@@ -18,6 +18,7 @@ from delivery.fiksio import FiksIOSender, Listener
 from delivery.messages import Schemas
 from flows.export import export_threads
 from pipeline.delivery import DeliveryContext, DeliveryRun, deliver
+from pipeline.export import ExportRun
 from pipeline.review import review_status
 from pipeline.settings import Settings
 from storage.factory import open_sink
@@ -87,8 +88,9 @@ def export_then_deliver(
     """The nightly chain: export the flagged threads (or the named ones), then deliver what was exported
     (unless approval is required first; then the approved packages are delivered, whenever exported)."""
     exported = export_threads(bucket=bucket, source_dir=source_dir, threads=threads)
-    secrets = {"token_block": token_block, "password_block": password_block}
     if Settings().fiks_require_approval:
-        return deliver_packages(bucket=bucket, **secrets)
+        return deliver_packages(bucket=bucket, token_block=token_block, password_block=password_block)
+    if not isinstance(exported, ExportRun):  # the export stopped before any thread (its Failed state says why)
+        return {"exported": False, "message": getattr(exported, "message", None) or "eksporten stoppet"}
     written = [r.package_id for r in exported.results]
-    return deliver_packages(bucket=bucket, packages=written, **secrets)
+    return deliver_packages(bucket=bucket, packages=written, token_block=token_block, password_block=password_block)

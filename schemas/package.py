@@ -28,7 +28,7 @@ from schemas.text import escape_unsafe
 from schemas.thread import Flag, Platform, Thread
 
 MANIFEST_NAME = "manifest.json"
-MANIFEST_VERSION = "1"
+MANIFEST_VERSION: Literal["1"] = "1"
 
 # "skjermet": the redacted variant of the hoveddokument (a second dokumentobjekt of the same dokumentbeskrivelse).
 FileRole = Literal["hoveddokument", "skjermet", "vedlegg", "capture", "media", "metadata"]

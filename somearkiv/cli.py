@@ -196,7 +196,7 @@ def uttrekk(
     view = LockedView(sink, ledger)
     try:
         result = build_uttrekk(
-            view,  # type: ignore[arg-type]
+            view,
             out,
             date_from=(date_from or datetime(1900, 1, 1)).date(),
             date_to=(date_to or datetime.now()).date(),

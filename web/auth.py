@@ -78,6 +78,7 @@ def check_password(db: Database, username: str, password: str) -> Person | None:
     with db.transaction() as session:
         user = session.scalar(select(User).where(User.username == username))
         stored = user.password_hash if user is not None and user.active and user.password_hash else None
+        ok: bool
         try:
             ok = _HASHER.verify(stored or _DUMMY_HASH, password)
         except (VerificationError, InvalidHashError):

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 
 from schemas.errors import WorkflowError
 from workflow import audit
@@ -123,7 +123,7 @@ class PackagePage:
         return max(1, -(-self.total // self.page_size))
 
 
-def _filtered(query: Select[tuple[PackageRecord]], f: PackageFilter, *, status: bool) -> Select[tuple[PackageRecord]]:
+def _filtered(query: Any, f: PackageFilter, *, status: bool) -> Any:  # a Select of rows or of counts
     column = PackageRecord
     if status and f.status:
         query = query.where(column.status == f.status)
