@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 from reportlab.pdfgen.canvas import Canvas
 
-from exporters.pdf import CoverInfo, PdfResult, check_pdfa, render_thread_pdf
+from exporters.pdf import CoverInfo, PdfResult, RenderOptions, check_pdfa, render_thread_pdf
 from exporters.pdf.fonts import BODY, font_set
 from exporters.pdf.images import MAX_SIDE_PX
 from exporters.pdf.text import visible_text
@@ -50,8 +50,10 @@ def comment(n: int, text: str, parent: str | None = None, **kw) -> Item:
                 text=text, **kw)
 
 
-def render(thread: Thread, path: Path, media_dir: Path | None = None, part: str = "2") -> PdfResult:
-    result = render_thread_pdf(thread, path, cover=COVER, media_dir=media_dir, pdfa_part=part)  # type: ignore[arg-type]
+def render(thread: Thread, path: Path, media_dir: Path | None = None, part: str = "2",
+           options: RenderOptions | None = None) -> PdfResult:
+    result = render_thread_pdf(thread, path, cover=COVER, media_dir=media_dir, pdfa_part=part,  # type: ignore[arg-type]
+                               options=options)
     assert check_pdfa(path, part=part) == []  # type: ignore[arg-type]
     return result
 

@@ -7,16 +7,18 @@ import random
 import re
 import zlib
 
+import pikepdf
 import pypdf
 import pytest
-from reportlab.pdfbase import pdfdoc, pdfmetrics
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFontFace
 from reportlab.pdfgen.canvas import Canvas
 
 import exporters.pdf.paragraphs as paragraphs
-from exporters.pdf import fonts, pdfa
-from exporters.pdf.fonts import BODY, BODY_BOLD, font_set
+from exporters.pdf.fonts import BODY, BODY_BOLD, REPLACEMENT, SubsetMemoFace, font_set, route
 from exporters.pdf.styles import BODY_TEXT, FRAME_WIDTH, MARGIN_LEFT, META, PAGE_HEIGHT, indented
 from exporters.pdf.text import pieces
+from exporters.pdf.writer import FLATE_LEVEL, StreamPacker
 
 WORDS = ["kommunen", "skolen", "brøyting", "høring", "innspill", "ærlig", "østlandet", "åpen", "sámi", "čáhci",
          "đuoddji", "ŋ", "šiella", "takk"]
@@ -112,26 +114,32 @@ def test_every_line_survives_extraction() -> None:
 def test_subset_memo_gives_the_program_reportlab_makes_and_keeps_faces_apart() -> None:
     font_set()
     body = pdfmetrics.getFont(BODY).face
+    assert isinstance(body, SubsetMemoFace)
     subset = [0, *range(32, 127), 0xE6, 0xF8, 0xE5]
-    first = fonts._memo_make_subset(body, subset)
-    assert first == fonts._make_subset(body, subset)
-    assert fonts._memo_make_subset(body, list(subset)) is first
+    first = body.makeSubset(subset)
+    assert first == TTFontFace.makeSubset(body, subset)  # reportlab's own
+    assert body.makeSubset(list(subset)) is first
     # the replacement font is a copy of the body face whose code points may map to other glyphs
-    fonts._redirect_to_replacement(0x4E2D)
-    replacement = fonts._replacement_font().face
+    route("中")
+    replacement = pdfmetrics.getFont(REPLACEMENT).face
     with_cjk = [0, 32, 0x4E2D]
-    assert fonts._memo_make_subset(replacement, with_cjk) == fonts._make_subset(replacement, with_cjk)
-    assert fonts._memo_make_subset(replacement, with_cjk) != fonts._memo_make_subset(body, with_cjk)
+    assert replacement.makeSubset(with_cjk) == TTFontFace.makeSubset(replacement, with_cjk)
+    assert replacement.makeSubset(with_cjk) != body.makeSubset(with_cjk)
 
 
-def test_flate_remembers_font_programs_and_compresses_the_rest_at_flate_level() -> None:
+def test_writer_compresses_unfiltered_streams_and_each_font_program_once() -> None:
     font_set()
-    program = fonts._memo_make_subset(pdfmetrics.getFont(BODY).face, [0, *range(32, 100)])
-    packed = pdfdoc.PDFZCompress.encode(program)
-    assert pdfdoc.PDFZCompress.encode(program) is packed
-    assert zlib.decompress(packed) == program
-    content = "BT /F1+0 9.5 Tf (blåbær) Tj ET\n" * 50
-    assert pdfdoc.PDFZCompress.encode(content) == zlib.compress(content.encode(), fonts.FLATE_LEVEL)
+    program = pdfmetrics.getFont(BODY).face.makeSubset([0, *range(32, 100)])
+    packer = StreamPacker()
+    with pikepdf.new() as pdf:
+        first, second = pikepdf.Stream(pdf, program), pikepdf.Stream(pdf, program)
+        packed = packer.pack(first, remember=True)
+        assert packer.pack(second, remember=True) is packed and zlib.decompress(packed) == program
+        content = b"BT /F1+0 9.5 Tf (blabaer) Tj ET\n" * 50
+        assert packer.pack(pikepdf.Stream(pdf, content)) == zlib.compress(content, FLATE_LEVEL)
+        filtered = pikepdf.Stream(pdf, zlib.compress(content))
+        filtered.Filter = pikepdf.Name.FlateDecode
+        assert not packer.packs(filtered) and packer.pack(filtered) == zlib.compress(content)
 
 
 def test_an_encoder_is_emptied_once_its_document_is_saved() -> None:
@@ -149,19 +157,3 @@ def test_an_encoder_is_emptied_once_its_document_is_saved() -> None:
     item.drawOn(third, MARGIN_LEFT, 100)
     assert not encoder.words
     assert second._doc._sa_encoder.words
-
-
-PDFDOC_SAMPLES = [*map(chr, range(128)), "/Type /Page", "12 0 obj\n<< /Length 5 >>", "blåbær", "€ ½", ""]
-
-
-@pytest.mark.parametrize("text", PDFDOC_SAMPLES)
-def test_pdfdoc_encoding_shortcut_gives_reportlabs_bytes(text: str) -> None:
-    assert pdfdoc.pdfdocEnc is pdfa._pdfdoc_enc
-    try:
-        expected = pdfa._pdfdoc_encode(text)
-    except UnicodeEncodeError:  # U+0018 … U+001F: not in PDFDocEncoding
-        with pytest.raises(UnicodeEncodeError):
-            pdfdoc.pdfdocEnc(text)
-    else:
-        assert pdfdoc.pdfdocEnc(text) == expected
-    assert pdfdoc.pdfdocEnc(b"\x18bytes") == b"\x18bytes"

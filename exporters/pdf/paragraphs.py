@@ -5,12 +5,13 @@ fifth of the layout time of a long thread. Here the fragments are made directly,
 parser would give them, and handed to ``Paragraph(..., frags=...)``; line breaking and drawing are
 reportlab's own.
 
-Line breaking measures every word with ``stringWidth``; words repeat a lot, so the paragraph module's
-``stringWidth`` is replaced by a memoised one (emptied when it grows past ``_WIDTHS_MAX``). Widths are a pure
+Line breaking measures every word with ``stringWidth``; words repeat a lot, so a memoised one is used
+(``reportlab_compat.string_width``, emptied when it grows past ``WIDTHS_MAX``). Widths are a pure
 function of (text, font, size) for the registered fonts; the replacement font only gains a code point before
 any text routed to it is measured (``fonts.route`` redirects first), so a cached width never goes stale.
 
-Two more patches of reportlab's paragraph module, so line breaking never drops or changes a character:
+reportlab ``Paragraph``s (markup) come from a private copy of reportlab's paragraph module
+(``reportlab_compat.paragraph_module``) whose line breaking never drops or changes a character:
 - it breaks lines only at U+0020 SPACE. reportlab also breaks at (and then draws a plain space instead of)
   U+200B, U+2000–U+200A, U+202F, U+205F, U+3000 and more; which ones depended on whether the text held a
   U+00A0. Those characters now stay in their word and are drawn with their own glyphs.
@@ -23,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import operator
-import re
 import weakref
 from functools import cache
 
@@ -31,40 +31,23 @@ from reportlab.lib import colors
 from reportlab.lib.rl_accel import escapePDF, fp_str
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
-from reportlab.platypus import Flowable, Paragraph
-from reportlab.platypus import paragraph as _rl_paragraph
+from reportlab.platypus import Flowable
 from reportlab.platypus.paraparser import ParaFrag
 
+from exporters.pdf.reportlab_compat import WIDTHS_MAX, paragraph_class, string_width
 from exporters.pdf.text import Piece
 
-
-@cache
-def _string_width(text: str, font_name: str, font_size: float, encoding: str = "utf8") -> float:
-    return pdfmetrics.stringWidth(text, font_name, font_size, encoding)
-
-
-_WIDTHS_MAX = 1 << 16  # ``_string_width`` is emptied when a document starts with more widths than this (``_encoder``)
-
-
-_rl_paragraph.stringWidth = _string_width
-
-
-def _split_at_spaces(text: str, delim: str | None = None) -> list[str]:
-    """reportlab's ``paragraph.split``, breaking only at U+0020 (no empty words, like ``str.split()``)."""
-    if delim is not None:
-        return text.split(delim)
-    return [word for word in text.split(" ") if word]
-
-
-_rl_paragraph.split = _split_at_spaces
-_rl_paragraph._wsc = " "  # used by its strip/lstrip/rstrip
-_rl_paragraph._wsc_end_search = re.compile(" +$").search
-_rl_paragraph._shy = "\x00\x00"  # never in drawn text (U+0000 is shown as an escape), so never a soft hyphen
+_string_width = string_width  # memoised ``stringWidth`` (``reportlab_compat``)
 
 
 @cache
 def _color(value: str) -> colors.Color:
     return colors.HexColor(value)
+
+
+def markup_paragraph(text: str, style: ParagraphStyle) -> Flowable:
+    """reportlab's ``Paragraph(text, style)`` of markup, from the private paragraph module (``reportlab_compat``)."""
+    return paragraph_class()(text, style)  # type: ignore[return-value]
 
 
 def paragraph(parts: list[Piece], style: ParagraphStyle) -> Flowable:
@@ -93,7 +76,7 @@ def paragraph(parts: list[Piece], style: ParagraphStyle) -> Flowable:
         frag.link, frag.us_lines = [], []
         frag.fontName, frag.fontSize, frag.textColor, frag.text = style.fontName, size, default_color, ""
         frags.append(frag)
-    return Paragraph("", style, frags=frags)
+    return paragraph_class()("", style, frags=frags)
 
 
 # -- RunsParagraph: our own line breaking and drawing for font runs ----------------------------------------
@@ -628,7 +611,7 @@ def _encoder(doc) -> _Encoder:
     """
     encoder = getattr(doc, "_sa_encoder", None)
     if encoder is None:
-        if _string_width.cache_info().currsize > _WIDTHS_MAX:
+        if _string_width.cache_info().currsize > WIDTHS_MAX:
             _string_width.cache_clear()
         for old in [old for old in _ENCODERS if _saved(old._doc())]:
             old.release()

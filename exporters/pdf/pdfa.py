@@ -1,7 +1,4 @@
-"""Turn reportlab output into PDF/A-2b (or -1b): metadata, OutputIntent, ToUnicode repair, stable bytes.
-
-Also makes reportlab's own serialisation cheaper where that changes no byte (``_pdfdoc_enc``).
-"""
+"""Turn reportlab output into PDF/A-2b (or -1b): metadata, OutputIntent, ToUnicode repair, stable bytes."""
 
 from __future__ import annotations
 
@@ -13,7 +10,8 @@ from pathlib import Path
 from typing import Literal
 
 import pikepdf
-from reportlab.pdfbase import pdfdoc
+
+from schemas.errors import RenderError
 
 ICC_PROFILE = Path(__file__).with_name("assets") / "sRGB-v2.icc"
 OUTPUT_CONDITION = "sRGB IEC61966-2.1"
@@ -21,22 +19,6 @@ PRODUCER = "somearkiv PDF exporter (reportlab, pikepdf)"
 
 # reportlab writes a non-BMP code point into ToUnicode as 5–6 hex digits ("<1F44D>"); PDF wants UTF-16BE.
 _ASTRAL_BFCHAR = re.compile(rb"(<[0-9A-Fa-f]{2}> )<([0-9A-Fa-f]{5,6})>")
-
-
-_NOT_PDFDOC_ASCII = re.compile("[\x18-\x1f]").search  # the only ASCII that PDFDocEncoding doesn't keep as is
-_pdfdoc_encode = getattr(pdfdoc.pdfdocEnc, "__wrapped__", pdfdoc.pdfdocEnc)  # reportlab's own
-
-
-def _pdfdoc_enc(text: str | bytes) -> bytes:
-    """reportlab's ``pdfdocEnc`` (every name, number and keyword it writes): ASCII through the ASCII codec, which
-    gives the same bytes about ten times faster than reportlab's PDFDocEncoding codec; anything else as before."""
-    if text.__class__ is str and text.isascii() and not _NOT_PDFDOC_ASCII(text):
-        return text.encode("ascii")
-    return _pdfdoc_encode(text)
-
-
-_pdfdoc_enc.__wrapped__ = _pdfdoc_encode  # type: ignore[attr-defined]
-pdfdoc.pdfdocEnc = _pdfdoc_enc
 
 
 @dataclass(frozen=True)
@@ -52,11 +34,14 @@ class DocumentInfo:
 def pdf_date(moment: datetime) -> str:
     """A PDF date string (``D:YYYYMMDDHHmmSS+HH'mm'``) of an aware datetime."""
     offset = moment.utcoffset()
-    assert offset is not None, "aware datetime required"
+    if offset is None:
+        raise RenderError(f"PDF-dato uten tidssone: {moment.isoformat()}")
     minutes = int(offset.total_seconds() // 60)
     sign = "+" if minutes >= 0 else "-"
     minutes = abs(minutes)
-    return moment.strftime("D:%Y%m%d%H%M%S") + f"{sign}{minutes // 60:02d}'{minutes % 60:02d}'"
+    stamp = (f"D:{moment.year:04d}{moment.month:02d}{moment.day:02d}"  # strftime's %Y has no zeros before 1000
+             f"{moment.hour:02d}{moment.minute:02d}{moment.second:02d}")
+    return stamp + f"{sign}{minutes // 60:02d}'{minutes % 60:02d}'"
 
 
 def _utf16_bfchar(match: re.Match[bytes]) -> bytes:
