@@ -13,6 +13,7 @@ Also done while copying:
   a subset tag derived from its content, so no two different fonts share a ``BaseFont`` name;
 - reportlab's non-BMP ToUnicode entries are repaired (``pdfa.fix_tounicode_bytes``);
 - annotations are made printable (/F 4);
+- reportlab's empty page transition dictionaries (/Trans) are left out;
 - every stream the chunk left uncompressed is compressed here (``FLATE_LEVEL``), each distinct font program
   and ToUnicode map once per document (``StreamPacker``): reportlab writes the chunks uncompressed, so its own
   Flate filter is never involved.
@@ -281,7 +282,9 @@ def write_document(
                     refs.append(b"%d 0 R" % writer.add_stream(b"", footer(page, index + 1, total_pages)))
                     number = writer.reserve()
                     extra = b"/Parent %d 0 R\n/Contents [%s]" % (nodes[index // PAGES_PER_NODE], b" ".join(refs))
-                    body = serialize_dict(page.obj, copier.ref, skip=("/Parent", "/Contents"), extra=extra)
+                    # /Trans: reportlab gives every page an empty transition dictionary, a presentation effect
+                    # an archival document has no use for (PDF/A checkers can't vouch for it either)
+                    body = serialize_dict(page.obj, copier.ref, skip=("/Parent", "/Contents", "/Trans"), extra=extra)
                     copier.drain()
                     writer.add(body, number)
                     page_numbers.append(number)
