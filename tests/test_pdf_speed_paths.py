@@ -14,10 +14,12 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFontFace
 from reportlab.pdfgen.canvas import Canvas
 
-import exporters.pdf.paragraphs as paragraphs
+from exporters.pdf.encoder import encoder_of
 from exporters.pdf.fonts import BODY, BODY_BOLD, REPLACEMENT, SubsetMemoFace, font_set, route
+from exporters.pdf.paragraphs import RunsParagraph
 from exporters.pdf.styles import BODY_TEXT, FRAME_WIDTH, MARGIN_LEFT, META, PAGE_HEIGHT, indented
 from exporters.pdf.text import pieces
+from exporters.pdf.words import Tight, joined_runs, split_words
 from exporters.pdf.writer import FLATE_LEVEL, StreamPacker
 
 WORDS = ["kommunen", "skolen", "brøyting", "høring", "innspill", "ærlig", "østlandet", "åpen", "sámi", "čáhci",
@@ -27,41 +29,41 @@ BODY_LINES = " ".join(_RNG.choice(WORDS) for _ in range(400))  # 30 lines, 3 of 
 HEADER = [(BODY_BOLD, None, "Åse Ødegård"), (BODY, "#0B4F8A", " (kommunen)"), (BODY, None, " · 02.03.2026 kl. 10:26")]
 
 
-def _paragraphs() -> list[paragraphs.RunsParagraph]:
+def _paragraphs(*, fast_lines: bool = True) -> list[RunsParagraph]:
     font_set()
     return [
-        paragraphs.RunsParagraph(HEADER, indented(META, 1)),
-        paragraphs.RunsParagraph(pieces(BODY_LINES), indented(BODY_TEXT, 2)),
-        paragraphs.RunsParagraph(pieces("Linje én 👍 og ❤️\nlinje to med bell\u0007 og " + "x" * 200), BODY_TEXT),
+        RunsParagraph(HEADER, indented(META, 1), fast_lines=fast_lines),
+        RunsParagraph(pieces(BODY_LINES), indented(BODY_TEXT, 2), fast_lines=fast_lines),
+        RunsParagraph(pieces("Linje én 👍 og ❤️\nlinje to med bell\u0007 og " + "x" * 200), BODY_TEXT,
+                      fast_lines=fast_lines),
     ]
 
 
-def _text_objects(items: list[paragraphs.RunsParagraph]) -> list[str]:
+def _text_objects(items: list[RunsParagraph]) -> list[str]:
     """Each paragraph's text object, drawn into one fresh document."""
     canvas = Canvas(io.BytesIO(), invariant=1)
     out = []
     for item in items:
         item.wrap(FRAME_WIDTH, 1e6)
-        out.append(item._text_object(canvas, MARGIN_LEFT, 500.0))
+        out.append(item.text_object(canvas, MARGIN_LEFT, 500.0))
     return out
 
 
-def test_fast_line_path_draws_what_the_general_path_draws(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fast_line_path_draws_what_the_general_path_draws() -> None:
     fast = _text_objects(_paragraphs())
     assert any(" Tw " in text for text in fast), "no tight line: the test text no longer exercises Tw"
-    monkeypatch.setattr(paragraphs, "_KEY", lambda encoding: None)  # every line through ``_line_segments``
-    assert _text_objects(_paragraphs()) == fast
+    assert _text_objects(_paragraphs(fast_lines=False)) == fast  # every line through the general path
 
 
 def test_adjacent_runs_of_one_font_and_colour_are_split_as_one() -> None:
     parts = [(BODY_BOLD, None, "Kommentar 6"), (BODY, None, " · "), (BODY, None, "02.03.2026 kl. 10:05"),
              (BODY, "#555555", " grå"), (BODY, "#555555", "tone"), None, (BODY, None, "ny "), (BODY, None, "linje")]
-    assert paragraphs._joined_runs(parts) == [
+    assert joined_runs(parts) == [
         (BODY_BOLD, None, "Kommentar 6"), (BODY, None, " · 02.03.2026 kl. 10:05"), (BODY, "#555555", " gråtone"),
         None, (BODY, None, "ny linje"),
     ]
     font_set()
-    words = paragraphs._words(parts, 8.5)
+    words = split_words(parts, 8.5)
     texts = [None if word is None else "".join(text for _, _, text in word.pieces) for word in words]
     assert texts == ["Kommentar", "6", "·", "02.03.2026", "kl.", "10:05", "gråtone", None, "ny", "linje"]
     assert words[6].space == (BODY, "#555555") and words[8].space is None
@@ -69,16 +71,16 @@ def test_adjacent_runs_of_one_font_and_colour_are_split_as_one() -> None:
 
 
 def test_every_line_wider_than_the_frame_is_marked_tight() -> None:
-    """Only ``_Tight`` lines get their overflow computed (and a ``Tw``) when drawn."""
+    """Only ``Tight`` lines get their overflow computed (and a ``Tw``) when drawn."""
     tight = 0
     for item in _paragraphs():
         item.wrap(FRAME_WIDTH, 1e6)
         style = item.style
         max_width = FRAME_WIDTH - style.leftIndent - style.rightIndent
-        for line in item._lines[1]:
+        for line in item.lines:
             natural = sum(word.width for word in line) + sum(word.space_width or 0.0 for word in line[1:])
             if natural - max_width > 1e-8:
-                assert isinstance(line, paragraphs._Tight)
+                assert isinstance(line, Tight)
                 tight += 1
     assert tight >= 3
 
@@ -86,7 +88,7 @@ def test_every_line_wider_than_the_frame_is_marked_tight() -> None:
 def test_text_object_places_lines_with_tm_then_t_star() -> None:
     body = _paragraphs()[1]
     text = _text_objects([body])[0]
-    lines = len(body._lines[1])
+    lines = len(body.lines)
     assert lines > 5
     assert re.match(r"BT 1 0 0 1 [\d.]+ [\d.]+ Tm 12\.5 TL ", text)
     assert text.count(" T* ") == lines - 1
@@ -104,7 +106,7 @@ def test_every_line_survives_extraction() -> None:
         _, height = item.wrap(FRAME_WIDTH, 1e6)
         item.drawOn(canvas, MARGIN_LEFT, y - height)
         y -= height + 10
-        expected += [" ".join(text for word in line for _, _, text in word.pieces) for line in item._lines[1]]
+        expected += [" ".join(text for word in line for _, _, text in word.pieces) for line in item.lines]
     canvas.showPage()
     canvas.save()
     extracted = pypdf.PdfReader(buffer).pages[0].extract_text().splitlines()
@@ -147,7 +149,7 @@ def test_an_encoder_is_emptied_once_its_document_is_saved() -> None:
     item.wrap(FRAME_WIDTH, 1e6)
     first = Canvas(io.BytesIO(), invariant=1)
     item.drawOn(first, MARGIN_LEFT, 100)
-    encoder = first._doc._sa_encoder
+    encoder = encoder_of(first._doc)
     assert encoder.words
     second = Canvas(io.BytesIO(), invariant=1)
     item.drawOn(second, MARGIN_LEFT, 100)
@@ -156,4 +158,4 @@ def test_an_encoder_is_emptied_once_its_document_is_saved() -> None:
     third = Canvas(io.BytesIO(), invariant=1)
     item.drawOn(third, MARGIN_LEFT, 100)
     assert not encoder.words
-    assert second._doc._sa_encoder.words
+    assert encoder_of(second._doc).words
