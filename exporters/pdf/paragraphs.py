@@ -31,8 +31,10 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable
 from reportlab.platypus.paraparser import ParaFrag
 
+from exporters.pdf.bidi_line import BidiLine
 from exporters.pdf.encoder import Encoder, color_of, encoder_of, fill_code, style_codes
 from exporters.pdf.reportlab_compat import paragraph_class, string_width
+from exporters.pdf.rtl import base_level, has_rtl
 from exporters.pdf.text import Piece
 from exporters.pdf.words import BREAK, TIGHT_MARGIN, Tight, Word, split_word, split_words
 
@@ -86,12 +88,17 @@ class RunsParagraph(Flowable):
     """
 
     def __init__(self, parts: list[Piece] | None, style: ParagraphStyle,
-                 lines: tuple[float, list[list[Word]]] | None = None, *, fast_lines: bool = True) -> None:
+                 lines: tuple[float, list[list[Word]]] | None = None, *, fast_lines: bool = True,
+                 bases: list[int] | None = None) -> None:
         super().__init__()
         self.style = style
         self.parts = parts
         self._lines = lines  # (available width, lines) of the last wrap
         self.fast_lines = fast_lines  # False: every line through ``_line_segments`` (the same output, slower)
+        # right-to-left text: each line is ordered by the bidi algorithm (``rtl``) at its paragraph's level
+        self.rtl = bases is not None or (parts is not None and any(
+            part is not None and has_rtl(part[2]) for part in parts))
+        self._bases = bases  # paragraph level of each line (``rtl`` only)
         self.width = self.height = 0
 
     @property
@@ -130,9 +137,12 @@ class RunsParagraph(Flowable):
         lines: list[list[Word]] = []
         line: list[Word] = []
         width = spaces = 0.0
-        for word in self._word_list():
+        word_list = self._word_list()
+        ends: list[int] = []  # index of the first line after each hard line break
+        for word in word_list:
             if word is None:
                 lines.append(line if width <= tight else Tight(line))
+                ends.append(len(lines))
                 line, width, spaces = [], 0.0, 0.0
                 continue
             if line:
@@ -161,8 +171,31 @@ class RunsParagraph(Flowable):
             line, width, spaces = [word], word.width, 0.0
         if line:
             lines.append(line if width <= tight else Tight(line))
+        if self.rtl:
+            self._bases = self._line_bases(word_list, lines, ends)
         self._lines = (avail_width, lines)
         return lines
+
+    def _line_bases(self, word_list: list[Word | None], lines: list[list[Word]], ends: list[int]) -> list[int]:
+        """The paragraph level (P2–P3) of each line: that of the text between hard line breaks it belongs to. A
+        split part re-broken keeps the levels its lines had (each of its old lines is one such text here)."""
+        if self.parts is None and self._bases is not None:
+            levels = self._bases
+        else:
+            texts: list[list[str]] = [[]]
+            for word in word_list:
+                if word is None:
+                    texts.append([])
+                else:
+                    texts[-1].extend(text for _, _, text in word.pieces)
+            levels = [base_level(" ".join(text)) for text in texts]
+        out: list[int] = []
+        segment = 0
+        for number in range(len(lines)):
+            while segment < len(ends) and ends[segment] <= number:
+                segment += 1
+            out.append(levels[min(segment, len(levels) - 1)])
+        return out
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         self.width = avail_width
@@ -177,8 +210,11 @@ class RunsParagraph(Flowable):
             return []
         if len(lines) <= fit:
             return [self]
-        first = RunsParagraph(None, self.style, (avail_width, lines[:fit]), fast_lines=self.fast_lines)
-        rest = RunsParagraph(None, self.style, (avail_width, lines[fit:]), fast_lines=self.fast_lines)
+        bases = self._bases
+        first = RunsParagraph(None, self.style, (avail_width, lines[:fit]), fast_lines=self.fast_lines,
+                              bases=None if bases is None else bases[:fit])
+        rest = RunsParagraph(None, self.style, (avail_width, lines[fit:]), fast_lines=self.fast_lines,
+                             bases=None if bases is None else bases[fit:])
         return [first, rest]
 
     def drawOn(self, canvas, x: float, y: float, _sW: float = 0) -> None:  # noqa: N802, N803 (reportlab API)
@@ -214,11 +250,20 @@ class RunsParagraph(Flowable):
         key_now: tuple[str, str | None, int] | None = None
         font_now: tuple[str, int] | None = None
         color_now: str | None = None
+        bases = self._bases if self.rtl else None
         for number, line in enumerate(self._lines[1]):
             if number:
                 append("T*")
             if not line:
                 continue
+            if bases is not None:
+                base = bases[number]
+                drawn = self._bidi_line(line, base, encoder, size, max_width)
+                if drawn is not None:
+                    line_x, line_y = x + left, y + self.height - size - number * style.leading
+                    key_now, font_now, color_now = drawn.write(
+                        append, encoder, style, (line_x, line_y), (key_now, font_now, color_now))
+                    continue
             encs = list(map(get, line))
             if None in encs:
                 encs = [encoder.word(word) if enc is None else enc for word, enc in zip(line, encs, strict=True)]
@@ -261,6 +306,21 @@ class RunsParagraph(Flowable):
                 append("0 Tw")
         append("ET")
         return " ".join(out)
+
+    @staticmethod
+    def _bidi_line(line: list[Word], base: int, encoder: Encoder, size: float, max_width: float) -> BidiLine | None:
+        """``line`` ordered by the bidi algorithm, or None when it is drawn as it is (left to right only)."""
+        chars: list[tuple[str, str | None, str]] = []  # (font, colour, character) in logical order
+        for index, word in enumerate(line):
+            if index and not word.glued:
+                font, color = word.space if word.space is not None else line[index - 1].pieces[-1][:2]
+                chars.append((font, color, " "))
+            for font, color, text in word.pieces:
+                chars.extend((font, color, ch) for ch in text)
+        text = "".join(ch for _, _, ch in chars)
+        if not base and not has_rtl(text):
+            return None
+        return BidiLine(chars, text, base, size, max_width)
 
     @staticmethod
     def _line_segments(line: list[Word], encs: list[tuple], encoder: Encoder, size: float,

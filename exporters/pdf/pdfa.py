@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -49,9 +50,26 @@ def _utf16_bfchar(match: re.Match[bytes]) -> bytes:
     return match.group(1) + b"<%04X%04X>" % (0xD800 + (cp >> 10), 0xDC00 + (cp & 0x3FF))
 
 
+# An Arabic presentation form (``rtl.shape`` draws letters in their contextual forms): the text layer gets the
+# letters it stands for (NFKC; lam-alef gives two).
+_PRESENTATION_BFCHAR = re.compile(rb"(<[0-9A-Fa-f]{2}> )<(F[B-Eb-e][0-9A-Fa-f]{2})>")
+
+
+def _letters_bfchar(match: re.Match[bytes]) -> bytes:
+    cp = int(match.group(2), 16)
+    if not (0xFB50 <= cp <= 0xFDFF or 0xFE70 <= cp <= 0xFEFF):
+        return match.group(0)
+    letters = unicodedata.normalize("NFKC", chr(cp))
+    return match.group(1) + b"<" + letters.encode("utf-16-be").hex().upper().encode() + b">"
+
+
 def fix_tounicode_bytes(data: bytes) -> bytes:
-    """A ToUnicode CMap with reportlab's non-BMP entries rewritten as UTF-16 surrogate pairs."""
-    return _ASTRAL_BFCHAR.sub(_utf16_bfchar, data)
+    """A ToUnicode CMap with reportlab's non-BMP entries rewritten as UTF-16 surrogate pairs and Arabic
+    presentation forms mapped to their letters."""
+    data = _ASTRAL_BFCHAR.sub(_utf16_bfchar, data)
+    if b"<F" in data or b"<f" in data:
+        data = _PRESENTATION_BFCHAR.sub(_letters_bfchar, data)
+    return data
 
 
 def fix_astral_tounicode(pdf: pikepdf.Pdf) -> int:
@@ -61,7 +79,7 @@ def fix_astral_tounicode(pdf: pikepdf.Pdf) -> int:
         if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/Font" and "/ToUnicode" in obj:
             stream = obj.ToUnicode
             data = stream.read_bytes()
-            repaired = _ASTRAL_BFCHAR.sub(_utf16_bfchar, data)
+            repaired = fix_tounicode_bytes(data)
             if repaired != data:
                 stream.write(repaired)
                 fixed += 1
