@@ -9,6 +9,7 @@ import pikepdf
 import pytest
 
 from exporters.pdf import rtl
+from schemas.thread import Removal, RemovalReason
 from tests.test_pdf import comment, make_thread, poppler_text, pypdf_text, render, squash
 
 SAMPLES = {
@@ -76,6 +77,16 @@ def test_bidi_line_order_follows_the_algorithm() -> None:
     marked = "שָׁלוֹם"
     order = "".join(ch for _, ch in rtl.visual_line(marked, 1))
     assert order == "םוֹלשָׁ"  # reversed by character, each mark after its base again (L3)
+
+
+def test_removed_items_text_is_ordered_like_other_thread_text(tmp_path: Path) -> None:
+    removal = Removal(state="deleted", reason=RemovalReason.PERSONSJIKANE)
+    text = " ".join(f"الجملة رقم {n} في فقرة طويلة" for n in range(1, 12))
+    thread = make_thread([comment(1, f"BEGINremoved {text} ENDremoved", removal=removal)])
+    path = tmp_path / "removed.pdf"
+    render(thread, path)
+    for extracted in (poppler_text(path), pypdf_text(path)):
+        assert squash(_between(extracted, "removed")) == squash(text)
 
 
 def test_text_without_rtl_is_drawn_as_before() -> None:

@@ -459,7 +459,7 @@ class ThreadStory:
         table.hAlign = "LEFT"
         yield table
         yield markup_paragraph("Opprinnelig tekst (fjernet fra plattformen):", REMOVED_MARK)
-        yield markup_paragraph(markup(item.text) or "<i>(ingen tekst)</i>", BODY_TEXT)
+        yield paragraph(pieces(item.text) or _runs("(ingen tekst)", BODY_ITALIC), BODY_TEXT)  # as any thread text
         yield from self._revisions(item, 0)
         media = [*item.media, *([removal.screenshot] if removal.screenshot else [])]
         if removal.screenshot is None:
