@@ -36,7 +36,7 @@ from exporters.pdf.encoder import Encoder, color_of, encoder_of, fill_code, styl
 from exporters.pdf.reportlab_compat import paragraph_class, string_width
 from exporters.pdf.rtl import base_level, has_rtl
 from exporters.pdf.text import Piece
-from exporters.pdf.words import BREAK, TIGHT_MARGIN, Tight, Word, split_word, split_words
+from exporters.pdf.words import BREAK, TIGHT_MARGIN, Tight, Word, WordCache, split_word, split_words
 
 
 def markup_paragraph(text: str, style: ParagraphStyle) -> Flowable:
@@ -44,11 +44,13 @@ def markup_paragraph(text: str, style: ParagraphStyle) -> Flowable:
     return paragraph_class()(text, style)  # type: ignore[return-value]
 
 
-def paragraph(parts: list[Piece], style: ParagraphStyle, *, engine: Literal["runs", "reportlab"] = "runs") -> Flowable:
-    """A paragraph in ``style`` showing ``parts`` (font runs and line breaks): a ``RunsParagraph``, or with
-    ``engine="reportlab"`` reportlab's ``Paragraph`` of the same fragments (the same look, about 2x slower)."""
+def paragraph(parts: list[Piece], style: ParagraphStyle, *, engine: Literal["runs", "reportlab"] = "runs",
+              words: WordCache | None = None) -> Flowable:
+    """A paragraph in ``style`` showing ``parts`` (font runs and line breaks): a ``RunsParagraph`` (sharing equal
+    words through ``words``), or with ``engine="reportlab"`` reportlab's ``Paragraph`` of the same fragments
+    (the same look, about 2x slower)."""
     if engine == "runs":
-        return RunsParagraph(parts, style)
+        return RunsParagraph(parts, style, words=words)
     frags: list[ParaFrag] = []
     size, default_color = style.fontSize, style.textColor
     for part in parts:
@@ -89,8 +91,9 @@ class RunsParagraph(Flowable):
 
     def __init__(self, parts: list[Piece] | None, style: ParagraphStyle,
                  lines: tuple[float, list[list[Word]]] | None = None, *, fast_lines: bool = True,
-                 bases: list[int] | None = None) -> None:
+                 bases: list[int] | None = None, words: WordCache | None = None) -> None:
         super().__init__()
+        self.word_cache = words  # equal words shared with the render's other paragraphs
         self.style = style
         self.parts = parts
         self._lines = lines  # (available width, lines) of the last wrap
@@ -116,7 +119,7 @@ class RunsParagraph(Flowable):
 
     def _word_list(self) -> list[Word | None]:
         if self.parts is not None:
-            return split_words(self.parts, self.style.fontSize)
+            return split_words(self.parts, self.style.fontSize, self.word_cache)
         assert self._lines is not None  # a split part: its words, with the original line ends as breaks
         out: list[Word | None] = []
         for number, line in enumerate(self._lines[1]):

@@ -41,6 +41,7 @@ from exporters.pdf.styles import (
     indented,
 )
 from exporters.pdf.text import Piece, markup, pieces, visible_text
+from exporters.pdf.words import WordCache
 from schemas.thread import PLATFORM_LABELS, REMOVAL_REASON_LABELS, Item, Media
 
 log = logging.getLogger(__name__)
@@ -220,6 +221,7 @@ class ThreadStory:
         self.media_dir = media_dir
         self.warnings: list[str] = []
         self.outline: list[OutlineEntry] = []
+        self.words = WordCache()  # equal words shared by this thread's paragraphs
         self._authors: dict[tuple[str, bool], list[Piece]] = {}  # header runs of authors ...
         self._names: dict[str, list[Piece]] = {}  # ... and of the names of replied-to authors
 
@@ -335,14 +337,15 @@ class ThreadStory:
             if revision.valid_to:
                 span.append(f"til {oslo_time(revision.valid_to)}")
             when = f" ({' '.join(span)})" if span else ""
-            yield paragraph(_runs(f"Tidligere tekst {n}{when}:", NOTE.fontName), indented(NOTE, level))
+            yield paragraph(_runs(f"Tidligere tekst {n}{when}:", NOTE.fontName), indented(NOTE, level),
+                            words=self.words)
             text = pieces(revision.text, BODY_ITALIC) or _runs("(tom)", BODY_ITALIC)
-            yield paragraph(text, indented(NOTE, level + 1))
+            yield paragraph(text, indented(NOTE, level + 1), words=self.words)
 
     def _item(self, comment: Comment) -> Iterator[Flowable]:
         item = comment.item
         level = max(comment.depth - 1, 0)
-        yield paragraph(self._header(comment), indented(META, level))
+        yield paragraph(self._header(comment), indented(META, level), words=self.words)
         if item.removal is not None:
             removal = item.removal
             number = comment.removed_number
@@ -354,7 +357,8 @@ class ThreadStory:
                 indented(REMOVED_MARK, level),
             )
             return
-        yield paragraph(pieces(item.text) or _runs("(ingen tekst)", BODY_ITALIC), indented(BODY_TEXT, level))
+        yield paragraph(pieces(item.text) or _runs("(ingen tekst)", BODY_ITALIC), indented(BODY_TEXT, level),
+                        words=self.words)
         yield from self._revisions(item, level)
         yield from self._media_block(label(comment.number), level, item.media)
 
@@ -459,7 +463,8 @@ class ThreadStory:
         table.hAlign = "LEFT"
         yield table
         yield markup_paragraph("Opprinnelig tekst (fjernet fra plattformen):", REMOVED_MARK)
-        yield paragraph(pieces(item.text) or _runs("(ingen tekst)", BODY_ITALIC), BODY_TEXT)  # as any thread text
+        text = pieces(item.text) or _runs("(ingen tekst)", BODY_ITALIC)
+        yield paragraph(text, BODY_TEXT, words=self.words)  # laid out as any thread text
         yield from self._revisions(item, 0)
         media = [*item.media, *([removal.screenshot] if removal.screenshot else [])]
         if removal.screenshot is None:

@@ -19,7 +19,7 @@ class Word:
 
     ``space_width`` is the width of the space before it (0 when glued, None when ``space`` is unknown: the
     first word of a paragraph or after a line break). Words are never changed once made, so equal ones are
-    shared (``shared_word``).
+    shared within a render (``WordCache``).
     """
 
     __slots__ = ("glued", "pieces", "space", "space_width", "width")
@@ -31,21 +31,35 @@ class Word:
         self.space_width = 0.0 if glued else None if space is None else string_width(" ", space[0], size)
 
 
-_WORD_CACHE: dict[tuple, Word] = {}
-WORD_CACHE_MAX = 1 << 14
-# words of one run after a space of that run, by (font, colour, size), then by text
-_RUN_WORDS: dict[tuple[str, str | None, float], dict[str, Word]] = {}
+class WordCache:
+    """Equal words shared within one render (``story.ThreadStory`` owns one); each table holds at most
+    ``MAX`` words and is emptied when full (sharing is a speed-up only: the drawn bytes are the same)."""
 
+    MAX = 1 << 14
 
-def shared_word(font: str, color: str | None, text: str, space: tuple[str, str | None] | None, size: float) -> Word:
-    """The (shared) one-run word ``text`` after a space in ``space``."""
-    key = (font, color, text, space, size)
-    word = _WORD_CACHE.get(key)
-    if word is None:
-        if len(_WORD_CACHE) >= WORD_CACHE_MAX:
-            _WORD_CACHE.clear()
-        word = _WORD_CACHE[key] = Word(((font, color, text),), string_width(text, font, size), space=space, size=size)
-    return word
+    def __init__(self) -> None:
+        self._words: dict[tuple, Word] = {}
+        # words of one run after a space of that run, by (font, colour, size), then by text
+        self._runs: dict[tuple[str, str | None, float], dict[str, Word]] = {}
+
+    def shared_word(self, font: str, color: str | None, text: str, space: tuple[str, str | None] | None,
+                    size: float) -> Word:
+        """The (shared) one-run word ``text`` after a space in ``space``."""
+        key = (font, color, text, space, size)
+        word = self._words.get(key)
+        if word is None:
+            if len(self._words) >= self.MAX:
+                self._words.clear()
+            word = self._words[key] = Word(((font, color, text),), string_width(text, font, size), space=space,
+                                           size=size)
+        return word
+
+    def run_words(self, font: str, color: str | None, size: float) -> dict[str, Word]:
+        """The table of whole words of one run (after a space of that run) by text."""
+        table = self._runs.get((font, color, size))
+        if table is None or len(table) >= self.MAX:
+            table = self._runs[font, color, size] = {}
+        return table
 
 
 def joined_runs(parts: list[Piece]) -> list[Piece]:
@@ -61,8 +75,11 @@ def joined_runs(parts: list[Piece]) -> list[Piece]:
     return out
 
 
-def split_words(parts: list[Piece], size: float) -> list[Word | None]:
-    """Words of ``parts``, split at U+0020 runs only (like the patched reportlab ``split``)."""
+def split_words(parts: list[Piece], size: float, shared: WordCache | None = None) -> list[Word | None]:
+    """Words of ``parts``, split at U+0020 runs only (like reportlab's ``split`` in ``reportlab_compat``); equal
+    words are taken from ``shared`` (a new cache when None)."""
+    if shared is None:
+        shared = WordCache()
     if len(parts) > 1:
         parts = joined_runs(parts)
     words: list[Word | None] = []
@@ -91,7 +108,7 @@ def split_words(parts: list[Piece], size: float) -> list[Word | None]:
             width += string_width(segments[0], font, size)
         if current:
             if len(current) == 1:
-                append(shared_word(*current[0], space, size))
+                append(shared.shared_word(*current[0], space, size))
             else:
                 append(Word(tuple(current), width, space=space, size=size))
             current, width = [], 0.0
@@ -102,9 +119,7 @@ def split_words(parts: list[Piece], size: float) -> list[Word | None]:
             whole = segments[1:]
             if "  " in text or not whole[-1]:
                 whole = [segment for segment in whole if segment]
-            cache = _RUN_WORDS.get((font, color, size))
-            if cache is None or len(cache) >= WORD_CACHE_MAX:
-                cache = _RUN_WORDS[font, color, size] = {}
+            cache = shared.run_words(font, color, size)
             found = list(map(cache.get, whole))
             if not all(found):  # (a word is always true)
                 for number, word in enumerate(found):
@@ -119,7 +134,7 @@ def split_words(parts: list[Piece], size: float) -> list[Word | None]:
             width = string_width(last, font, size)
     if current:
         if len(current) == 1:
-            append(shared_word(*current[0], space, size))
+            append(shared.shared_word(*current[0], space, size))
         else:
             append(Word(tuple(current), width, space=space, size=size))
     return words
