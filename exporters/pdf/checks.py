@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Literal
 
 import pikepdf
-import pikepdf.pdfa
 
 from schemas.findings import Finding
 
@@ -242,6 +241,8 @@ def _check_transparency(pdf: pikepdf.Pdf) -> Iterator[Finding]:
 
 def _independent(path: Path, part: str) -> Iterator[Finding]:
     """pikepdf's PDF/A validator on the written file: each of its findings, with its own rule id."""
+    import pikepdf.pdfa  # with its schemas and fontTools: only where PDFs are checked, not where they are made
+
     report = pikepdf.pdfa.validate_written(path, f"{part}b")
     for found in report.findings:
         kind = "brudd" if found.kind == "violation" else "ikke kontrollerbart"

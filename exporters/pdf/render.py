@@ -24,6 +24,7 @@ import os
 import pickle
 import shutil
 import threading
+import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from typing import Literal
 
 import pikepdf
 from reportlab.lib.pagesizes import A4
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
@@ -59,7 +60,7 @@ from exporters.pdf.styles import (
     PAGE_WIDTH,
 )
 from exporters.pdf.text import visible_text
-from exporters.pdf.writer import write_document
+from exporters.pdf.writer import FLATE_LEVEL, write_document
 from schemas.errors import RenderError
 from schemas.thread import PLATFORM_LABELS, Thread
 
@@ -93,6 +94,22 @@ def _line_runs(text: str, size: float) -> tuple[tuple[tuple[str, str, float], ..
     )
 
 
+class ChunkFlate(pdfdoc.PDFStreamFilterZCompress):
+    """The Flate filter of a chunk document's streams: ``writer.FLATE_LEVEL``, text encoded as UTF-8 (what
+    reportlab's filter does, at its default level), each font program compressed once per document."""
+
+    def __init__(self) -> None:
+        self._programs: dict[bytes, bytes] = {}
+
+    def encode(self, text: str | bytes) -> bytes:
+        if isinstance(text, str):
+            return zlib.compress(text.encode("utf8"), FLATE_LEVEL)
+        found = self._programs.get(text)
+        if found is None:
+            found = self._programs[text] = zlib.compress(text, FLATE_LEVEL)
+        return found
+
+
 class ThreadDocTemplate(BaseDocTemplate):
     """A4 pages with a "Side x av y" footer; y is drawn through a form defined after the last page."""
 
@@ -111,7 +128,7 @@ class ThreadDocTemplate(BaseDocTemplate):
             creator="somearkiv",
             lang=info.language,
             invariant=1,
-            pageCompression=0,  # the writer compresses every stream (``writer.StreamPacker``)
+            pageCompression=0,  # every stream goes through the document's default filter (``ChunkFlate``)
             initialFontName=BODY,
             initialFontSize=FOOTER_SIZE,
         )
@@ -124,6 +141,9 @@ class ThreadDocTemplate(BaseDocTemplate):
         self.page_count = 0
 
     def beforeDocument(self) -> None:  # noqa: N802 (reportlab hook)
+        # Compression is off for the document, so every stream reportlab writes takes the document's default
+        # filters: ours (one zlib level, no ASCII85), set on this document only.
+        self.canv._doc.defaultStreamFilters = [ChunkFlate()]
         seed_subsets(self.canv)
 
     def handle_flowable(self, flowables) -> None:

@@ -9,9 +9,11 @@ What the renderer needs beyond reportlab's public API comes from three places:
   ``stringWidth``. Its ``Paragraph`` draws our markup paragraphs; reportlab's own ``Paragraph`` is untouched.
 - ``fonts.KeepingTTFont.splitString``: reportlab's ``TTFont.splitString`` without its U+00A0 → space line, and
   ``fonts.SubsetMemoFace.makeSubset``: ``TTFontFace.makeSubset`` remembered (our own subclasses).
-- the writer (``writer.py``) compresses every stream itself, so reportlab's Flate filter is never used for
-  chunk documents: they are written with ``compression`` off, which makes ``PDFPage.check_format``,
-  ``TTFont.addObjects`` and ``TTFontFace.addSubsetObjects`` leave every stream unfiltered.
+- chunk documents are written with ``compression`` off, which makes ``PDFPage.check_format``,
+  ``TTFont.addObjects`` and ``TTFontFace.addSubsetObjects`` leave every stream's filters unset, so
+  ``PDFStream.format`` applies the document's ``defaultStreamFilters``: ``render.ChunkFlate`` (a subclass of
+  ``PDFStreamFilterZCompress``, set on each chunk document only); the writer compresses any stream still
+  unfiltered (``writer.StreamPacker``).
 
 Each adapted reportlab attribute is listed in ``ADAPTED`` with a fingerprint of the source it was written
 against; ``tests/test_pdf_isolation.py`` has one test per entry that fails on an upgrade that changes it, and
@@ -39,6 +41,8 @@ PARAGRAPH_COPY = "exporters.pdf._reportlab_paragraph_copy"  # module name of the
 
 # reportlab attribute → SHA-256 (first 16 hex) of its source (``fingerprint``) as of reportlab 5.1.0.
 ADAPTED: dict[str, str] = {
+    "reportlab.pdfbase.pdfdoc.PDFStreamFilterZCompress.encode": "b6d014860e42d048",
+    "reportlab.pdfbase.pdfdoc.PDFStream.format": "12ee5c4d2e6ac259",
     "reportlab.pdfbase.pdfdoc.PDFPage.check_format": "4719e4564fc6da76",
     "reportlab.pdfbase.ttfonts.TTFont.addObjects": "33ac8d69ad7fe232",
     "reportlab.pdfbase.ttfonts.TTFont.splitString": "95205a99dcbbf1ed",

@@ -22,10 +22,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import cache
-
-import arabic_reshaper
-from bidi import algorithm as uax9
-from bidi.mirror import MIRRORED
+from types import ModuleType
+from typing import Any
 
 _RTL_CHARS = "\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc\U00010800-\U00010fff\U0001e800-\U0001efff"
 _RTL_CONTROLS = "\u061c\u200f\u202b\u202e\u2067"  # ALM, RLM, RLE, RLO, RLI
@@ -38,8 +36,25 @@ _EXTRACTOR_NEUTRAL = re.compile("[\x00-\x2f\x3a-\x40\u0660-\u066d\u06f0-\u06f9\u
 
 
 @cache
-def _reshaper() -> arabic_reshaper.ArabicReshaper:
+def _uax9() -> ModuleType:
+    """python-bidi's reference implementation of UAX #9 (imported when right-to-left text first needs it)."""
+    from bidi import algorithm
+
+    return algorithm
+
+
+@cache
+def _mirrored_pairs() -> dict[str, str]:
+    from bidi.mirror import MIRRORED
+
+    return dict(MIRRORED)
+
+
+@cache
+def _reshaper() -> Any:
     """Contextual forms, ḥarakāt kept, lam-alef the only ligature (others would change how the text reads)."""
+    import arabic_reshaper
+
     configuration: dict[str, bool] = {"delete_harakat": False, "support_ligatures": True}
     for name, _forms in arabic_reshaper.ligatures.LIGATURES:
         configuration[name] = name.startswith("ARABIC LIGATURE LAM WITH ALEF")
@@ -58,7 +73,7 @@ def shape(text: str) -> str:
 
 def base_level(text: str) -> int:
     """The paragraph level of ``text`` (P2–P3): 1 if its first strong character is right-to-left, else 0."""
-    return 1 if uax9.get_base_level(text) else 0
+    return 1 if _uax9().get_base_level(text) else 0
 
 
 def levels(text: str, base: int) -> list[int]:
@@ -66,6 +81,7 @@ def levels(text: str, base: int) -> list[int]:
 
     Characters the algorithm sets aside (X9: embedding controls, ZWJ, soft hyphen ...) get the level of the
     character before them, so they stay where they are."""
+    uax9 = _uax9()
     storage = uax9.get_empty_storage()
     storage["base_level"] = base
     storage["base_dir"] = ("L", "R")[base]
@@ -122,7 +138,7 @@ def visual_line(text: str, base: int) -> list[tuple[int, str]]:
 
 def _mirrored(ch: str, level: int) -> str:
     """L4: a mirrored character (brackets) in a right-to-left run is drawn with its mirror glyph."""
-    return MIRRORED.get(ch, ch) if level % 2 else ch
+    return _mirrored_pairs().get(ch, ch) if level % 2 else ch
 
 
 def is_extractor_rtl(ch: str) -> bool | None:
