@@ -20,7 +20,7 @@ Columns: ``input`` is the peak RSS once the synthetic thread exists (the input i
 the thread is one chunk rendered in-process). Workers are forked, so their RSS includes pages shared with
 the parent.
 
-``--workers`` takes one or more chunk worker counts (``render.WORKERS``); each is a separate table row set. A
+``--workers`` takes one or more chunk worker counts (``RenderOptions.workers``); each is a separate table row set. A
 row ends in ``DIFFERENT BYTES`` when its PDF differs between runs or from the first worker count's.
 Production renders sequentially (inside Prefect, a multi-threaded process, the fork pool is never used), so
 ``--workers 1`` is the figure that matters there. Chromium runs (``--repeat`` times) once per size; each row
@@ -131,28 +131,24 @@ COVER_ARGS = {"flag_label": "Arkivverdig", "case_number": "2026/1", "journalpost
 def worker(kind: str, comments: int, out_dir: Path, timeout: float, workers: int = 2) -> dict:
     """Run one render in this (fresh) process and report its measurements."""
     if kind == "capture":
-        import exporters.pdf.render as render
-        from exporters.pdf import CoverInfo, render_capture_pdf
+        from exporters.pdf import CoverInfo, RenderOptions, render_capture_pdf
 
-        render.WORKERS = workers
         input_rss = _peak_rss_mb()
         start = time.perf_counter()
         result = render_capture_pdf(out_dir / f"capture-{comments}.json", out_dir / f"cap-{comments}.pdf",
-                                    cover=CoverInfo(**COVER_ARGS), media_dir=None)
+                                    cover=CoverInfo(**COVER_ARGS), media_dir=None,
+                                    options=RenderOptions(workers=workers))
         seconds = time.perf_counter() - start
         return {"pages": result.pages, "seconds": seconds, "rss_mb": _peak_rss_mb(), "input_mb": input_rss,
                 "worker_mb": _peak_rss_mb(resource.RUSAGE_CHILDREN), "sha256": result.sha256}
     thread = synthetic_thread(comments)
     input_rss = _peak_rss_mb()
     if kind == "reportlab":
-        import exporters.pdf.render as render
-        from exporters.pdf import CoverInfo, render_thread_pdf
-
-        render.WORKERS = workers
+        from exporters.pdf import CoverInfo, RenderOptions, render_thread_pdf
 
         start = time.perf_counter()
         result = render_thread_pdf(thread, out_dir / f"rl-{comments}.pdf", cover=CoverInfo(**COVER_ARGS),
-                                   media_dir=None)
+                                   media_dir=None, options=RenderOptions(workers=workers))
         seconds = time.perf_counter() - start
         return {"pages": result.pages, "seconds": seconds, "rss_mb": _peak_rss_mb(), "size": result.size,
                 "input_mb": input_rss, "worker_mb": _peak_rss_mb(resource.RUSAGE_CHILDREN), "sha256": result.sha256}

@@ -11,15 +11,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pikepdf
+import pikepdf.pdfa
 import pypdf
 import pytest
 from PIL import Image
 from reportlab.pdfgen.canvas import Canvas
 
-from exporters.pdf import CoverInfo, PdfResult, check_pdfa, render_thread_pdf
+from exporters.pdf import CoverInfo, PdfResult, RenderOptions, check_pdfa, render_thread_pdf
 from exporters.pdf.fonts import BODY, font_set
 from exporters.pdf.images import MAX_SIDE_PX
 from exporters.pdf.text import visible_text
+from schemas.findings import Finding
 from schemas.thread import Account, Author, Item, Media, Platform, Removal, RemovalReason, Revision, Thread
 
 T0 = datetime(2026, 3, 2, 9, 15, tzinfo=UTC)
@@ -50,9 +52,12 @@ def comment(n: int, text: str, parent: str | None = None, **kw) -> Item:
                 text=text, **kw)
 
 
-def render(thread: Thread, path: Path, media_dir: Path | None = None, part: str = "2") -> PdfResult:
-    result = render_thread_pdf(thread, path, cover=COVER, media_dir=media_dir, pdfa_part=part)  # type: ignore[arg-type]
+def render(thread: Thread, path: Path, media_dir: Path | None = None, part: str = "2",
+           options: RenderOptions | None = None) -> PdfResult:
+    result = render_thread_pdf(thread, path, cover=COVER, media_dir=media_dir, pdfa_part=part,  # type: ignore[arg-type]
+                               options=options)
     assert check_pdfa(path, part=part) == []  # type: ignore[arg-type]
+    assert pikepdf.pdfa.validate_written(path, f"{part}b").verdict == "pass"  # the independent checker alone
     return result
 
 
@@ -152,19 +157,21 @@ def test_check_pdfa_rejects_plain_reportlab_output(tmp_path: Path) -> None:
     canvas.setFont(BODY, 12)
     canvas.drawString(72, 700, "中")  # not in DejaVu Sans: drawn as .notdef
     canvas.save()
-    problems = "\n".join(check_pdfa(plain))
-    for expected in ("no XMP metadata", "OutputIntent", "non-embedded base-14 font Helvetica", ".notdef"):
-        assert expected in problems
+    findings = check_pdfa(plain)
+    assert all(isinstance(found, Finding) and found.severity == "error" for found in findings)
+    rules = {found.rule for found in findings}
+    assert {"ISO_19005_2:6.6.2.1-1", "pikepdf:output-intent", "pdfa-font-base14", "pdfa-glyph-notdef"} <= rules
+    assert any("Helvetica" in found.message for found in findings if found.rule == "pdfa-font-base14")
 
 
 def test_check_pdfa_rejects_transparency_and_wrong_part(tmp_path: Path, basic_pdf) -> None:
     _, good, _ = basic_pdf
-    assert any("pdfaid:part" in p for p in check_pdfa(good, part="1"))
+    assert {found.rule for found in check_pdfa(good, part="1")} & {"pikepdf:pdf-version", "ISO_19005_1:6.7.11-1"}
     bad = tmp_path / "transparent.pdf"
     with pikepdf.open(good) as pdf:
         pdf.pages[0].obj.Group = pikepdf.Dictionary(S=pikepdf.Name.Transparency)
         pdf.save(bad)
-    assert any("transparency group" in p for p in check_pdfa(bad))
+    assert [found.rule for found in check_pdfa(bad)] == ["pdfa-transparency-group"]  # allowed in 2b, not by us
 
 
 def test_deterministic_bytes(tmp_path: Path) -> None:

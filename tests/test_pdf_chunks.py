@@ -12,10 +12,7 @@ import pikepdf
 import pypdf
 import pytest
 
-import exporters.pdf.fonts as fonts_module
-import exporters.pdf.render as render
-from exporters.pdf import CoverInfo, check_pdfa
-from exporters.pdf.render import chunk_size
+from exporters.pdf import CoverInfo, RenderOptions, check_pdfa
 from exporters.pdf.source import ThreadSource
 from exporters.pdf.story import ThreadStory
 from schemas.thread import Removal, RemovalReason
@@ -34,17 +31,14 @@ def _thread():
     return make_thread(items)
 
 
-@pytest.fixture
-def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(render, "CHUNK_COMMENTS", CHUNK)
-    monkeypatch.setattr(render, "SINGLE_CHUNK_COMMENTS", 0)
+SMALL = RenderOptions(workers=1, chunk_comments=CHUNK, single_chunk_comments=0)  # several chunks, in-process
 
 
 @pytest.fixture
-def chunked(small_chunks: None, tmp_path: Path):
+def chunked(tmp_path: Path):
     thread = _thread()
     path = tmp_path / "chunked.pdf"
-    return thread, path, render_checked(thread, path)
+    return thread, path, render_checked(thread, path, options=SMALL)
 
 
 def _reference_chunks(thread, max_weight: int) -> list[tuple[int, int, int, int, bool, bool]]:
@@ -91,8 +85,8 @@ def test_chunks_cut_where_the_list_based_story_did(max_weight: int) -> None:
 
 
 def test_chunk_size_depends_only_on_the_thread() -> None:
-    assert chunk_size(10) > 10  # small threads: one chunk
-    assert chunk_size(300) == 150 and chunk_size(20_000) == render.CHUNK_COMMENTS
+    assert RenderOptions().chunk_size(300) == 150 and RenderOptions().chunk_size(20_000) == 1000
+    assert RenderOptions().chunk_size(10) > 10 and SMALL.chunk_size(10) == 5 and SMALL.chunk_size(100) == 20
 
 
 def test_chunked_render_is_one_document(chunked) -> None:
@@ -128,89 +122,58 @@ def test_chunked_render_is_one_document(chunked) -> None:
 _POOL_PREAMBLE = """
 import sys
 from pathlib import Path
-import exporters.pdf.render as render
+from exporters.pdf import RenderOptions
 from tests.test_pdf_chunks import CHUNK
 
-pools = []
-
-class CountingPool(render.ProcessPoolExecutor):
-    def __init__(self, *args, **kwargs):
-        pools.append(kwargs.get("max_workers"))
-        super().__init__(*args, **kwargs)
-
-render.ProcessPoolExecutor = CountingPool
-render.CHUNK_COMMENTS, render.SINGLE_CHUNK_COMMENTS, render.WORKERS = CHUNK, 0, 2
+POOLED = RenderOptions(workers=2, chunk_comments=CHUNK, single_chunk_comments=0)
 """
 
 
 def run_pooled(render_result: str, *args: str) -> list[str]:
     """Run ``render_result`` (code that sets ``result`` to a ``PdfResult``) in a fresh, single-threaded Python
-    with small chunks and 2 workers (this process runs test servers, so it never forks); return the pool sizes
-    used and the PDF's SHA-256, as printed there."""
-    script = _POOL_PREAMBLE + render_result + "\nprint(pools, result.sha256)\n"
+    with small chunks and 2 workers (``POOLED``; this process runs test servers, so it never forks); return the
+    number of processes that rendered the chunks and the PDF's SHA-256, as printed there."""
+    script = _POOL_PREAMBLE + render_result + "\nprint(result.workers, result.sha256)\n"
     return subprocess.run(
         [sys.executable, "-c", script, *args], cwd=REPO_ROOT, capture_output=True, text=True, check=True, timeout=120
     ).stdout.split()
 
 
-def test_chunked_render_is_deterministic_and_independent_of_workers(
-    small_chunks: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_chunked_render_is_deterministic_and_independent_of_workers(tmp_path: Path) -> None:
     thread = _thread()
-    monkeypatch.setattr(render, "WORKERS", 1)
-    first = render_checked(thread, tmp_path / "a.pdf")
-    again = render_checked(thread, tmp_path / "b.pdf")
+    first = render_checked(thread, tmp_path / "a.pdf", options=SMALL)
+    again = render_checked(thread, tmp_path / "b.pdf", options=SMALL)
     assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes() and first.sha256 == again.sha256
+    assert first.workers == 1
     # Two workers fork only in a single-threaded process (this one runs test servers): use a fresh one.
     pooled = run_pooled(
         "from tests.test_pdf import render\nfrom tests.test_pdf_chunks import _thread\n"
-        "result = render(_thread(), sys.argv[1])",
+        "result = render(_thread(), sys.argv[1], options=POOLED)",
         str(tmp_path / "pooled.pdf"),
     )
-    assert pooled == ["[2]", first.sha256]
-    render_checked(thread, tmp_path / "a1.pdf", part="1")
+    assert pooled == ["2", first.sha256]
+    render_checked(thread, tmp_path / "a1.pdf", part="1", options=SMALL)
 
 
-def test_bytes_do_not_depend_on_what_the_font_subset_memo_holds(
-    small_chunks: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The subset memo (``fonts._memo_make_subset``) is emptied when full, possibly in the middle of a chunk; a
-    worker that rendered other chunks before holds other entries. Neither may change a byte."""
-    thread = _thread()
-    monkeypatch.setattr(render, "WORKERS", 1)
-    reference = render_checked(thread, tmp_path / "a.pdf")
-    for size in (1, 2, 3):  # emptied at every (second, third) new subset, so also between a subset and its stream
-        monkeypatch.setattr(fonts_module, "_SUBSETS_MAX", size)
-        monkeypatch.setattr(fonts_module, "_SUBSETS", {})
-        monkeypatch.setattr(fonts_module, "_COMPRESSED", {})
-        assert render_checked(thread, tmp_path / f"b{size}.pdf").sha256 == reference.sha256, size
-
-
-def test_no_fork_while_other_threads_run(small_chunks: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError("forked a multi-threaded process")
-
-    monkeypatch.setattr(render, "WORKERS", 2)
-    monkeypatch.setattr(render, "ProcessPoolExecutor", refuse)
+def test_no_fork_while_other_threads_run(tmp_path: Path) -> None:
     stop = threading.Event()
     other = threading.Thread(target=stop.wait, daemon=True)
     other.start()
     try:
-        result = render_checked(_thread(), tmp_path / "threaded.pdf")
+        result = render_checked(_thread(), tmp_path / "threaded.pdf",
+                                options=RenderOptions(workers=2, chunk_comments=CHUNK, single_chunk_comments=0))
     finally:
         stop.set()
         other.join()
-    assert result.pages > 1
+    assert result.pages > 1 and result.workers == 1
 
 
 @pytest.mark.parametrize("part", ["1", "2"])
-def test_qpdf_finds_no_structural_problem_in_a_merged_document(
-    small_chunks: None, tmp_path: Path, part: str
-) -> None:
+def test_qpdf_finds_no_structural_problem_in_a_merged_document(tmp_path: Path, part: str) -> None:
     qpdf = shutil.which("qpdf")
     assert qpdf, "qpdf is missing: ./dev test installs Debian's qpdf"
     path = tmp_path / f"chunked-{part}.pdf"
-    render_checked(_thread(), path, part=part)
+    render_checked(_thread(), path, part=part, options=SMALL)
     checked = subprocess.run([qpdf, "--check", str(path)], capture_output=True, text=True, timeout=60)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "No syntax or stream encoding errors found" in checked.stdout

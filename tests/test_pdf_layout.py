@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-import exporters.pdf.paragraphs as paragraphs
 from exporters.pdf.fonts import BODY_BOLD, font_set
+from exporters.pdf.paragraphs import RunsParagraph, paragraph
 from exporters.pdf.styles import BODY_TEXT, FRAME_WIDTH, META, indented
 from exporters.pdf.text import pieces
 
@@ -26,12 +26,8 @@ TEXTS = [
 def test_runs_paragraph_breaks_lines_like_reportlab(text: str, style) -> None:
     font_set()
     parts = pieces(text, BODY_BOLD if style.name.startswith("sa-meta") else style.fontName)
-    ours = paragraphs.RunsParagraph(parts, style)
-    try:
-        paragraphs.USE_RUNS_PARAGRAPH = False
-        theirs = paragraphs.paragraph(parts, style)
-    finally:
-        paragraphs.USE_RUNS_PARAGRAPH = True
+    ours = RunsParagraph(parts, style)
+    theirs = paragraph(parts, style, engine="reportlab")
     assert ours.wrap(FRAME_WIDTH, 1e6) == theirs.wrap(FRAME_WIDTH, 1e6)
     for height in (30, 60):  # split: never one orphan line, the parts add up
         split = ours.split(FRAME_WIDTH, height)

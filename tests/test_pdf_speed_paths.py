@@ -7,16 +7,20 @@ import random
 import re
 import zlib
 
+import pikepdf
 import pypdf
 import pytest
-from reportlab.pdfbase import pdfdoc, pdfmetrics
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFontFace
 from reportlab.pdfgen.canvas import Canvas
 
-import exporters.pdf.paragraphs as paragraphs
-from exporters.pdf import fonts, pdfa
-from exporters.pdf.fonts import BODY, BODY_BOLD, font_set
+from exporters.pdf.encoder import encoder_of
+from exporters.pdf.fonts import BODY, BODY_BOLD, REPLACEMENT, SubsetMemoFace, font_set, route
+from exporters.pdf.paragraphs import RunsParagraph
 from exporters.pdf.styles import BODY_TEXT, FRAME_WIDTH, MARGIN_LEFT, META, PAGE_HEIGHT, indented
 from exporters.pdf.text import pieces
+from exporters.pdf.words import Tight, joined_runs, split_words
+from exporters.pdf.writer import FLATE_LEVEL, StreamPacker
 
 WORDS = ["kommunen", "skolen", "brøyting", "høring", "innspill", "ærlig", "østlandet", "åpen", "sámi", "čáhci",
          "đuoddji", "ŋ", "šiella", "takk"]
@@ -25,41 +29,41 @@ BODY_LINES = " ".join(_RNG.choice(WORDS) for _ in range(400))  # 30 lines, 3 of 
 HEADER = [(BODY_BOLD, None, "Åse Ødegård"), (BODY, "#0B4F8A", " (kommunen)"), (BODY, None, " · 02.03.2026 kl. 10:26")]
 
 
-def _paragraphs() -> list[paragraphs.RunsParagraph]:
+def _paragraphs(*, fast_lines: bool = True) -> list[RunsParagraph]:
     font_set()
     return [
-        paragraphs.RunsParagraph(HEADER, indented(META, 1)),
-        paragraphs.RunsParagraph(pieces(BODY_LINES), indented(BODY_TEXT, 2)),
-        paragraphs.RunsParagraph(pieces("Linje én 👍 og ❤️\nlinje to med bell\u0007 og " + "x" * 200), BODY_TEXT),
+        RunsParagraph(HEADER, indented(META, 1), fast_lines=fast_lines),
+        RunsParagraph(pieces(BODY_LINES), indented(BODY_TEXT, 2), fast_lines=fast_lines),
+        RunsParagraph(pieces("Linje én 👍 og ❤️\nlinje to med bell\u0007 og " + "x" * 200), BODY_TEXT,
+                      fast_lines=fast_lines),
     ]
 
 
-def _text_objects(items: list[paragraphs.RunsParagraph]) -> list[str]:
+def _text_objects(items: list[RunsParagraph]) -> list[str]:
     """Each paragraph's text object, drawn into one fresh document."""
     canvas = Canvas(io.BytesIO(), invariant=1)
     out = []
     for item in items:
         item.wrap(FRAME_WIDTH, 1e6)
-        out.append(item._text_object(canvas, MARGIN_LEFT, 500.0))
+        out.append(item.text_object(canvas, MARGIN_LEFT, 500.0))
     return out
 
 
-def test_fast_line_path_draws_what_the_general_path_draws(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fast_line_path_draws_what_the_general_path_draws() -> None:
     fast = _text_objects(_paragraphs())
     assert any(" Tw " in text for text in fast), "no tight line: the test text no longer exercises Tw"
-    monkeypatch.setattr(paragraphs, "_KEY", lambda encoding: None)  # every line through ``_line_segments``
-    assert _text_objects(_paragraphs()) == fast
+    assert _text_objects(_paragraphs(fast_lines=False)) == fast  # every line through the general path
 
 
 def test_adjacent_runs_of_one_font_and_colour_are_split_as_one() -> None:
     parts = [(BODY_BOLD, None, "Kommentar 6"), (BODY, None, " · "), (BODY, None, "02.03.2026 kl. 10:05"),
              (BODY, "#555555", " grå"), (BODY, "#555555", "tone"), None, (BODY, None, "ny "), (BODY, None, "linje")]
-    assert paragraphs._joined_runs(parts) == [
+    assert joined_runs(parts) == [
         (BODY_BOLD, None, "Kommentar 6"), (BODY, None, " · 02.03.2026 kl. 10:05"), (BODY, "#555555", " gråtone"),
         None, (BODY, None, "ny linje"),
     ]
     font_set()
-    words = paragraphs._words(parts, 8.5)
+    words = split_words(parts, 8.5)
     texts = [None if word is None else "".join(text for _, _, text in word.pieces) for word in words]
     assert texts == ["Kommentar", "6", "·", "02.03.2026", "kl.", "10:05", "gråtone", None, "ny", "linje"]
     assert words[6].space == (BODY, "#555555") and words[8].space is None
@@ -67,16 +71,16 @@ def test_adjacent_runs_of_one_font_and_colour_are_split_as_one() -> None:
 
 
 def test_every_line_wider_than_the_frame_is_marked_tight() -> None:
-    """Only ``_Tight`` lines get their overflow computed (and a ``Tw``) when drawn."""
+    """Only ``Tight`` lines get their overflow computed (and a ``Tw``) when drawn."""
     tight = 0
     for item in _paragraphs():
         item.wrap(FRAME_WIDTH, 1e6)
         style = item.style
         max_width = FRAME_WIDTH - style.leftIndent - style.rightIndent
-        for line in item._lines[1]:
+        for line in item.lines:
             natural = sum(word.width for word in line) + sum(word.space_width or 0.0 for word in line[1:])
             if natural - max_width > 1e-8:
-                assert isinstance(line, paragraphs._Tight)
+                assert isinstance(line, Tight)
                 tight += 1
     assert tight >= 3
 
@@ -84,7 +88,7 @@ def test_every_line_wider_than_the_frame_is_marked_tight() -> None:
 def test_text_object_places_lines_with_tm_then_t_star() -> None:
     body = _paragraphs()[1]
     text = _text_objects([body])[0]
-    lines = len(body._lines[1])
+    lines = len(body.lines)
     assert lines > 5
     assert re.match(r"BT 1 0 0 1 [\d.]+ [\d.]+ Tm 12\.5 TL ", text)
     assert text.count(" T* ") == lines - 1
@@ -102,7 +106,7 @@ def test_every_line_survives_extraction() -> None:
         _, height = item.wrap(FRAME_WIDTH, 1e6)
         item.drawOn(canvas, MARGIN_LEFT, y - height)
         y -= height + 10
-        expected += [" ".join(text for word in line for _, _, text in word.pieces) for line in item._lines[1]]
+        expected += [" ".join(text for word in line for _, _, text in word.pieces) for line in item.lines]
     canvas.showPage()
     canvas.save()
     extracted = pypdf.PdfReader(buffer).pages[0].extract_text().splitlines()
@@ -112,26 +116,32 @@ def test_every_line_survives_extraction() -> None:
 def test_subset_memo_gives_the_program_reportlab_makes_and_keeps_faces_apart() -> None:
     font_set()
     body = pdfmetrics.getFont(BODY).face
+    assert isinstance(body, SubsetMemoFace)
     subset = [0, *range(32, 127), 0xE6, 0xF8, 0xE5]
-    first = fonts._memo_make_subset(body, subset)
-    assert first == fonts._make_subset(body, subset)
-    assert fonts._memo_make_subset(body, list(subset)) is first
+    first = body.makeSubset(subset)
+    assert first == TTFontFace.makeSubset(body, subset)  # reportlab's own
+    assert body.makeSubset(list(subset)) is first
     # the replacement font is a copy of the body face whose code points may map to other glyphs
-    fonts._redirect_to_replacement(0x4E2D)
-    replacement = fonts._replacement_font().face
+    route("中")
+    replacement = pdfmetrics.getFont(REPLACEMENT).face
     with_cjk = [0, 32, 0x4E2D]
-    assert fonts._memo_make_subset(replacement, with_cjk) == fonts._make_subset(replacement, with_cjk)
-    assert fonts._memo_make_subset(replacement, with_cjk) != fonts._memo_make_subset(body, with_cjk)
+    assert replacement.makeSubset(with_cjk) == TTFontFace.makeSubset(replacement, with_cjk)
+    assert replacement.makeSubset(with_cjk) != body.makeSubset(with_cjk)
 
 
-def test_flate_remembers_font_programs_and_compresses_the_rest_at_flate_level() -> None:
+def test_writer_compresses_unfiltered_streams_and_each_font_program_once() -> None:
     font_set()
-    program = fonts._memo_make_subset(pdfmetrics.getFont(BODY).face, [0, *range(32, 100)])
-    packed = pdfdoc.PDFZCompress.encode(program)
-    assert pdfdoc.PDFZCompress.encode(program) is packed
-    assert zlib.decompress(packed) == program
-    content = "BT /F1+0 9.5 Tf (blåbær) Tj ET\n" * 50
-    assert pdfdoc.PDFZCompress.encode(content) == zlib.compress(content.encode(), fonts.FLATE_LEVEL)
+    program = pdfmetrics.getFont(BODY).face.makeSubset([0, *range(32, 100)])
+    packer = StreamPacker()
+    with pikepdf.new() as pdf:
+        first, second = pikepdf.Stream(pdf, program), pikepdf.Stream(pdf, program)
+        packed = packer.pack(first, remember=True)
+        assert packer.pack(second, remember=True) is packed and zlib.decompress(packed) == program
+        content = b"BT /F1+0 9.5 Tf (blabaer) Tj ET\n" * 50
+        assert packer.pack(pikepdf.Stream(pdf, content)) == zlib.compress(content, FLATE_LEVEL)
+        filtered = pikepdf.Stream(pdf, zlib.compress(content))
+        filtered.Filter = pikepdf.Name.FlateDecode
+        assert not packer.packs(filtered) and packer.pack(filtered) == zlib.compress(content)
 
 
 def test_an_encoder_is_emptied_once_its_document_is_saved() -> None:
@@ -139,7 +149,7 @@ def test_an_encoder_is_emptied_once_its_document_is_saved() -> None:
     item.wrap(FRAME_WIDTH, 1e6)
     first = Canvas(io.BytesIO(), invariant=1)
     item.drawOn(first, MARGIN_LEFT, 100)
-    encoder = first._doc._sa_encoder
+    encoder = encoder_of(first._doc)
     assert encoder.words
     second = Canvas(io.BytesIO(), invariant=1)
     item.drawOn(second, MARGIN_LEFT, 100)
@@ -148,20 +158,4 @@ def test_an_encoder_is_emptied_once_its_document_is_saved() -> None:
     third = Canvas(io.BytesIO(), invariant=1)
     item.drawOn(third, MARGIN_LEFT, 100)
     assert not encoder.words
-    assert second._doc._sa_encoder.words
-
-
-PDFDOC_SAMPLES = [*map(chr, range(128)), "/Type /Page", "12 0 obj\n<< /Length 5 >>", "blåbær", "€ ½", ""]
-
-
-@pytest.mark.parametrize("text", PDFDOC_SAMPLES)
-def test_pdfdoc_encoding_shortcut_gives_reportlabs_bytes(text: str) -> None:
-    assert pdfdoc.pdfdocEnc is pdfa._pdfdoc_enc
-    try:
-        expected = pdfa._pdfdoc_encode(text)
-    except UnicodeEncodeError:  # U+0018 … U+001F: not in PDFDocEncoding
-        with pytest.raises(UnicodeEncodeError):
-            pdfdoc.pdfdocEnc(text)
-    else:
-        assert pdfdoc.pdfdocEnc(text) == expected
-    assert pdfdoc.pdfdocEnc(b"\x18bytes") == b"\x18bytes"
+    assert encoder_of(second._doc).words

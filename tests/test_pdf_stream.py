@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-import exporters.pdf.render as render
-from exporters.pdf import render_capture_pdf
+from exporters.pdf import RenderOptions, render_capture_pdf
 from exporters.pdf.capture_store import CaptureSource
 from exporters.pdf.source import ThreadSource
 from schemas.capture import capture_bytes, write_capture
@@ -25,18 +24,20 @@ from tests.test_pdf_text import LTR, RTL
 
 
 def _capture_render(thread: Thread, tmp_path: Path, media_dir: Path | None = None, raw: bytes | None = None,
-                    part: str = "2") -> bytes:
+                    part: str = "2", options: RenderOptions | None = None) -> bytes:
     capture = tmp_path / "thread.json"
     capture.write_bytes(capture_bytes(thread) if raw is None else raw)
     out = tmp_path / "capture.pdf"
-    result = render_capture_pdf(capture, out, cover=COVER, media_dir=media_dir, pdfa_part=part)  # type: ignore[arg-type]
+    result = render_capture_pdf(capture, out, cover=COVER, media_dir=media_dir, pdfa_part=part,  # type: ignore[arg-type]
+                                options=options)
     assert result.sha256 and not (tmp_path / "capture.pdf.chunks.tmp").exists()
     return out.read_bytes()
 
 
-def _model_render(thread: Thread, tmp_path: Path, media_dir: Path | None = None, part: str = "2") -> bytes:
+def _model_render(thread: Thread, tmp_path: Path, media_dir: Path | None = None, part: str = "2",
+                  options: RenderOptions | None = None) -> bytes:
     out = tmp_path / "model.pdf"
-    render_model(thread, out, media_dir, part=part)  # also checks PDF/A
+    render_model(thread, out, media_dir, part=part, options=options)  # also checks PDF/A
     return out.read_bytes()
 
 
@@ -98,27 +99,26 @@ def test_key_order_and_ascii_escapes_do_not_matter(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_chunked_thread_gives_the_same_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int) -> None:
-    monkeypatch.setattr(render, "CHUNK_COMMENTS", CHUNK)
-    monkeypatch.setattr(render, "SINGLE_CHUNK_COMMENTS", 0)
-    monkeypatch.setattr(render, "WORKERS", workers)  # pytest runs other threads: this process never forks
+def test_chunked_thread_gives_the_same_bytes(tmp_path: Path, workers: int) -> None:
+    # pytest runs other threads: this process never forks, whatever ``workers`` says
+    options = RenderOptions(workers=workers, chunk_comments=CHUNK, single_chunk_comments=0)
     thread = chunked_thread()
-    assert _capture_render(thread, tmp_path) == _model_render(thread, tmp_path)
+    assert _capture_render(thread, tmp_path, options=options) == _model_render(thread, tmp_path, options=options)
 
 
-def test_forked_workers_read_the_store_themselves(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(render, "CHUNK_COMMENTS", CHUNK)
-    monkeypatch.setattr(render, "SINGLE_CHUNK_COMMENTS", 0)
+def test_forked_workers_read_the_store_themselves(tmp_path: Path) -> None:
     thread = chunked_thread()
     capture = tmp_path / "thread.json"
     capture.write_bytes(capture_bytes(thread))
     pooled = run_pooled(
         "from exporters.pdf import render_capture_pdf\nfrom tests.test_pdf import COVER\n"
-        "result = render_capture_pdf(Path(sys.argv[1]), Path(sys.argv[2]), cover=COVER, media_dir=None)",
+        "result = render_capture_pdf(Path(sys.argv[1]), Path(sys.argv[2]), cover=COVER, media_dir=None,"
+        " options=POOLED)",
         str(capture), str(tmp_path / "pooled.pdf"),
     )
-    assert pooled[0] == "[2]"
-    assert (tmp_path / "pooled.pdf").read_bytes() == _model_render(thread, tmp_path)
+    assert pooled[0] == "2"
+    small = RenderOptions(workers=1, chunk_comments=CHUNK, single_chunk_comments=0)
+    assert (tmp_path / "pooled.pdf").read_bytes() == _model_render(thread, tmp_path, options=small)
 
 
 def test_store_answers_like_the_model(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@
 """
 
 from exporters.pdf.checks import check_pdfa
-from exporters.pdf.models import CoverInfo, PdfResult
+from exporters.pdf.models import CoverInfo, PdfResult, RenderOptions
 from exporters.pdf.render import render_capture_pdf, render_thread_pdf
 
-__all__ = ["CoverInfo", "PdfResult", "check_pdfa", "render_capture_pdf", "render_thread_pdf"]
+__all__ = ["CoverInfo", "PdfResult", "RenderOptions", "check_pdfa", "render_capture_pdf", "render_thread_pdf"]

@@ -45,14 +45,26 @@ READ_CACHE_KIB = 256  # and while rendering (sequential ranges)
 _SCHEMA = """
 CREATE TABLE comments (
     idx INTEGER PRIMARY KEY,  -- 0-based position in conversation order
-    id TEXT NOT NULL UNIQUE,
+    id BLOB NOT NULL UNIQUE,  -- ``_stored``: UTF-8 that keeps lone surrogates
     parent INTEGER,           -- idx of the replied-to comment
     depth INTEGER NOT NULL,
     removed INTEGER,          -- 1-based order among the removed comments
-    name TEXT NOT NULL,       -- author's display name (or id), shown in replies' headers
+    name BLOB NOT NULL,       -- author's display name (or id), shown in replies' headers; ``_stored``
     item BLOB NOT NULL        -- the comment's JSON value (valid as an Item), marshalled
 );
 """
+
+
+def _stored(text: str) -> bytes:
+    """``text`` for the store: UTF-8 that keeps a lone surrogate (a valid capture may hold one; sqlite3's TEXT
+    can't), so an id or author name comes back exactly as the capture has it."""
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _loaded(data: bytes) -> str:
+    return data.decode("utf-8", "surrogatepass")
+
+
 _INDEXES = """
 CREATE INDEX tops ON comments(idx) WHERE parent IS NULL;
 CREATE INDEX removals ON comments(removed) WHERE removed IS NOT NULL;
@@ -194,7 +206,7 @@ class _Loader:
         found: dict[str, tuple[int, int] | None] = {}
 
         def earlier(key: str) -> tuple[int, int] | None:  # an earlier comment's (idx, depth), kept for the parent
-            found[key] = row = db.execute("SELECT idx, depth FROM comments WHERE id = ?", (key,)).fetchone()
+            found[key] = row = db.execute("SELECT idx, depth FROM comments WHERE id = ?", (_stored(key),)).fetchone()
             return row
 
         for index, raw in enumerate(comments):
@@ -215,7 +227,8 @@ class _Loader:
                 self.removed += 1
                 removed = self.removed
             try:
-                db.execute(insert, (index, item.id, parent, depth, removed, author_name(item), marshal.dumps(raw)))
+                db.execute(insert, (index, _stored(item.id), parent, depth, removed, _stored(author_name(item)),
+                                    marshal.dumps(raw)))
             except sqlite3.IntegrityError:
                 self._error(f"comments[{index}].id {item.id!r} er ikke unik")
             self.count = index + 1
@@ -287,7 +300,8 @@ class CaptureSource:
         )
         for index, depth, removed, parent, name, blob in rows:
             item = Item.model_validate(marshal.loads(blob))
-            yield Comment(item, index + 1, depth, None if parent is None else parent + 1, name,
+            yield Comment(item, index + 1, depth, None if parent is None else parent + 1,
+                          None if name is None else _loaded(name),
                           None if removed is None else removed + offset)
 
     def group_starts(self) -> Iterator[int]:

@@ -1,9 +1,12 @@
-"""Offline PDF/A-1b/-2b property checks with pikepdf (veraPDF is not available here).
+"""PDF/A-1b/-2b checks: pikepdf's independent validator plus what it does not look at (veraPDF is not here).
 
-``check_pdfa`` returns a list of human-readable problems; an empty list means every check passed.
-It covers what our renderer could get wrong: file header, encryption, trailer ID, XMP identification
-and its agreement with the Info dictionary, the OutputIntent and its ICC profile, font embedding (no
-base-14 font anywhere), transparency, JavaScript/actions, annotation flags, and glyphs shown as .notdef.
+``check_pdfa`` returns ``schemas.findings.Finding``s (rule ids in English, messages in Norwegian); no finding
+means every check passed. First ``pikepdf.pdfa.validate_written`` (an allowlist validator with veraPDF's rule
+ids: header and version, trailer, encryption, XMP identification, OutputIntent and ICC profile, actions,
+annotations, images, ...): any finding of it, a violation or a construct it can't vouch for, is reported with
+its own rule id. Then our own checks of what it leaves alone: the Info dictionary agreeing with the XMP
+metadata, every font embedded (no base-14 font anywhere), no glyph shown as .notdef, and this exporter's
+stricter policy of no transparency at all (PDF/A-2 would allow some).
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from pathlib import Path
 from typing import Literal
 
 import pikepdf
+
+from schemas.findings import Finding
 
 BASE14 = {
     "Courier", "Courier-Bold", "Courier-Oblique", "Courier-BoldOblique", "Helvetica", "Helvetica-Bold",
@@ -47,91 +52,38 @@ def _xmp_date(value: str) -> datetime | None:
         return None
 
 
-def _check_header(path: Path, part: str) -> Iterator[str]:
-    with path.open("rb") as handle:
-        head = handle.read(64)
-    match = re.match(rb"%PDF-1\.(\d)\r?\n?", head)
-    if not match:
-        yield "header: file does not start with %PDF-1.x"
-        return
-    minor = int(match.group(1))
-    if part == "1" and minor > 4:
-        yield f"header: PDF/A-1 needs PDF 1.4 or lower, file says 1.{minor}"
-    if part == "2" and minor > 7:
-        yield f"header: PDF/A-2 needs PDF 1.7 or lower, file says 1.{minor}"
-    second = head[match.end() :].lstrip(b"\r\n")
-    comment = re.match(rb"%([^\r\n]{4,})", second)
-    if not comment or sum(b >= 128 for b in comment.group(1)[:4]) < 4:
-        yield "header: no binary comment (4 bytes >= 128) on the second line"
-
-
-def _check_trailer(pdf: pikepdf.Pdf) -> Iterator[str]:
-    if pdf.is_encrypted or "/Encrypt" in pdf.trailer:
-        yield "trailer: the file is encrypted"
-    file_id = pdf.trailer.get("/ID")
-    if not isinstance(file_id, pikepdf.Array) or len(file_id) != 2:
-        yield "trailer: no /ID array with two strings"
-
-
-def _check_metadata(pdf: pikepdf.Pdf, part: str) -> Iterator[str]:
-    stream = pdf.Root.get("/Metadata")
-    if not isinstance(stream, pikepdf.Stream):
-        yield "metadata: no XMP metadata stream in the catalog"
-        return
-    if part == "1" and "/Filter" in stream:
-        yield "metadata: PDF/A-1 does not allow a filtered XMP stream"
+def _check_metadata(pdf: pikepdf.Pdf) -> Iterator[Finding]:
+    """The Info dictionary and the XMP metadata say the same (pikepdf checks the XMP identification itself)."""
+    if not isinstance(pdf.Root.get("/Metadata"), pikepdf.Stream):
+        return  # reported by pikepdf (no metadata stream)
     meta = pdf.open_metadata()
-    if meta.get("pdfaid:part") != part:
-        yield f"metadata: pdfaid:part is {meta.get('pdfaid:part')!r}, expected {part!r}"
-    if (meta.get("pdfaid:conformance") or "").upper() not in ("A", "B", "U"):
-        yield f"metadata: pdfaid:conformance is {meta.get('pdfaid:conformance')!r}"
     info = pdf.trailer.get("/Info") or pikepdf.Dictionary()
     title = str(info.get("/Title", "")) or None
     if title is not None and meta.get("dc:title") != title:
-        yield f"metadata: dc:title {meta.get('dc:title')!r} differs from Info /Title {title!r}"
+        yield _finding("pdfa-info-xmp-title", f"dc:title {meta.get('dc:title')!r} er ikke Info /Title {title!r}")
     author = str(info.get("/Author", "")) or None
     creators = meta.get("dc:creator")
     if author is not None and (not creators or next(iter(creators)) != author):
-        yield f"metadata: dc:creator {creators!r} differs from Info /Author {author!r}"
+        yield _finding("pdfa-info-xmp-author", f"dc:creator {creators!r} er ikke Info /Author {author!r}")
     for key, xmp_key in (("/CreationDate", "xmp:CreateDate"), ("/ModDate", "xmp:ModifyDate")):
         if key not in info:
             continue
         info_date, xmp_value = _pdf_date(str(info[key])), meta.get(xmp_key)
         if xmp_value is None:
-            yield f"metadata: Info {key} has no {xmp_key} twin in XMP"
+            yield _finding("pdfa-info-xmp-date", f"Info {key} har ingen {xmp_key} i XMP")
         elif info_date is None or _xmp_date(xmp_value) != info_date:
-            yield f"metadata: {xmp_key} {xmp_value!r} differs from Info {key} {str(info[key])!r}"
+            yield _finding("pdfa-info-xmp-date", f"{xmp_key} {xmp_value!r} er ikke Info {key} {str(info[key])!r}")
     producer = str(info.get("/Producer", "")) or None
     if producer is not None and meta.get("pdf:Producer") != producer:
-        yield "metadata: pdf:Producer differs from Info /Producer"
+        yield _finding("pdfa-info-xmp-producer", "pdf:Producer er ikke Info /Producer")
     if "/Trapped" in info:
-        yield "metadata: Info /Trapped has no XMP twin"
-
-
-def _check_output_intent(pdf: pikepdf.Pdf, part: str) -> Iterator[str]:
-    intents = [i for i in pdf.Root.get("/OutputIntents", []) if i.get("/S") == "/GTS_PDFA1"]
-    if not intents:
-        yield "output intent: no /GTS_PDFA1 OutputIntent"
-        return
-    profile = intents[0].get("/DestOutputProfile")
-    if not isinstance(profile, pikepdf.Stream):
-        yield "output intent: no embedded ICC profile (DestOutputProfile)"
-        return
-    data = profile.read_bytes()
-    if len(data) < 128 or data[36:40] != b"acsp":
-        yield "output intent: DestOutputProfile is not an ICC profile"
-        return
-    major = data[8]
-    if part == "1" and major > 2:
-        yield f"output intent: PDF/A-1 needs an ICC v2 profile, this is v{major}"
-    if data[16:20] == b"RGB " and int(profile.get("/N", 0)) != 3:
-        yield "output intent: RGB profile without /N 3"
+        yield _finding("pdfa-info-xmp-trapped", "Info /Trapped har ingen tvilling i XMP")
 
 
 def _resources_in(pdf: pikepdf.Pdf) -> Iterator[tuple[str, pikepdf.Object, pikepdf.Dictionary]]:
     """(where, content owner, resources) for every page and every form XObject reachable from pages."""
     seen: set[tuple[int, int]] = set()
-    stack: list[tuple[str, pikepdf.Object]] = [(f"page {n}", page.obj) for n, page in enumerate(pdf.pages, 1)]
+    stack: list[tuple[str, pikepdf.Object]] = [(f"side {n}", page.obj) for n, page in enumerate(pdf.pages, 1)]
     while stack:
         where, owner = stack.pop()
         if owner.is_indirect:
@@ -142,10 +94,10 @@ def _resources_in(pdf: pikepdf.Pdf) -> Iterator[tuple[str, pikepdf.Object, pikep
         yield where, owner, resources
         for name, xobject in (resources.get("/XObject") or {}).items():
             if xobject.get("/Subtype") == "/Form":
-                stack.append((f"{where} form {name}", xobject))
+                stack.append((f"{where} skjema {name}", xobject))
         for name, font in (resources.get("/Font") or {}).items():
             if font.get("/Subtype") == "/Type3" and "/Resources" in font:
-                stack.append((f"{where} Type3 font {name}", font))
+                stack.append((f"{where} Type3-skrift {name}", font))
 
 
 def _font_file(font: pikepdf.Dictionary) -> pikepdf.Stream | None:
@@ -204,7 +156,7 @@ def _truetype_code_to_glyph(data: bytes) -> dict[int, int] | None:
     return None
 
 
-def _check_fonts(pdf: pikepdf.Pdf) -> Iterator[str]:
+def _check_fonts(pdf: pikepdf.Pdf) -> Iterator[Finding]:
     glyph_maps: dict[tuple[int, int], dict[int, int] | None] = {}
     for where, owner, resources in _resources_in(pdf):
         fonts = resources.get("/Font") or pikepdf.Dictionary()
@@ -212,9 +164,10 @@ def _check_fonts(pdf: pikepdf.Pdf) -> Iterator[str]:
             base = str(font.get("/BaseFont", "")).lstrip("/")
             subtype = font.get("/Subtype")
             if base.split("+")[-1] in BASE14 and _font_file(font) is None:
-                yield f"fonts: {where} references non-embedded base-14 font {base} as {name}"
+                yield _finding("pdfa-font-base14", f"bruker den ikke innebygde standardskriften {base} som {name}",
+                               where)
             elif subtype != "/Type3" and _font_file(font) is None:
-                yield f"fonts: {where} font {name} ({base}) is not embedded"
+                yield _finding("pdfa-font-not-embedded", f"skriften {name} ({base}) er ikke innebygd", where)
         yield from _check_notdef(pdf, where, owner, fonts, glyph_maps)
 
 
@@ -224,13 +177,13 @@ def _check_notdef(
     owner: pikepdf.Object,
     fonts: pikepdf.Dictionary,
     glyph_maps: dict[tuple[int, int], dict[int, int] | None],
-) -> Iterator[str]:
+) -> Iterator[Finding]:
     """Every byte shown with a simple TrueType font must map to a real glyph, never glyph 0 (.notdef)."""
     current = None
     try:
         instructions = pikepdf.parse_content_stream(owner)
     except pikepdf.PdfError as exc:
-        yield f"content: {where}: content stream can't be parsed: {exc}"
+        yield _finding("pdfa-content-unparsable", f"innholdet kan ikke leses: {exc}", where)
         return
     reported = 0
     for operands, operator in instructions:
@@ -239,7 +192,7 @@ def _check_notdef(
             name = str(operands[0])
             current = fonts.get(name)
             if current is None:
-                yield f"fonts: {where} selects font {name}, which is not in its resources"
+                yield _finding("pdfa-font-missing", f"velger skriften {name}, som ikke er i ressursene", where)
             continue
         if op not in ("Tj", "TJ", "'", '"') or current is None or current.get("/Subtype") != "/TrueType":
             continue
@@ -259,76 +212,58 @@ def _check_notdef(
             for code in bytes(item):
                 if code_map.get(code, 0) == 0 and reported < 5:
                     reported += 1
-                    yield f"glyphs: {where} shows code {code} of {current.get('/BaseFont')} as .notdef (glyph 0)"
+                    yield _finding("pdfa-glyph-notdef",
+                                   f"viser kode {code} i {current.get('/BaseFont')} som .notdef (glyf 0)", where)
 
 
-def _check_transparency_and_actions(pdf: pikepdf.Pdf) -> Iterator[str]:
-    root = pdf.Root
-    if "/AA" in root:
-        yield "actions: catalog has /AA"
-    names = root.get("/Names") or pikepdf.Dictionary()
-    if "/JavaScript" in names:
-        yield "actions: document-level JavaScript"
-    if "/EmbeddedFiles" in names:
-        yield "embedded files: not allowed in PDF/A-1b/-2b output of this exporter"
-    open_action = root.get("/OpenAction")
-    if isinstance(open_action, pikepdf.Dictionary) and open_action.get("/S") in ("/JavaScript", "/Launch"):
-        yield "actions: OpenAction runs JavaScript or launches a program"
-    for n, page in enumerate(pdf.pages, 1):
-        if "/AA" in page.obj:
-            yield f"actions: page {n} has /AA"
-        group = page.obj.get("/Group")
-        if isinstance(group, pikepdf.Dictionary) and group.get("/S") == "/Transparency":
-            yield f"transparency: page {n} has a transparency group"
-        for annot in page.obj.get("/Annots") or []:
-            flags = int(annot.get("/F", 0))
-            if not flags & 4 or flags & (1 | 2 | 32):
-                yield f"annotations: page {n} has an annotation that is not printable (F={flags})"
-            action = annot.get("/A") or pikepdf.Dictionary()
-            if "/AA" in annot or action.get("/S") in ("/JavaScript", "/Launch"):
-                yield f"actions: page {n} annotation has JavaScript or additional actions"
+def _check_transparency(pdf: pikepdf.Pdf) -> Iterator[Finding]:
+    """No transparency at all: this exporter's policy, stricter than PDF/A-2 (which pikepdf checks)."""
     for where, owner, resources in _resources_in(pdf):
-        group = owner.get("/Group") if where.count("form") else None
+        group = owner.get("/Group")
         if isinstance(group, pikepdf.Dictionary) and group.get("/S") == "/Transparency":
-            yield f"transparency: {where} has a transparency group"
+            yield _finding("pdfa-transparency-group", "har en transparensgruppe", where)
         for name, xobject in (resources.get("/XObject") or {}).items():
-            if xobject.get("/Subtype") != "/Image":
-                continue
             smask = xobject.get("/SMask")
-            if smask is not None and smask != pikepdf.Name.None_:
-                yield f"transparency: {where} image {name} has a soft mask (SMask)"
-            if xobject.get("/Interpolate") is True:
-                yield f"images: {where} image {name} has /Interpolate true"
-            if "/Alternates" in xobject or "/OPI" in xobject:
-                yield f"images: {where} image {name} has /Alternates or /OPI"
-            filters = xobject.get("/Filter")
-            if filters is not None and "/LZWDecode" in (
-                [str(f) for f in filters] if isinstance(filters, pikepdf.Array) else [str(filters)]
-            ):
-                yield f"images: {where} image {name} uses LZW compression"
+            if xobject.get("/Subtype") == "/Image" and smask is not None and smask != pikepdf.Name.None_:
+                yield _finding("pdfa-transparency-smask", f"bildet {name} har en myk maske (SMask)", where)
         for name, state in (resources.get("/ExtGState") or {}).items():
             smask = state.get("/SMask")
             if smask is not None and smask != pikepdf.Name.None_:
-                yield f"transparency: {where} ExtGState {name} has a soft mask"
+                yield _finding("pdfa-transparency-smask", f"ExtGState {name} har en myk maske", where)
             for key in ("/CA", "/ca"):
                 if key in state and float(state[key]) != 1.0:
-                    yield f"transparency: {where} ExtGState {name} sets {key} {float(state[key])}"
+                    yield _finding("pdfa-transparency-alpha", f"ExtGState {name} setter {key} {float(state[key])}",
+                                   where)
             if state.get("/BM") not in (None, pikepdf.Name.Normal, pikepdf.Name.Compatible):
-                yield f"transparency: {where} ExtGState {name} uses blend mode {state.get('/BM')}"
+                yield _finding("pdfa-transparency-blend", f"ExtGState {name} bruker blandemodus {state.get('/BM')}",
+                               where)
 
 
-def check_pdfa(path: Path, *, part: Literal["1", "2"] = "2") -> list[str]:
-    """Check the PDF/A-``part``b properties of ``path``; returns the problems found (empty = all pass)."""
+def _independent(path: Path, part: str) -> Iterator[Finding]:
+    """pikepdf's PDF/A validator on the written file: each of its findings, with its own rule id."""
+    import pikepdf.pdfa  # with its schemas and fontTools: only where PDFs are checked, not where they are made
+
+    report = pikepdf.pdfa.validate_written(path, f"{part}b")
+    for found in report.findings:
+        kind = "brudd" if found.kind == "violation" else "ikke kontrollerbart"
+        yield _finding(found.rule, f"uavhengig PDF/A-{part}b-kontroll (pikepdf), {kind}: {found.message}",
+                       f"{path.name}: {found.where}")
+
+
+def check_pdfa(path: Path, *, part: Literal["1", "2"] = "2") -> list[Finding]:
+    """Check ``path`` as PDF/A-``part``b; returns what was found (empty = every check passed)."""
     path = Path(path)
-    problems = list(_check_header(path, part))
+    findings = list(_independent(path, part))
     try:
         pdf = pikepdf.open(path)
     except pikepdf.PdfError as exc:
-        return [*problems, f"file: can't be opened: {exc}"]
+        return [*findings, _finding("pdfa-file-unreadable", f"kan ikke åpnes: {exc}", path.name)]
     with pdf:
-        problems += _check_trailer(pdf)
-        problems += _check_metadata(pdf, part)
-        problems += _check_output_intent(pdf, part)
-        problems += _check_fonts(pdf)
-        problems += _check_transparency_and_actions(pdf)
-    return problems
+        findings += _check_metadata(pdf)
+        findings += _check_fonts(pdf)
+        findings += _check_transparency(pdf)
+    return findings
+
+
+def _finding(rule: str, message: str, where: str = "") -> Finding:
+    return Finding(rule=rule, message=message, where=where)

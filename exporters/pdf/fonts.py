@@ -16,20 +16,18 @@ so the character is invisible, as Unicode says, yet kept in the text layer (the 
 is a visible hyphen). reportlab's TTFont writes U+00A0 NO-BREAK SPACE as an ordinary space (code 32), so
 the text layer would lose it; ``KeepingTTFont`` gives it a code of its own (drawn with the space glyph).
 
-Every chunk of a thread is a document of its own that embeds its own (mostly equal) font subsets: reportlab's
-subsetting and the Flate compression of the font programs are remembered across documents
-(``_memo_make_subset``, ``_memo_flate``).
+Every chunk of a thread is a document of its own that embeds its own (mostly equal) font subsets: each face
+remembers the subsets it made (``SubsetMemoFace``); the writer compresses each distinct program once. Nothing
+here changes reportlab itself (``reportlab_compat`` lists what is adapted).
 """
 
 from __future__ import annotations
 
 import copy
 import importlib.util
-import os
 import re
 import threading
 import unicodedata
-import zlib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -89,9 +87,14 @@ _PREFERRED: tuple[tuple[int, int, str], ...] = (
 class KeepingTTFont(TTFont):
     """A TTFont that keeps U+00A0 in the text layer instead of writing it as a space (code 32).
 
-    ``splitString`` is reportlab 5.1's own, without its ``if code == 0xa0: code = 32``; NBSP then gets a
+    ``splitString`` is reportlab 5.1's own (fingerprinted in ``reportlab_compat.ADAPTED``), without its
+    ``if code == 0xa0: code = 32``; NBSP then gets a
     subset code like any character (its glyph is the space glyph, which reportlab maps it to on loading).
     """
+
+    def __init__(self, name: str, filename: str) -> None:
+        super().__init__(name, filename)
+        self.face.__class__ = SubsetMemoFace  # the face is this font's own (``TTFont.__init__`` makes it)
 
     def splitString(self, text, doc, encoding="utf-8"):  # noqa: N802 (reportlab API)
         if "\xa0" not in text:
@@ -148,49 +151,25 @@ class KeepingTTFont(TTFont):
 
 
 # -- font programs: each chunk is its own document and embeds its own subsets, mostly equal ones -------------
-# zlib level of every stream reportlab compresses (page content above all, and the font programs). Level 3
-# instead of the default 6: a 5,000-comment thread's page content takes about a quarter less time to compress
-# (18 of 70 ms) and grows 9 % (835 → 906 kB compressed; the whole file 3 %). One level for all streams, so the
-# bytes never depend on what the memo below happens to hold (it is emptied when full, maybe mid-document).
-FLATE_LEVEL = 3
-_SUBSETS_MAX = 64
-_SUBSETS: dict[tuple, tuple[TTFontFace, bytes]] = {}  # (face id, codes, glyphs) → (face, subset font program)
-_COMPRESSED: dict[bytes, bytes | None] = {}  # subset font program → its Flate stream (None until compressed)
-_make_subset = getattr(TTFontFace.makeSubset, "__wrapped__", TTFontFace.makeSubset)  # reportlab's own
-_flate = getattr(pdfdoc.PDFStreamFilterZCompress.encode, "__wrapped__", pdfdoc.PDFStreamFilterZCompress.encode)
+class SubsetMemoFace(TTFontFace):
+    """A ``TTFontFace`` that remembers the subsets it made: the same codes and glyphs give the same font program.
 
+    Each chunk of a thread is a document of its own and embeds its own (mostly equal) subsets. The memo is the
+    face's own (our fonts only) and holds at most ``SUBSET_MEMO`` programs; it is emptied when full, which
+    changes no byte (a subset is a pure function of codes and glyphs).
+    """
 
-def _memo_make_subset(self: TTFontFace, subset: list[int]) -> bytes:
-    """``TTFontFace.makeSubset``, remembered: the same face, codes and glyphs give the same font program."""
-    key = (id(self), tuple(subset), tuple(map(self.charToGlyph.get, subset)))
-    found = _SUBSETS.get(key)
-    if found is not None and found[0] is self:
-        return found[1]
-    if len(_SUBSETS) >= _SUBSETS_MAX:
-        _SUBSETS.clear()
-        _COMPRESSED.clear()
-    data = _make_subset(self, subset)
-    _SUBSETS[key] = (self, data)
-    _COMPRESSED.setdefault(data, None)
-    return data
+    SUBSET_MEMO = 64
 
-
-def _memo_flate(self: pdfdoc.PDFStreamFilterZCompress, text: str | bytes) -> bytes:
-    """reportlab's Flate encoding at ``FLATE_LEVEL``; font programs (``_memo_make_subset``) compressed once."""
-    if isinstance(text, str):
-        return zlib.compress(text.encode("utf8"), FLATE_LEVEL)
-    if text not in _COMPRESSED:
-        return zlib.compress(text, FLATE_LEVEL)
-    found = _COMPRESSED[text]
-    if found is None:
-        found = _COMPRESSED[text] = zlib.compress(text, FLATE_LEVEL)
-    return found
-
-
-_memo_make_subset.__wrapped__ = _make_subset  # type: ignore[attr-defined]
-_memo_flate.__wrapped__ = _flate  # type: ignore[attr-defined]
-TTFontFace.makeSubset = _memo_make_subset
-pdfdoc.PDFStreamFilterZCompress.encode = _memo_flate
+    def makeSubset(self, subset: list[int]) -> bytes:  # noqa: N802 (reportlab API)
+        memo: dict[tuple[tuple[int, ...], tuple[int | None, ...]], bytes] = self.__dict__.setdefault("_sa_subsets", {})
+        key = (tuple(subset), tuple(map(self.charToGlyph.get, subset)))
+        found = memo.get(key)
+        if found is None:
+            if len(memo) >= self.SUBSET_MEMO:
+                memo.clear()
+            found = memo[key] = super().makeSubset(subset)
+        return found
 
 
 def _loaded(font: KeepingTTFont) -> KeepingTTFont:
@@ -239,18 +218,10 @@ class FontSet:
         return cp in self.coverage[font]
 
 
+# A render forks chunk workers only from a single-threaded process (``render``), so no other thread can hold
+# one of these locks at a fork.
 _lock = threading.Lock()
 _load_lock = threading.Lock()  # loading a font on first use (``_Coverage``, ``_replacement_font``)
-
-
-def _new_lock_after_fork() -> None:
-    """A render may fork chunk workers while another thread holds the lock; the child gets a free one."""
-    global _lock, _load_lock
-    _lock = threading.Lock()
-    _load_lock = threading.Lock()
-
-
-os.register_at_fork(after_in_child=_new_lock_after_fork)
 
 
 # Body faces no style uses, loaded like the fallback fonts (bold oblique: only escapes in bold text).

@@ -16,10 +16,11 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 from reportlab.lib import colors
-from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
+from reportlab.platypus import Flowable, Table, TableStyle
 from reportlab.platypus import Image as RLImage
 
 from exporters.pdf.fonts import BODY
+from exporters.pdf.paragraphs import markup_paragraph
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ def image_flowable(data: PreparedImage, max_width: float, max_height: float) -> 
 
 def placeholder(message_markup: str, style, width: float) -> Flowable:
     """A framed box with an explanation, standing where an image could not be shown."""
-    table = Table([[Paragraph(message_markup, style)]], colWidths=[width])
+    table = Table([[markup_paragraph(message_markup, style)]], colWidths=[width])
     table.setStyle(
         TableStyle(
             [

@@ -9,12 +9,15 @@ different fonts in the document share a ``BaseFont`` name.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 import pikepdf
 
 
-def font_key(font: pikepdf.Object) -> bytes:
-    """A digest of everything that makes a simple TrueType font dictionary what it is (not its subset tag)."""
+def font_key(font: pikepdf.Object, stream_bytes: Callable[[pikepdf.Stream], bytes]) -> bytes:
+    """A digest of everything that makes a simple TrueType font dictionary what it is (not its subset tag).
+
+    ``stream_bytes`` gives a stream's bytes as they are written (compressed by the writer)."""
     digest = hashlib.sha256()
     base = str(font.get("/BaseFont", ""))
     digest.update(base.partition("+")[2].encode() if "+" in base else base.encode())
@@ -24,9 +27,9 @@ def font_key(font: pikepdf.Object) -> bytes:
     if descriptor is not None:
         for key in ("/FontFile2", "/FontFile", "/FontFile3"):
             if key in descriptor:
-                digest.update(descriptor[key].read_raw_bytes())
+                digest.update(stream_bytes(descriptor[key]))
     if "/ToUnicode" in font:
-        digest.update(font.ToUnicode.read_raw_bytes())
+        digest.update(stream_bytes(font.ToUnicode))
     return digest.digest()
 
 

@@ -1,11 +1,9 @@
-"""Turn reportlab output into PDF/A-2b (or -1b): metadata, OutputIntent, ToUnicode repair, stable bytes.
-
-Also makes reportlab's own serialisation cheaper where that changes no byte (``_pdfdoc_enc``).
-"""
+"""Turn reportlab output into PDF/A-2b (or -1b): metadata, OutputIntent, ToUnicode repair, stable bytes."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,7 +11,8 @@ from pathlib import Path
 from typing import Literal
 
 import pikepdf
-from reportlab.pdfbase import pdfdoc
+
+from schemas.errors import RenderError
 
 ICC_PROFILE = Path(__file__).with_name("assets") / "sRGB-v2.icc"
 OUTPUT_CONDITION = "sRGB IEC61966-2.1"
@@ -21,22 +20,6 @@ PRODUCER = "somearkiv PDF exporter (reportlab, pikepdf)"
 
 # reportlab writes a non-BMP code point into ToUnicode as 5–6 hex digits ("<1F44D>"); PDF wants UTF-16BE.
 _ASTRAL_BFCHAR = re.compile(rb"(<[0-9A-Fa-f]{2}> )<([0-9A-Fa-f]{5,6})>")
-
-
-_NOT_PDFDOC_ASCII = re.compile("[\x18-\x1f]").search  # the only ASCII that PDFDocEncoding doesn't keep as is
-_pdfdoc_encode = getattr(pdfdoc.pdfdocEnc, "__wrapped__", pdfdoc.pdfdocEnc)  # reportlab's own
-
-
-def _pdfdoc_enc(text: str | bytes) -> bytes:
-    """reportlab's ``pdfdocEnc`` (every name, number and keyword it writes): ASCII through the ASCII codec, which
-    gives the same bytes about ten times faster than reportlab's PDFDocEncoding codec; anything else as before."""
-    if text.__class__ is str and text.isascii() and not _NOT_PDFDOC_ASCII(text):
-        return text.encode("ascii")
-    return _pdfdoc_encode(text)
-
-
-_pdfdoc_enc.__wrapped__ = _pdfdoc_encode  # type: ignore[attr-defined]
-pdfdoc.pdfdocEnc = _pdfdoc_enc
 
 
 @dataclass(frozen=True)
@@ -52,11 +35,14 @@ class DocumentInfo:
 def pdf_date(moment: datetime) -> str:
     """A PDF date string (``D:YYYYMMDDHHmmSS+HH'mm'``) of an aware datetime."""
     offset = moment.utcoffset()
-    assert offset is not None, "aware datetime required"
+    if offset is None:
+        raise RenderError(f"PDF-dato uten tidssone: {moment.isoformat()}")
     minutes = int(offset.total_seconds() // 60)
     sign = "+" if minutes >= 0 else "-"
     minutes = abs(minutes)
-    return moment.strftime("D:%Y%m%d%H%M%S") + f"{sign}{minutes // 60:02d}'{minutes % 60:02d}'"
+    stamp = (f"D:{moment.year:04d}{moment.month:02d}{moment.day:02d}"  # strftime's %Y has no zeros before 1000
+             f"{moment.hour:02d}{moment.minute:02d}{moment.second:02d}")
+    return stamp + f"{sign}{minutes // 60:02d}'{minutes % 60:02d}'"
 
 
 def _utf16_bfchar(match: re.Match[bytes]) -> bytes:
@@ -64,9 +50,26 @@ def _utf16_bfchar(match: re.Match[bytes]) -> bytes:
     return match.group(1) + b"<%04X%04X>" % (0xD800 + (cp >> 10), 0xDC00 + (cp & 0x3FF))
 
 
+# An Arabic presentation form (``rtl.shape`` draws letters in their contextual forms): the text layer gets the
+# letters it stands for (NFKC; lam-alef gives two).
+_PRESENTATION_BFCHAR = re.compile(rb"(<[0-9A-Fa-f]{2}> )<(F[B-Eb-e][0-9A-Fa-f]{2})>")
+
+
+def _letters_bfchar(match: re.Match[bytes]) -> bytes:
+    cp = int(match.group(2), 16)
+    if not (0xFB50 <= cp <= 0xFDFF or 0xFE70 <= cp <= 0xFEFF):
+        return match.group(0)
+    letters = unicodedata.normalize("NFKC", chr(cp))
+    return match.group(1) + b"<" + letters.encode("utf-16-be").hex().upper().encode() + b">"
+
+
 def fix_tounicode_bytes(data: bytes) -> bytes:
-    """A ToUnicode CMap with reportlab's non-BMP entries rewritten as UTF-16 surrogate pairs."""
-    return _ASTRAL_BFCHAR.sub(_utf16_bfchar, data)
+    """A ToUnicode CMap with reportlab's non-BMP entries rewritten as UTF-16 surrogate pairs and Arabic
+    presentation forms mapped to their letters."""
+    data = _ASTRAL_BFCHAR.sub(_utf16_bfchar, data)
+    if b"<F" in data or b"<f" in data:
+        data = _PRESENTATION_BFCHAR.sub(_letters_bfchar, data)
+    return data
 
 
 def fix_astral_tounicode(pdf: pikepdf.Pdf) -> int:
@@ -76,7 +79,7 @@ def fix_astral_tounicode(pdf: pikepdf.Pdf) -> int:
         if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/Font" and "/ToUnicode" in obj:
             stream = obj.ToUnicode
             data = stream.read_bytes()
-            repaired = _ASTRAL_BFCHAR.sub(_utf16_bfchar, data)
+            repaired = fix_tounicode_bytes(data)
             if repaired != data:
                 stream.write(repaired)
                 fixed += 1

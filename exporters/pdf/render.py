@@ -24,16 +24,17 @@ import os
 import pickle
 import shutil
 import threading
+import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from functools import lru_cache, partial
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 import pikepdf
 from reportlab.lib.pagesizes import A4
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
@@ -41,9 +42,10 @@ from reportlab.platypus.doctemplate import _addGeneratedContent
 
 from exporters.pdf.capture_store import CaptureSource
 from exporters.pdf.fonts import BODY, BODY_BOLD, BODY_ITALIC, font_set, route
-from exporters.pdf.models import CoverInfo, PdfResult
+from exporters.pdf.models import CoverInfo, PdfResult, RenderOptions
 from exporters.pdf.paragraphs import RunsParagraph
 from exporters.pdf.pdfa import DocumentInfo, stamp_catalog
+from exporters.pdf.reportlab_compat import check_reportlab
 from exporters.pdf.source import Source, ThreadSource
 from exporters.pdf.story import Chunk, FlowableStream, OutlineEntry, ThreadStory
 from exporters.pdf.styles import (
@@ -58,18 +60,13 @@ from exporters.pdf.styles import (
     PAGE_WIDTH,
 )
 from exporters.pdf.text import visible_text
-from exporters.pdf.writer import write_document
+from exporters.pdf.writer import FLATE_LEVEL, write_document
+from schemas.errors import RenderError
 from schemas.thread import PLATFORM_LABELS, Thread
 
 BODY_POSTSCRIPT_NAME = "DejaVuSans"  # BaseFont of the body font, after the subset tag
 FOOTER_Y = MARGIN_BOTTOM - 10
 
-# Chunking. A thread of up to SINGLE_CHUNK_COMMENTS comments is one chunk; a longer one is cut into
-# about two halves but into chunks of at most CHUNK_COMMENTS comments. Only the thread decides the cut.
-CHUNK_COMMENTS = 1000
-SINGLE_CHUNK_COMMENTS = 120
-# Worker processes for threads of several chunks (1 = render them one after the other in this process).
-WORKERS = min(2, os.cpu_count() or 1)
 # Characters given fixed codes at the start of every chunk's body font subsets, so equal subsets in
 # different chunks are byte-identical and stored once (merge.FontPool).
 SUBSET_SEED = (
@@ -97,6 +94,22 @@ def _line_runs(text: str, size: float) -> tuple[tuple[tuple[str, str, float], ..
     )
 
 
+class ChunkFlate(pdfdoc.PDFStreamFilterZCompress):
+    """The Flate filter of a chunk document's streams: ``writer.FLATE_LEVEL``, text encoded as UTF-8 (what
+    reportlab's filter does, at its default level), each font program compressed once per document."""
+
+    def __init__(self) -> None:
+        self._programs: dict[bytes, bytes] = {}
+
+    def encode(self, text: str | bytes) -> bytes:
+        if isinstance(text, str):
+            return zlib.compress(text.encode("utf8"), FLATE_LEVEL)
+        found = self._programs.get(text)
+        if found is None:
+            found = self._programs[text] = zlib.compress(text, FLATE_LEVEL)
+        return found
+
+
 class ThreadDocTemplate(BaseDocTemplate):
     """A4 pages with a "Side x av y" footer; y is drawn through a form defined after the last page."""
 
@@ -115,7 +128,7 @@ class ThreadDocTemplate(BaseDocTemplate):
             creator="somearkiv",
             lang=info.language,
             invariant=1,
-            pageCompression=1,
+            pageCompression=0,  # every stream goes through the document's default filter (``ChunkFlate``)
             initialFontName=BODY,
             initialFontSize=FOOTER_SIZE,
         )
@@ -128,6 +141,9 @@ class ThreadDocTemplate(BaseDocTemplate):
         self.page_count = 0
 
     def beforeDocument(self) -> None:  # noqa: N802 (reportlab hook)
+        # Compression is off for the document, so every stream reportlab writes takes the document's default
+        # filters: ours (one zlib level, no ASCII85), set on this document only.
+        self.canv._doc.defaultStreamFilters = [ChunkFlate()]
         seed_subsets(self.canv)
 
     def handle_flowable(self, flowables) -> None:
@@ -216,13 +232,6 @@ def seed_subsets(canv: Canvas) -> None:
         font.splitString("".join(ch for ch in SUBSET_SEED if fonts.has(name, ord(ch))), canv._doc)
 
 
-def chunk_size(comments: int) -> int:
-    """Comments per chunk for a thread of ``comments`` comments (a function of the thread only)."""
-    if comments <= SINGLE_CHUNK_COMMENTS:
-        return comments + 1
-    return min(CHUNK_COMMENTS, -(-comments // 2))
-
-
 @dataclass
 class ChunkResult:
     path: str
@@ -248,53 +257,60 @@ class OutlineFile:
         return (OutlineEntry(*row) for row in rows)
 
 
-@dataclass
-class _Job:
-    story: ThreadStory
-    chunks: list[Chunk]
-    directory: Path
-    footer: str
-    info: DocumentInfo
+class ChunkJob:
+    """One render's chunks: what a chunk worker needs to render chunk ``index`` (the render's own state).
+
+    Forked workers get it through the pool's initializer (inherited memory, never pickled), so the thread is not
+    sent to them; they also freeze the inherited heap (``gc.freeze``) so their collections don't walk (and
+    copy-on-write) it. The parent process's collector is never touched.
+    """
+
+    def __init__(self, story: ThreadStory, chunks: list[Chunk], directory: Path, footer: str,
+                 info: DocumentInfo) -> None:
+        self.story, self.chunks, self.directory, self.footer, self.info = story, chunks, directory, footer, info
+
+    def render(self, index: int) -> ChunkResult:
+        font_set()
+        story = self.story
+        story.outline, story.warnings = [], []
+        path = self.directory / f"chunk-{index:05d}.pdf"
+        doc = ThreadDocTemplate(str(path), footer_right=self.footer, info=self.info)
+        doc.build(FlowableStream(story.flowables(self.chunks[index])))
+        outline = self.directory / f"chunk-{index:05d}.outline"
+        OutlineFile.write(outline, story.outline)
+        story.outline = []
+        return ChunkResult(str(path), doc.page_count, str(outline), story.warnings)
+
+    def results(self, workers: int) -> tuple[list[ChunkResult], int]:
+        """Every chunk's result in order, and the number of processes that rendered them.
+
+        Several chunks are rendered in a pool of ``workers`` forked processes, but only from a single-threaded
+        process: forking one that runs other threads (Prefect's API client, event loop, heartbeats) can leave a
+        worker stuck on a lock another thread held at the fork. The bytes are the same either way.
+        """
+        count = len(self.chunks)
+        workers = min(workers, count)
+        if workers <= 1 or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+            return [self.render(index) for index in range(count)], 1
+        self.story.source.close()  # a database connection must not cross the fork: the workers open their own
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_start_worker, initargs=(self,)) as pool:
+            return list(pool.map(_render_in_worker, range(count))), workers
 
 
-# Renders in progress, by key; forked workers inherit this instead of receiving the (large) thread pickled.
-_JOBS: dict[int, _Job] = {}
+_worker_job: ChunkJob | None = None  # set in a forked chunk worker only (``_start_worker``), never in the parent
 
 
-def _render_chunk(key: int, index: int) -> ChunkResult:
-    job = _JOBS[key]
-    font_set()
-    story = job.story
-    story.outline, story.warnings = [], []
-    path = job.directory / f"chunk-{index:05d}.pdf"
-    doc = ThreadDocTemplate(str(path), footer_right=job.footer, info=job.info)
-    doc.build(FlowableStream(story.flowables(job.chunks[index])))
-    outline = job.directory / f"chunk-{index:05d}.outline"
-    OutlineFile.write(outline, story.outline)
-    story.outline = []
-    return ChunkResult(str(path), doc.page_count, str(outline), story.warnings)
+def _start_worker(job: ChunkJob) -> None:
+    global _worker_job
+    _worker_job = job
+    gc.freeze()  # the inherited heap (the thread above all) is never collected in the worker
 
 
-def _chunk_results(key: int, count: int):
-    """Render every chunk, yielding results in order (in a process pool when there are several)."""
-    workers = min(WORKERS, count)
-    # Forking a process that runs other threads (Prefect's API client, event loop, heartbeats) can leave a
-    # worker stuck on a lock another thread held at the fork: only a single-threaded process forks. The bytes
-    # are the same either way.
-    if workers <= 1 or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
-        for index in range(count):
-            yield _render_chunk(key, index)
-        return
-    # A database connection must not cross the fork: the workers open their own.
-    _JOBS[key].story.source.close()
-    # Objects that exist now (the thread above all) move to the permanent generation, so the workers' garbage
-    # collections don't walk (and copy-on-write) the inherited heap.
-    gc.freeze()
-    try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            yield from pool.map(partial(_render_chunk, key), range(count))
-    finally:
-        gc.unfreeze()
+def _render_in_worker(index: int) -> ChunkResult:
+    if _worker_job is None:
+        raise RenderError("PDF: en kapittelprosess ble startet uten oppdrag")
+    return _worker_job.render(index)
 
 
 def render_thread_pdf(
@@ -304,9 +320,11 @@ def render_thread_pdf(
     cover: CoverInfo,
     media_dir: Path | None,
     pdfa_part: Literal["1", "2"] = "2",
+    options: RenderOptions | None = None,
 ) -> PdfResult:
     """Render ``thread`` as one PDF/A-``pdfa_part``b document at ``out_path``; same input, same bytes."""
-    return _render(lambda work: ThreadSource(thread), out_path, cover=cover, media_dir=media_dir, pdfa_part=pdfa_part)
+    return _render(lambda work: ThreadSource(thread), out_path, cover=cover, media_dir=media_dir, pdfa_part=pdfa_part,
+                   options=options or RenderOptions())
 
 
 def render_capture_pdf(
@@ -316,13 +334,14 @@ def render_capture_pdf(
     cover: CoverInfo,
     media_dir: Path | None,
     pdfa_part: Literal["1", "2"] = "2",
+    options: RenderOptions | None = None,
 ) -> PdfResult:
     """``render_thread_pdf`` of the capture file at ``capture_path``, streamed: memory does not grow with the
     thread. The bytes are those of ``render_thread_pdf(load_thread(capture_path), ...)``; a capture that
     doesn't validate raises ``schemas.capture.CaptureError`` naming the file, thread, item and field."""
     capture_path = Path(capture_path)
     return _render(lambda work: CaptureSource.load(capture_path, work / "thread.sqlite"), out_path, cover=cover,
-                   media_dir=media_dir, pdfa_part=pdfa_part)
+                   media_dir=media_dir, pdfa_part=pdfa_part, options=options or RenderOptions())
 
 
 def _render(
@@ -332,8 +351,10 @@ def _render(
     cover: CoverInfo,
     media_dir: Path | None,
     pdfa_part: Literal["1", "2"],
+    options: RenderOptions,
 ) -> PdfResult:
     """Render the thread of ``open_source(work dir)``; see the module docstring."""
+    check_reportlab()
     font_set()
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -342,19 +363,14 @@ def _render(
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
     source: Source | None = None
-    key = 0
     try:
         source = open_source(work)
         thread = source.header
         info = _document_info(thread, cover)
         story = ThreadStory(source, cover, media_dir)
-        chunks = story.chunks(chunk_size(source.comment_count))
+        chunks = story.chunks(options.chunk_size(source.comment_count))
         footer = f"{PLATFORM_LABELS[thread.platform]} · {thread.account.name} · tråd {thread.thread_id}"
-        job = _Job(story, chunks, work, footer[:90], info)
-        key = id(job)
-        _JOBS[key] = job
-        results = list(_chunk_results(key, len(chunks)))
-        del _JOBS[key]
+        results, workers = ChunkJob(story, chunks, work, footer[:90], info).results(options.workers)
         warnings = [message for result in results for message in result.warnings]
         story.log_warnings(warnings)
         pages = sum(result.pages for result in results)
@@ -366,7 +382,6 @@ def _render(
             )
         os.replace(stamped, out_path)
     finally:
-        _JOBS.pop(key, None)
         if source is not None:
             source.close()
         shutil.rmtree(work, ignore_errors=True)
@@ -376,4 +391,5 @@ def _render(
         size=out_path.stat().st_size,
         sha256=_sha256_of(out_path),
         warnings=warnings,
+        workers=workers,
     )

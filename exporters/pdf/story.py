@@ -17,12 +17,12 @@ from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 from zoneinfo import ZoneInfo
 
-from reportlab.platypus import CondPageBreak, Flowable, Indenter, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import CondPageBreak, Flowable, Indenter, Spacer, Table, TableStyle
 
 from exporters.pdf.fonts import BODY, BODY_BOLD, BODY_ITALIC, route
 from exporters.pdf.images import ImageError, image_flowable, placeholder, prepare_image
 from exporters.pdf.models import CoverInfo
-from exporters.pdf.paragraphs import paragraph
+from exporters.pdf.paragraphs import markup_paragraph, paragraph
 from exporters.pdf.source import Comment, Source, author_name, label
 from exporters.pdf.styles import (
     BODY_TEXT,
@@ -41,6 +41,7 @@ from exporters.pdf.styles import (
     indented,
 )
 from exporters.pdf.text import Piece, markup, pieces, visible_text
+from exporters.pdf.words import WordCache
 from schemas.thread import PLATFORM_LABELS, REMOVAL_REASON_LABELS, Item, Media
 
 log = logging.getLogger(__name__)
@@ -55,8 +56,24 @@ MAX_IMAGE_HEIGHT = FRAME_HEIGHT * 0.45
 
 
 def oslo_time(moment: datetime) -> str:
-    """``dd.mm.yyyy kl. HH:MM`` in Europe/Oslo."""
-    return moment.astimezone(OSLO).strftime("%d.%m.%Y kl. %H:%M")
+    """``dd.mm.yyyy kl. HH:MM`` in Europe/Oslo.
+
+    A moment the schema accepts but Oslo time can't hold (year 1 with a positive offset, year 9999 with a
+    negative one: the conversion leaves years 1–9999) is shown in its own offset, ``… (UTC-05:00)``.
+    """
+    try:
+        local = moment.astimezone(OSLO)
+    except (OverflowError, ValueError):
+        offset = moment.utcoffset()
+        minutes = 0 if offset is None else int(offset.total_seconds() // 60)
+        sign = "+" if minutes >= 0 else "-"
+        return f"{_clock(moment)} (UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d})"
+    return _clock(local)
+
+
+def _clock(moment: datetime) -> str:
+    """``dd.mm.yyyy kl. HH:MM`` of ``moment`` as it is (four-digit years also before 1000, unlike strftime)."""
+    return f"{moment.day:02d}.{moment.month:02d}.{moment.year:04d} kl. {moment.hour:02d}:{moment.minute:02d}"
 
 
 def _runs(text: str, font: str = BODY, color: str | None = None) -> list[Piece]:
@@ -204,6 +221,7 @@ class ThreadStory:
         self.media_dir = media_dir
         self.warnings: list[str] = []
         self.outline: list[OutlineEntry] = []
+        self.words = WordCache()  # equal words shared by this thread's paragraphs
         self._authors: dict[tuple[str, bool], list[Piece]] = {}  # header runs of authors ...
         self._names: dict[str, list[Piece]] = {}  # ... and of the names of replied-to authors
 
@@ -256,9 +274,9 @@ class ThreadStory:
                     )
         else:
             target = media.url or media.path or media.id
-            yield Paragraph(f"{kind_label}: {markup(target)}", indented(NOTE, 0))
+            yield markup_paragraph(f"{kind_label}: {markup(target)}", indented(NOTE, 0))
         if media.alt_text:
-            yield Paragraph(f"Alternativ tekst: {markup(media.alt_text, BODY_ITALIC)}", NOTE)
+            yield markup_paragraph(f"Alternativ tekst: {markup(media.alt_text, BODY_ITALIC)}", NOTE)
 
     def _media_block(self, owner: str, level: int, media: list[Media]) -> Iterator[Flowable]:
         if not media:
@@ -323,26 +341,28 @@ class ThreadStory:
             if revision.valid_to:
                 span.append(f"til {oslo_time(revision.valid_to)}")
             when = f" ({' '.join(span)})" if span else ""
-            yield paragraph(_runs(f"Tidligere tekst {n}{when}:", NOTE.fontName), indented(NOTE, level))
+            yield paragraph(_runs(f"Tidligere tekst {n}{when}:", NOTE.fontName), indented(NOTE, level),
+                            words=self.words)
             text = pieces(revision.text, BODY_ITALIC) or _runs("(tom)", BODY_ITALIC)
-            yield paragraph(text, indented(NOTE, level + 1))
+            yield paragraph(text, indented(NOTE, level + 1), words=self.words)
 
     def _item(self, comment: Comment) -> Iterator[Flowable]:
         item = comment.item
         level = max(comment.depth - 1, 0)
-        yield paragraph(self._header(comment), indented(META, level))
+        yield paragraph(self._header(comment), indented(META, level), words=self.words)
         if item.removal is not None:
             removal = item.removal
             number = comment.removed_number
             who = f" av {markup(removal.removed_by)}" if removal.removed_by else ""
             when = f" {oslo_time(removal.removed_at)}" if removal.removed_at else ""
-            yield Paragraph(
+            yield markup_paragraph(
                 f"[{STATE_LABELS[removal.state]}{who}{when} – årsak: {REMOVAL_REASON_LABELS[removal.reason]}. "
                 f"Teksten og dokumentasjonen står under «{REMOVED_SECTION_TITLE}», element S{number}.]",
                 indented(REMOVED_MARK, level),
             )
             return
-        yield paragraph(pieces(item.text) or _runs("(ingen tekst)", BODY_ITALIC), indented(BODY_TEXT, level))
+        yield paragraph(pieces(item.text) or _runs("(ingen tekst)", BODY_ITALIC), indented(BODY_TEXT, level),
+                        words=self.words)
         yield from self._revisions(item, level)
         yield from self._media_block(label(comment.number), level, item.media)
 
@@ -366,9 +386,10 @@ class ThreadStory:
             ("SHA-256 av rådata (capture/thread.json)", cover.capture_sha256),
         ]
         yield Bookmark(self.outline, "Forside", 0)
-        yield Paragraph(markup(thread.display_title, BODY_BOLD), TITLE)
+        yield markup_paragraph(markup(thread.display_title, BODY_BOLD), TITLE)
         table = Table(
-            [[Paragraph(xml_escape(label), LABEL), Paragraph(markup(value), VALUE)] for label, value in rows],
+            [[markup_paragraph(xml_escape(label), LABEL), markup_paragraph(markup(value), VALUE)]
+             for label, value in rows],
             colWidths=[FRAME_WIDTH * 0.3, FRAME_WIDTH * 0.7],
         )
         table.setStyle(
@@ -389,12 +410,12 @@ class ThreadStory:
         count = self.source.comment_count
         yield from self._cover()
         yield Bookmark(self.outline, "Innlegget", 0)
-        yield Paragraph("Innlegget", SECTION)
+        yield markup_paragraph("Innlegget", SECTION)
         yield from self._item(self.source.post())
         yield Bookmark(self.outline, f"Kommentarer ({count})", 0)
-        yield Paragraph(f"Kommentarer ({count})", SECTION)
+        yield markup_paragraph(f"Kommentarer ({count})", SECTION)
         if not count:
-            yield Paragraph("Ingen kommentarer.", NOTE)
+            yield markup_paragraph("Ingen kommentarer.", NOTE)
 
     def _group(self, start: int, stop: int) -> Iterator[Flowable]:
         """Comments ``start:stop``: whole top-level comments with their replies."""
@@ -409,8 +430,8 @@ class ThreadStory:
         count = self.source.removed_count
         yield PageBreakUnder(120)
         yield Bookmark(self.outline, f"{REMOVED_SECTION_TITLE} ({count})", 0)
-        yield Paragraph(f"{REMOVED_SECTION_TITLE} ({count})", SECTION)
-        yield Paragraph(
+        yield markup_paragraph(f"{REMOVED_SECTION_TITLE} ({count})", SECTION)
+        yield markup_paragraph(
             "Elementer som er slettet eller skjult på plattformen. Teksten er bevart her fordi arkivet er internt; "
             "skjermbildet er tatt før slettingen.",
             NOTE,
@@ -434,7 +455,8 @@ class ThreadStory:
         if removal.note:
             rows.append(("Merknad", removal.note))
         table = Table(
-            [[Paragraph(xml_escape(label), LABEL), Paragraph(markup(value), VALUE)] for label, value in rows],
+            [[markup_paragraph(xml_escape(label), LABEL), markup_paragraph(markup(value), VALUE)]
+             for label, value in rows],
             colWidths=[FRAME_WIDTH * 0.22, FRAME_WIDTH * 0.78],
         )
         table.setStyle(TableStyle([
@@ -444,12 +466,13 @@ class ThreadStory:
         ]))
         table.hAlign = "LEFT"
         yield table
-        yield Paragraph("Opprinnelig tekst (fjernet fra plattformen):", REMOVED_MARK)
-        yield Paragraph(markup(item.text) or "<i>(ingen tekst)</i>", BODY_TEXT)
+        yield markup_paragraph("Opprinnelig tekst (fjernet fra plattformen):", REMOVED_MARK)
+        text = pieces(item.text) or _runs("(ingen tekst)", BODY_ITALIC)
+        yield paragraph(text, BODY_TEXT, words=self.words)  # laid out as any thread text
         yield from self._revisions(item, 0)
         media = [*item.media, *([removal.screenshot] if removal.screenshot else [])]
         if removal.screenshot is None:
-            yield Paragraph("Skjermbilde før sletting: mangler.", REMOVED_MARK)
+            yield markup_paragraph("Skjermbilde før sletting: mangler.", REMOVED_MARK)
         yield from self._media_block(owner, 0, media)
         yield Spacer(0, 6)
 

@@ -1,0 +1,186 @@
+"""Text of one reportlab document as subset codes: the encoder ``RunsParagraph`` draws with.
+
+Each font's ``splitString`` assigns codes in order of first use; an ``Encoder`` (one per document, made on its
+first text by ``encoder_of``) remembers each word's codes, escaped for a PDF string, and the ``Tf``/``rg``
+operators, so a word drawn again costs a dictionary lookup.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import weakref
+from functools import cache
+
+from reportlab.lib import colors
+from reportlab.lib.rl_accel import escapePDF, fp_str
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase import pdfmetrics
+
+from exporters.pdf.reportlab_compat import WIDTHS_MAX, string_width
+from exporters.pdf.words import Word
+
+Key = tuple[str, str | None, int]  # (font, colour, subset) of a segment of text
+
+@cache
+def color_of(value: str) -> colors.Color:
+    return colors.HexColor(value)
+
+
+@cache
+def fill_code(color: colors.Color) -> str:
+    """``PDFTextObject.setFillColor``'s operator for an RGB colour."""
+    assert type(color) is colors.Color, color
+    return f"{fp_str((color.red, color.green, color.blue))} rg"
+
+
+class Encoder:
+    """Text of one document as subset codes, via each font's ``splitString`` (which assigns new codes in order of
+    first use); a (font, text) seen before has all its codes assigned already, so its result is reused."""
+
+    def __init__(self, doc) -> None:
+        self._doc = weakref.ref(doc)  # the document holds the encoder (``encoder_of``): no reference cycle
+        self.words: dict[Word, tuple] = {}  # ``word``'s result for each word drawn in this document
+        self._names: dict[tuple[str, int], str] = {}
+        self._font_codes: dict[tuple[str, int, float], str] = {}
+        self._keys: dict[tuple[str, str | None, int], tuple[str, str | None, int]] = {}
+        self._spaces: dict[tuple[str, str | None], tuple] = {}
+        self._escaped_spaces: dict[tuple[str, str | None], tuple] = {}
+        self._assignments: dict[str, dict[int, int]] = {}  # font's code points → codes in this document
+
+    def segments(self, font: str, color: str | None, text: str) -> tuple[tuple[Key, bytes], ...]:
+        """``text`` in ``font`` as ``(key, codes)`` per subset; keys ``(font, colour, subset)`` are shared objects.
+
+        Tuples, not lists, here and in ``word``: the collector untracks tuples of strings and numbers, and the
+        encoder lives as long as its document, which only a full collection frees.
+        """
+        keys = self._keys
+        ttf = pdfmetrics.getFont(font)
+        assignments = self._assignments.get(font)
+        if assignments is None:
+            state = ttf.state.get(self._doc())
+            if state is not None:
+                assignments = self._assignments[font] = state.assignments
+        if assignments is not None:  # every character already has a code in subset 0: what splitString would give
+            codes = list(map(assignments.get, map(ord, text)))
+            if None not in codes and max(codes) < 256:
+                key = (font, color, 0)
+                return ((keys.setdefault(key, key), bytes(codes)),)
+        out = []
+        for subset, data in ttf.splitString(text, self._doc()):
+            key = (font, color, subset)
+            out.append((keys.setdefault(key, key), data))
+        return tuple(out)
+
+    def space(self, font: str, color: str | None) -> tuple[tuple[Key, bytes], ...]:
+        found = self._spaces.get((font, color))
+        if found is None:
+            found = self._spaces[font, color] = self.segments(font, color, " ")
+        return found
+
+    def escaped_space(self, font: str, color: str | None) -> tuple[tuple[Key, str], ...]:
+        """``space`` with its codes escaped (``merged``)."""
+        found = self._escaped_spaces.get((font, color))
+        if found is None:
+            found = self._escaped_spaces[font, color] = merged(list(self.space(font, color)))
+        return found
+
+    def word(self, word: Word) -> tuple:
+        """``(segments of the word, segments of a space in ``word.space`` and the word, and when those are one
+        segment (and the word is not glued) its key and codes)``, remembered in ``words``; segments are ``(key,
+        codes)`` with the codes escaped for a PDF string (``escapePDF`` works byte by byte, so escaped codes can
+        be joined)."""
+        pieces = word.pieces
+        if len(pieces) == 1:  # most words: one run whose characters all have codes in subset 0 already
+            font, color, text = pieces[0]
+            assignments = self._assignments.get(font)
+            if assignments is not None:
+                codes = list(map(assignments.get, map(ord, text)))
+                if None not in codes and max(codes) < 256:
+                    key = (font, color, 0)
+                    key = self._keys.setdefault(key, key)
+                    segs = ((key, escapePDF(bytes(codes))),)
+                    space = word.space
+                    if space is None or word.glued:
+                        found = (segs, None, None, "")
+                    else:
+                        before = self.escaped_space(*space)
+                        if before[-1][0] is key:
+                            with_space = (*before[:-1], (key, before[-1][1] + segs[0][1]))
+                        else:
+                            with_space = (*before, *segs)
+                        found = (segs, with_space, *(with_space[0] if len(with_space) == 1 else (None, "")))
+                    self.words[word] = found
+                    return found
+        raw = [seg for font, color, text in word.pieces for seg in self.segments(font, color, text)]
+        segs = merged(raw)
+        with_space = None if word.space is None else merged([*self.space(*word.space), *raw])
+        key, data = None, ""
+        if with_space is not None and len(with_space) == 1 and not word.glued:
+            key, data = with_space[0]
+        found = self.words[word] = (segs, with_space, key, data)
+        return found
+
+    def release(self) -> None:
+        """Forget everything (the document is saved)."""
+        for table in (self.words, self._names, self._font_codes, self._keys, self._spaces, self._escaped_spaces,
+                      self._assignments):
+            table.clear()
+
+    def font_code(self, font: str, subset: int, size: float) -> str:
+        """The ``Tf`` operator of ``font``'s ``subset`` at ``size``."""
+        key = (font, subset, size)
+        code = self._font_codes.get(key)
+        if code is None:
+            code = self._font_codes[key] = f"{self.subset_name(font, subset)} {fp_str(size)} Tf"
+        return code
+
+    def subset_name(self, font: str, subset: int) -> str:
+        key = (font, subset)
+        name = self._names.get(key)
+        if name is None:
+            name = self._names[key] = pdfmetrics.getFont(font).getSubsetInternalName(subset, self._doc())
+        return name
+
+
+@cache
+def style_codes(style: ParagraphStyle) -> tuple[str, str]:
+    """``TL`` operand and fill colour operator of a paragraph style (styles are never changed once made)."""
+    return fp_str(style.leading), fill_code(style.textColor)
+
+
+def merged(segments: list[tuple[tuple, bytes]]) -> tuple[tuple[tuple, str], ...]:
+    """``segments`` with adjacent ones of the same key joined, their codes escaped for a PDF string."""
+    out: list[tuple[tuple, bytes]] = []
+    for key, data in segments:
+        if out and out[-1][0] is key:
+            out[-1] = (key, out[-1][1] + data)
+        else:
+            out.append((key, data))
+    return tuple((key, escapePDF(data)) for key, data in out)
+
+
+_ENCODERS: list[Encoder] = []  # encoders of documents not yet saved
+
+
+def _saved(doc) -> bool:
+    """True if ``doc`` (a reportlab ``PDFDocument`` or None once collected) is saved or gone."""
+    return doc is None or bool(getattr(doc, "_savedToFile", False))
+
+
+def encoder_of(doc) -> Encoder:
+    """The encoder of ``doc``, made on its first text.
+
+    A new one also empties those of documents saved (or gone) meanwhile: a reportlab document is a reference
+    cycle that only a full garbage collection frees, and its encoder's tables would wait for it.
+    """
+    encoder = getattr(doc, "_sa_encoder", None)
+    if encoder is None:
+        if string_width.cache_info().currsize > WIDTHS_MAX:
+            string_width.cache_clear()
+        for old in [old for old in _ENCODERS if _saved(old._doc())]:
+            old.release()
+            with contextlib.suppress(ValueError):  # removed by another thread meanwhile
+                _ENCODERS.remove(old)
+        encoder = doc._sa_encoder = Encoder(doc)
+        _ENCODERS.append(encoder)
+    return encoder

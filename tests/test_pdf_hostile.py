@@ -1,0 +1,65 @@
+"""Inputs the schema accepts but that once crashed the renderer: extreme dates, lone surrogates in names."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from exporters.pdf import render_capture_pdf
+from schemas.capture import capture_bytes
+from schemas.thread import Author, Item, Revision, Thread
+from tests.test_pdf import COVER, comment, make_thread, poppler_text, pypdf_text, render
+
+PLUS5, MINUS5 = timezone(timedelta(hours=5)), timezone(timedelta(hours=-5))
+YEAR_1 = datetime(1, 1, 1, 0, 30, tzinfo=PLUS5)  # year 0 in UTC: out of datetime's range
+YEAR_9999 = datetime(9999, 12, 31, 23, 30, tzinfo=MINUS5)  # year 10000 in UTC
+
+
+def _edge_thread() -> Thread:
+    comments = [
+        comment(1, "Fra år 1").model_copy(update={"created_at": YEAR_1}),
+        comment(2, "Fra år 9999", edited_at=YEAR_9999, revisions=[Revision(text="før", valid_from=YEAR_1,
+                                                                            valid_to=YEAR_9999)]),
+    ]
+    return Thread.model_validate({**make_thread(comments).model_dump(), "captured_at": YEAR_9999})
+
+
+@pytest.mark.parametrize("part", ["2", "1"])
+def test_dates_at_the_ends_of_the_range_are_rendered_in_their_own_offset(tmp_path: Path, part: str) -> None:
+    thread = _edge_thread()
+    path = tmp_path / "edge.pdf"
+    render(thread, path, part=part)  # also PDF/A-checked
+    text = pypdf_text(path)
+    assert "01.01.0001 kl. 00:30 (UTC+05:00)" in text
+    assert "31.12.9999 kl. 23:30 (UTC-05:00)" in text
+
+
+def test_dates_at_the_ends_of_the_range_through_the_capture_path(tmp_path: Path) -> None:
+    thread = _edge_thread()
+    capture = tmp_path / "thread.json"
+    capture.write_bytes(capture_bytes(thread))
+    out = tmp_path / "capture.pdf"
+    render_capture_pdf(capture, out, cover=COVER, media_dir=None)
+    assert "01.01.0001 kl. 00:30 (UTC+05:00)" in pypdf_text(out)
+
+
+def test_lone_surrogates_in_author_names_render_escaped(tmp_path: Path) -> None:
+    """A capture may hold a lone surrogate anywhere in its text (kept verbatim in capture/thread.json); the PDF
+    shows it as a visible escape, through both the model and the streamed capture path."""
+    odd = Author(id="u1", display_name="Ola \udc00 Nordmann")  # (ids have a length rule: no lone surrogates)
+    first = Item(id="c1", author=odd, created_at=YEAR_1.replace(year=2026), text="Hei \ud800")
+    reply = comment(2, "Svar", parent="c1")
+    thread = make_thread([first, reply])
+    model = tmp_path / "model.pdf"
+    render(thread, model)
+    capture = tmp_path / "thread.json"
+    capture.write_bytes(capture_bytes(thread))
+    streamed = tmp_path / "capture.pdf"
+    render_capture_pdf(capture, streamed, cover=COVER, media_dir=None)
+    assert streamed.read_bytes() == model.read_bytes()
+    text = pypdf_text(streamed)
+    assert "Ola ⟨U+DC00⟩ Nordmann" in text
+    assert "svar til Ola ⟨U+DC00⟩ Nordmann" in text
+    assert "⟨U+DC00⟩" in poppler_text(streamed)
