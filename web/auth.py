@@ -47,6 +47,10 @@ class Person:
     def has(self, role: Role) -> bool:
         return role.value in self.roles
 
+    def has_role(self, name: str) -> bool:
+        """For templates: ``person.has_role("admin")``."""
+        return name in self.roles
+
     @property
     def can_review(self) -> bool:
         return self.has(Role.ARCHIVIST)

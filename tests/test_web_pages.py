@@ -1,0 +1,434 @@
+"""The web app's later pages through FastAPI's test client: the package page's delivery state and privacy
+screening (confirm/clear hits), editor candidates, moderation log and rejected flags, the admin pages
+(users, accounts, crisis periods), an uttrekk built from the app, and the start page's charts.
+
+Every form gets the hostile treatment: no CSRF token, the wrong role, control characters, RTL overrides,
+lone surrogates (invalid UTF-8 percent escapes), huge values and duplicate submissions.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from pipeline.delivery import Attempt, DeliveryRecord, Numbers, write_delivery
+from schemas.refs import ThreadRef
+from schemas.screening import ScreeningResult
+from schemas.thread import Platform, Thread
+from tests.web_support import CANDIDATE_ID, WebWorld, csrf_of, demo_bucket_template, make_world, signed_in
+from web.app import create_app
+from web.auth import check_password
+from workflow import audit
+from workflow.accounts import add_account
+from workflow.moderation import request_moderation
+from workflow.packages import PackageFilter, PackageRow, query_packages
+from workflow.users import list_users
+
+__all__ = ["demo_bucket_template"]
+FORM = {"content-type": "application/x-www-form-urlencoded"}
+HOSTILE_TEXT = ["navn\x00", "navn\u202eevil", "a" * 5000, "linje\x1bslutt"]
+
+
+@pytest.fixture
+def world(tmp_path: Path, demo_bucket_template: Path, xsd_dir: Path) -> Iterator[WebWorld]:
+    made = make_world(tmp_path, demo_bucket_template, xsd_dir)
+    yield made
+    made.deps.db.dispose()
+
+
+def _row(world: WebWorld, **where: str) -> PackageRow:
+    return query_packages(world.deps.db, PackageFilter(**where)).rows[0]  # type: ignore[arg-type]
+
+
+def _hoering(world: WebWorld) -> PackageRow:
+    rows = query_packages(world.deps.db, PackageFilter(platform="facebook", owning_unit="Kommunikasjonsavdelingen"))
+    return rows.rows[0]
+
+
+def _audit(world: WebWorld, entity: str) -> list[audit.AuditRecord]:
+    with world.deps.db.transaction() as session:
+        return audit.events(session, entity=entity)
+
+
+def _hit_texts(world: WebWorld, package_id: str) -> list[str]:
+    """The matched texts of a package's hits (what must never reach a page)."""
+    thread = Thread.model_validate_json((world.bucket / package_id / "capture" / "thread.json").read_bytes())
+    result = ScreeningResult.from_bytes((world.bucket / package_id / "screening.json").read_bytes())
+    texts = {(item.id, "text"): item.text for item in thread.all_items()}
+    if thread.title:
+        texts[(thread.post.id, "title")] = thread.title
+    return [texts[(h.item_id, h.field)][h.start:h.end] for h in result.hits if (h.item_id, h.field) in texts]
+
+
+# -- package page: delivery state -----------------------------------------------------------------------
+
+
+def test_package_page_shows_the_delivery_state_and_the_archives_numbers(world: WebWorld) -> None:
+    client = signed_in(world, "arne")
+    delivered, failed, never = query_packages(world.deps.db, PackageFilter(platform="facebook")).rows
+    at = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+    write_delivery(world.deps.sink, DeliveryRecord(
+        package_id=delivered.package_id, receiver_account="arkiv", status="kvittert", updated_at=at,
+        attempts=[Attempt(melding_id="m1", sent_at=at, outcome="kvittert")],
+        numbers=Numbers(journalaar=2026, journalsekvensnummer=415, journalpostnummer=3, saksaar=2026,
+                        sakssekvensnummer=1042)))
+    write_delivery(world.deps.sink, DeliveryRecord(
+        package_id=failed.package_id, receiver_account="arkiv", status="feilet", updated_at=at,
+        attempts=[Attempt(melding_id="m1", sent_at=at, outcome="feilet", reason="ingen kvittering innen 30 min"),
+                  Attempt(melding_id="m2", sent_at=at, outcome="feilet", reason="Ugyldig arkivmelding")],
+        failure="Ugyldig arkivmelding"))
+    page = client.get(f"/pakker/{delivered.package_id}").text
+    assert "Journalført" in page and "2026/415" in page and "2026/1042" in page
+    page = client.get(f"/pakker/{failed.package_id}").text
+    assert "Feilet" in page and "Årsak: Ugyldig arkivmelding" in page and "Forsøk (2)" in page
+    assert "ingen kvittering innen 30 min" in page
+    assert "Ikke sendt til arkivsystemet" in client.get(f"/pakker/{never.package_id}").text
+    (world.bucket / "_deliveries" / f"{never.package_id}.json").write_text("{not json")
+    broken = client.get(f"/pakker/{never.package_id}")
+    assert broken.status_code == 200 and "Leveranseposten kan ikke leses" in broken.text
+
+
+# -- package page: privacy screening --------------------------------------------------------------------
+
+
+def test_archivist_sees_hits_masked_and_confirms_or_clears_each(world: WebWorld) -> None:
+    client = signed_in(world, "arne")
+    row = _hoering(world)
+    page = client.get(f"/pakker/{row.package_id}").text
+    assert "Personopplysninger (screening)" in page and "neste versjon av pakken" in page
+    keys = re.findall(r'name="treff" value="([^"]+)"', page)
+    assert keys, "the hoering thread has screening hits"
+    secrets_ = [t for t in _hit_texts(world, row.package_id) if len(t) >= 4]
+    assert secrets_ and not any(t in page for t in secrets_)
+    token = csrf_of(page)
+    cleared = client.post(f"/pakker/{row.package_id}/treff", data={"csrf_token": token, "treff": keys[0],
+                                                                   "beslutning": "clear"})
+    assert cleared.status_code == 200 and "er avkreftet" in cleared.text and "neste versjon" in cleared.text
+    again = client.post(f"/pakker/{row.package_id}/treff", data={"csrf_token": token, "treff": keys[0],
+                                                                 "beslutning": "clear"})
+    assert "allerede avkreftet" in again.text
+    confirmed = client.post(f"/pakker/{row.package_id}/treff", data={"csrf_token": token, "treff": keys[-1],
+                                                                     "beslutning": "confirm",
+                                                                     "kommentar": "Riktig treff"})
+    assert "bekreftet" in confirmed.text
+    record = json.loads((world.bucket / "_screening" / f"{row.package_id}.json").read_text())
+    assert [d["decision"] for d in record["decisions"]] == ["clear", "confirm"]
+    events = [e for e in _audit(world, f"package:{row.package_id}") if e.action.startswith("screening.")]
+    assert [e.action for e in events] == ["screening.clear", "screening.confirm"]
+    assert all(t not in json.dumps(e.data) for e in events for t in secrets_)
+    assert events[0].actor == "arne" and events[0].data["hit"] == keys[0]
+
+
+@pytest.mark.parametrize("form", [
+    {"treff": "99999", "beslutning": "clear"},
+    {"treff": "finnes/ikke/1:2/helse", "beslutning": "clear"},
+    {"treff": "1", "beslutning": "slett"},
+    {"treff": "", "beslutning": "clear"},
+    {"treff": "1" * 5000, "beslutning": "clear"},
+    {"treff": "1", "beslutning": "confirm", "kommentar": "skjult\u202etekst"},
+    {"treff": "1", "beslutning": "confirm", "kommentar": "null\x00tegn"},
+])
+def test_hostile_hit_decisions_change_nothing(world: WebWorld, form: dict[str, str]) -> None:
+    client = signed_in(world, "arne")
+    row = _hoering(world)
+    token = csrf_of(client.get(f"/pakker/{row.package_id}").text)
+    answer = client.post(f"/pakker/{row.package_id}/treff", data={"csrf_token": token, **form})
+    assert answer.status_code == 400 and "Ikke registrert" in answer.text
+    assert not (world.bucket / "_screening").exists()
+
+
+def test_hit_decisions_need_csrf_and_the_archivist_role(world: WebWorld) -> None:
+    row = _hoering(world)
+    archivist = signed_in(world, "arne")
+    archivist.get(f"/pakker/{row.package_id}")
+    assert archivist.post(f"/pakker/{row.package_id}/treff", data={"treff": "1", "beslutning": "clear"}
+                          ).status_code == 403
+    editor = signed_in(world, "kari")
+    token = csrf_of(editor.get(f"/pakker/{row.package_id}").text)
+    assert editor.post(f"/pakker/{row.package_id}/treff", data={"csrf_token": token, "treff": "1",
+                                                                "beslutning": "clear"}).status_code == 403
+    lone = b"&treff=%ED%A0%80&beslutning=clear"
+    answer = archivist.post(f"/pakker/{row.package_id}/treff", headers=FORM,
+                            content=b"csrf_token=" + csrf_of(archivist.get("/").text).encode() + lone)
+    assert answer.status_code == 400
+    assert not (world.bucket / "_screening").exists()
+
+
+def test_an_editor_never_sees_skjermet_content_only_the_redacted_variant(world: WebWorld) -> None:
+    row = _hoering(world)
+    editor = signed_in(world, "kari")
+    page = editor.get(f"/pakker/{row.package_id}")
+    assert page.status_code == 200
+    html = page.text
+    assert f"/pakker/{row.package_id}/skjermet/1.png" in html and f"/pakker/{row.package_id}/sider/" not in html
+    assert "skjermet variant" in html and 'name="beslutning"' not in html
+    secrets_ = [t for t in _hit_texts(world, row.package_id) if len(t) >= 4]
+    assert not any(t in html for t in secrets_)
+    assert "[skjermet innlegg]" in html or "Sammenheng" in html
+    assert editor.get(f"/pakker/{row.package_id}/sider/1.png").status_code == 403
+    image = editor.get(f"/pakker/{row.package_id}/skjermet/1.png")
+    assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
+    archivist = signed_in(world, "arne")
+    assert archivist.get(f"/pakker/{row.package_id}/sider/1.png").status_code == 200
+    assert f"/pakker/{row.package_id}/sider/1.png" in archivist.get(f"/pakker/{row.package_id}").text
+
+
+def test_an_editor_sees_the_full_document_of_a_package_without_hits(world: WebWorld) -> None:
+    editor = signed_in(world, "teknisk")
+    row = _row(world, platform="x")
+    html = editor.get(f"/pakker/{row.package_id}").text
+    if "Ingen treff" in html:
+        assert f"/pakker/{row.package_id}/sider/1.png" in html
+        assert editor.get(f"/pakker/{row.package_id}/sider/1.png").status_code == 200
+    else:  # the X thread has hits: then only the redacted variant
+        assert f"/pakker/{row.package_id}/sider/" not in html
+
+
+# -- editor pages ---------------------------------------------------------------------------------------
+
+
+def test_candidates_are_confirmed_into_a_flag_or_dismissed_once(world: WebWorld) -> None:
+    tone = signed_in(world, "tone")
+    page = tone.get("/kandidater").text
+    assert "Hva mener du om nye benker ved skolen?" in page
+    package = re.search(r'name="pakke" value="([^"]+)"', page)
+    assert package is not None and CANDIDATE_ID in package.group(1)
+    assert "nye benker" not in signed_in(world, "teknisk").get("/kandidater").text
+    assert signed_in(world, "arne").get("/kandidater").status_code == 403
+    token = csrf_of(page)
+    assert tone.post("/kandidater/bekreft", data={"pakke": package.group(1)}).status_code == 403
+    other = _row(world, platform="x").package_id
+    assert tone.post("/kandidater/bekreft", data={"csrf_token": token, "pakke": other}).status_code == 404
+    assert tone.post("/kandidater/bekreft", data={"csrf_token": token, "pakke": "../x"}).status_code == 404
+    done = tone.post("/kandidater/bekreft", data={"csrf_token": token, "pakke": package.group(1),
+                                                  "type": "archive-worthy"})
+    assert done.status_code == 200 and "Flagget:" in done.text and "nye benker" not in done.text
+    flags = tone.get("/api/flags").json()
+    assert [(f["post_id"], f["origin"]) for f in flags] == [(CANDIDATE_ID, "candidate")]
+    twice = tone.post("/kandidater/bekreft", data={"csrf_token": token, "pakke": package.group(1)})
+    assert "finnes" in twice.text or "allerede" in twice.text
+    assert len(tone.get("/api/flags").json()) == 1
+
+
+def test_a_dismissed_candidate_is_not_suggested_again(world: WebWorld) -> None:
+    tone = signed_in(world, "tone")
+    page = tone.get("/kandidater").text
+    package = re.search(r'name="pakke" value="([^"]+)"', page)
+    assert package is not None
+    token = csrf_of(page)
+    for bad in HOSTILE_TEXT:
+        answer = tone.post("/kandidater/avvis", data={"csrf_token": token, "pakke": package.group(1), "grunn": bad})
+        assert answer.status_code == 400 and "Ikke avvist" in answer.text, bad
+    first = tone.post("/kandidater/avvis", data={"csrf_token": token, "pakke": package.group(1),
+                                                 "grunn": "bare informasjon"})
+    assert "Forslaget er avvist" in first.text and "nye benker" not in first.text
+    second = tone.post("/kandidater/avvis", data={"csrf_token": token, "pakke": package.group(1)})
+    assert "allerede avvist" in second.text
+    key = f"candidate:tiktok-{CANDIDATE_ID}"
+    assert [e.action for e in _audit(world, key)] == ["candidate.dismiss"]
+
+
+def test_moderation_log_shows_only_my_units_accounts(world: WebWorld) -> None:
+    db = world.deps.db
+    tiktok = _row(world, platform="tiktok", owning_unit="Oppvekst og kultur")
+    mine = ThreadRef(Platform.TIKTOK, tiktok.thread_key.removeprefix("tiktok-"))
+    theirs = ThreadRef(Platform.X, _row(world, platform="x").thread_key.removeprefix("x-"))
+    request_moderation(db, mine, "c-mine-1", action="hide", reason="personsjikane", by="tone")
+    request_moderation(db, theirs, "c-theirs-1", action="delete", reason="spam", by="teknisk")
+    page = signed_in(world, "tone").get("/moderering").text
+    assert "c-mine-1" in page and "personsjikane" in page and "c-theirs-1" not in page
+    both = signed_in(world, "arne").get("/moderering").text
+    assert "c-mine-1" in both and "c-theirs-1" in both
+
+
+def test_a_rejection_reaches_the_editors_flags_prominently(world: WebWorld) -> None:
+    tone = signed_in(world, "tone")
+    token = csrf_of(tone.get("/flagg").text)
+    tone.post("/flagg", data={"csrf_token": token, "type": "journal-required", "saksnummer": "2026/877",
+                              "url": "https://www.facebook.com/fjordvikoppvekst/posts/877120034418862"})
+    row = _row(world, platform="facebook", owning_unit="Oppvekst og kultur")
+    arne = signed_in(world, "arne")
+    token = csrf_of(arne.get(f"/pakker/{row.package_id}").text)
+    arne.post(f"/pakker/{row.package_id}/avvis",
+              data={"csrf_token": token, "kommentar": "Mangler svarene etter fristen"})
+    page = tone.get("/flagg").text
+    section = page.split('class="rejected"')[1].split("</section>")[0]
+    assert "Avvist av arkivet" in section and "Mangler svarene etter fristen" in section
+    start = tone.get("/").text
+    assert "avvist av arkivet" in start and 'href="/flagg"' in start
+
+
+# -- admin pages ----------------------------------------------------------------------------------------
+
+
+def test_admin_adds_changes_deactivates_users_and_sets_passwords(world: WebWorld) -> None:
+    ada = signed_in(world, "ada")
+    token = csrf_of(ada.get("/admin/brukere").text)
+    form = {"csrf_token": token, "brukernavn": "nina", "navn": "Nina Ny", "enhet": "Helse og omsorg",
+            "rolle_editor": "1", "passord": "et-langt-passord-her"}
+    added = ada.post("/admin/brukere", data=form)
+    assert added.status_code == 200 and "Bruker nina er lagt til" in added.text
+    assert check_password(world.deps.db, "nina", "et-langt-passord-her") is not None
+    duplicate = ada.post("/admin/brukere", data=form)
+    assert duplicate.status_code == 400 and "finnes allerede" in duplicate.text
+    changed = ada.post("/admin/brukere/endre", data={"csrf_token": token, "brukernavn": "nina", "navn": "Nina Ny",
+                                                     "enhet": "Teknisk etat", "rolle_archivist": "1"})
+    assert "Bruker nina er endret" in changed.text
+    person = check_password(world.deps.db, "nina", "et-langt-passord-her")
+    assert person is not None and person.unit == "Teknisk etat" and person.roles == {"archivist"}
+    ada.post("/admin/brukere/passord", data={"csrf_token": token, "brukernavn": "nina",
+                                             "passord": "et-annet-langt-passord"})
+    assert check_password(world.deps.db, "nina", "et-annet-langt-passord") is not None
+    short = ada.post("/admin/brukere/passord", data={"csrf_token": token, "brukernavn": "nina", "passord": "kort"})
+    assert short.status_code == 400
+    ada.post("/admin/brukere/aktiv", data={"csrf_token": token, "brukernavn": "nina", "aktiv": "0"})
+    assert check_password(world.deps.db, "nina", "et-annet-langt-passord") is None
+    assert [e.action for e in _audit(world, "user:nina")] == [
+        "user.create", "user.password", "user.update", "user.password", "user.deactivate"]
+    self_off = ada.post("/admin/brukere/aktiv", data={"csrf_token": token, "brukernavn": "ada", "aktiv": "0"})
+    assert self_off.status_code == 400 and "deg selv" in self_off.text
+    self_demote = ada.post("/admin/brukere/endre", data={"csrf_token": token, "brukernavn": "ada", "navn": "Ada",
+                                                         "rolle_editor": "1"})
+    assert self_demote.status_code == 400 and "admin-rollen" in self_demote.text
+
+
+@pytest.mark.parametrize("field", ["brukernavn", "navn", "enhet"])
+@pytest.mark.parametrize("bad", HOSTILE_TEXT)
+def test_hostile_user_forms_create_nothing(world: WebWorld, field: str, bad: str) -> None:
+    ada = signed_in(world, "ada")
+    token = csrf_of(ada.get("/admin/brukere").text)
+    form = {"csrf_token": token, "brukernavn": "ny", "navn": "Ny Bruker", "enhet": "Enhet", "rolle_editor": "1",
+            field: bad}
+    answer = ada.post("/admin/brukere", data=form)
+    assert answer.status_code == 400 and "Ikke lagret" in answer.text
+    assert "ny" not in {u.username for u in list_users(world.deps.db)}
+
+
+def test_admin_forms_need_csrf_and_the_admin_role(world: WebWorld) -> None:
+    ada = signed_in(world, "ada")
+    ada.get("/admin/brukere")
+    for path in ("/admin/brukere", "/admin/brukere/endre", "/admin/brukere/aktiv", "/admin/brukere/passord",
+                 "/admin/kontoer", "/admin/krise", "/admin/krise/avslutt"):
+        assert ada.post(path, data={"brukernavn": "tone", "aktiv": "0"}).status_code == 403, path
+    for who in ("tone", "arne"):
+        client = signed_in(world, who)
+        token = csrf_of(client.get("/").text)
+        for path in ("/admin/brukere", "/admin/kontoer", "/admin/krise"):
+            assert client.get(path).status_code == 403
+            assert client.post(path, data={"csrf_token": token, "brukernavn": "x", "navn": "x",
+                                           "rolle_admin": "1"}).status_code == 403
+    no_roles = ada.post("/admin/brukere", data={"csrf_token": csrf_of(ada.get("/").text), "brukernavn": "ingen",
+                                                "navn": "Ingen Rolle"})
+    assert no_roles.status_code == 400 and "rolle" in no_roles.text
+    lone = b"&brukernavn=%ED%A0%80&navn=x&rolle_editor=1"
+    answer = ada.post("/admin/brukere", headers=FORM, content=b"csrf_token=" + csrf_of(ada.get("/").text).encode()
+                      + lone)
+    assert answer.status_code == 400
+    huge = ada.post("/admin/brukere", headers=FORM, content=b"csrf_token=x&navn=" + b"a" * 70000)
+    assert huge.status_code == 413
+
+
+def test_admin_registers_accounts_and_declares_and_ends_a_crisis(world: WebWorld) -> None:
+    ada = signed_in(world, "ada")
+    token = csrf_of(ada.get("/admin/kontoer").text)
+    form = {"csrf_token": token, "plattform": "facebook", "konto": "fjordvikkommune", "navn": "Fjordvik kommune",
+            "enhet": "Kommunikasjonsavdelingen"}
+    assert "er registrert" in ada.post("/admin/kontoer", data=form).text
+    again = ada.post("/admin/kontoer", data=form)
+    assert again.status_code == 400 and "finnes allerede" in again.text
+    for bad in ({"plattform": "myspace"}, {"konto": "a\u202eb"}, {"navn": "x" * 5000}, {"enhet": ""}):
+        assert ada.post("/admin/kontoer", data={**form, "konto": "annen", **bad}).status_code == 400, bad
+    page = ada.get("/admin/krise").text
+    account = re.search(r'name="(konto_\d+)"', page)
+    assert account is not None
+    declared = ada.post("/admin/krise", data={"csrf_token": token, "tittel": "Flom i Fjordvik",
+                                              "start": "2026-03-01T08:00", account.group(1): "1"})
+    assert declared.status_code == 200 and "er erklært" in declared.text and "pågår" in declared.text
+    period = re.search(r'name="periode" value="(\d+)"', declared.text)
+    assert period is not None
+    for bad in ({"start": "i går"}, {"start": "2026-03-01T08:00", "slutt": "2026-02-01T08:00"},
+                {"start": "2026-03-01T08:00", account.group(1): "0"}, {"tittel": "\x07"}):
+        form = {"csrf_token": token, "tittel": "Krise", "start": "2026-03-01T08:00", account.group(1): "1", **bad}
+        assert ada.post("/admin/krise", data=form).status_code == 400, bad
+    early = ada.post("/admin/krise/avslutt", data={"csrf_token": token, "periode": period.group(1),
+                                                   "slutt": "2026-02-01T00:00"})
+    assert early.status_code == 400
+    for bad in ("99999999999999999999999", "-1", "x", ""):
+        assert ada.post("/admin/krise/avslutt", data={"csrf_token": token, "periode": bad,
+                                                      "slutt": "2026-03-03T12:00"}).status_code == 400
+    ended = ada.post("/admin/krise/avslutt", data={"csrf_token": token, "periode": period.group(1),
+                                                   "slutt": "2026-03-03T12:00"})
+    assert "slutter 03.03.2026 12:00" in ended.text
+    actions = [e.action for e in _audit(world, f"crisis:{period.group(1)}")]
+    assert actions == ["crisis.declare", "crisis.end"]
+
+
+# -- uttrekk ------------------------------------------------------------------------------------------
+
+
+def test_archivist_builds_an_uttrekk_and_downloads_its_validation_report(world: WebWorld) -> None:
+    arne = signed_in(world, "arne")
+    token = csrf_of(arne.get("/uttrekk").text)
+    assert arne.post("/uttrekk", data={"fra": "2026-01-01"}).status_code == 403
+    bad = arne.post("/uttrekk", data={"csrf_token": token, "fra": "2026-03-01", "til": "2026-01-01"})
+    assert bad.status_code == 400 and "før" in bad.text
+    empty = arne.post("/uttrekk", data={"csrf_token": token, "fra": "2020-01-01", "til": "2020-02-01"})
+    assert empty.status_code == 400 and "ingen komplette pakker" in empty.text
+    built = arne.post("/uttrekk", data={"csrf_token": token, "fra": "2026-01-01", "til": "2026-12-31",
+                                        "status": "all"})
+    assert built.status_code == 303
+    page = arne.get("/uttrekk").text
+    link = re.search(r'href="(/uttrekk/[^"]+/valideringsrapport\.txt)"', page)
+    assert link is not None and "9</td>" in page
+    report = arne.get(link.group(1))
+    assert report.status_code == 200 and "attachment" in report.headers["content-disposition"]
+    assert report.text.strip()
+    for bad_id in ("..%2F..%2Fetc", "20260101T000000-zzzzzzzz", "x" * 300):
+        assert arne.get(f"/uttrekk/{bad_id}/valideringsrapport.txt").status_code == 404
+    tone = signed_in(world, "tone")
+    assert tone.get("/uttrekk").status_code == 403 and tone.get(link.group(1)).status_code == 403
+    builds = [e for e in _audit_all(world) if e.action == "uttrekk.build"]
+    assert len(builds) == 1 and builds[0].data["packages"] == 9
+
+
+def _audit_all(world: WebWorld) -> list[audit.AuditRecord]:
+    with world.deps.db.transaction() as session:
+        return audit.events(session)
+
+
+# -- overview -----------------------------------------------------------------------------------------
+
+
+def test_each_role_gets_its_start_page_with_server_drawn_charts(world: WebWorld) -> None:
+    add_account(world.deps.db, "facebook", "fjordvikoppvekst", name="Oppvekst", owning_unit="Oppvekst og kultur",
+                by="ada")
+    tone = signed_in(world, "tone")
+    token = csrf_of(tone.get("/flagg").text)
+    tone.post("/flagg", data={"csrf_token": token, "type": "archive-worthy",
+                              "url": "https://www.facebook.com/fjordvikoppvekst/posts/555"})
+    editor = tone.get("/")
+    assert editor.status_code == 200 and "kandidater til flagging" in editor.text
+    assert 'aria-labelledby="uker-plattform-title"' in editor.text and "Åpne flagg per enhet" in editor.text
+    assert "Oppvekst og kultur</th><td>1</td>" in editor.text
+    assert "<script" not in editor.text and "http://" not in editor.text.replace("http://www.w3.org/2000/svg", "")
+    archivist = signed_in(world, "arne").get("/").text
+    assert "9 pakker venter på gjennomgang" in archivist and "uttrekk" in archivist
+    assert archivist.count('role="img"') >= 2
+    platform_table = archivist.split('id="h-uker-plattform"')[1].split("</section>")[0]
+    assert re.search(r"<td>9</td></tr>", platform_table)
+    admin = signed_in(world, "ada").get("/").text
+    assert "kriseperioder" in admin.lower() or "Brukere" in admin
+    ids = re.findall(r'id="([^"]+)"', admin)
+    assert len(ids) == len(set(ids))
+
+
+def test_the_new_pages_need_sign_in(world: WebWorld) -> None:
+    client = TestClient(create_app(world.deps), follow_redirects=False)
+    for path in ("/kandidater", "/moderering", "/admin/brukere", "/admin/kontoer", "/admin/krise", "/uttrekk"):
+        assert client.get(path).status_code == 303, path
