@@ -170,7 +170,7 @@ def test_every_role_signs_in_admin_adds_a_user_archivist_clears_a_hit(served: tu
     admin = _page(browser)
     _sign_in(admin, base, "ada")
     assert _axe_serious(admin) == []
-    admin.get_by_role("link", name="Brukere").click()
+    admin.get_by_role("link", name="Brukere", exact=True).click()
     admin.get_by_label("Brukernavn").fill("nora")
     admin.get_by_label("Fullt navn").fill("Nora Nilsen")
     admin.get_by_label("Enhet", exact=True).fill("Helse og omsorg")
@@ -204,11 +204,11 @@ def test_every_role_signs_in_admin_adds_a_user_archivist_clears_a_hit(served: tu
     _sign_in(editor, base, "tone")
     _shot(editor, "redaktor-oversikt")
     assert _axe_serious(editor) == []
-    editor.get_by_role("link", name="Kandidater").click()
-    editor.get_by_text("Hva mener du om nye benker ved skolen?").wait_for()
+    editor.get_by_role("link", name="Kandidater", exact=True).click()
+    editor.get_by_role("button", name="Bekreft og flagg Hva mener du om nye benker ved skolen?").wait_for()
     _shot(editor, "redaktor-kandidater")
     assert _axe_serious(editor) == []
-    editor.get_by_role("link", name="Moderering").click()
+    editor.get_by_role("link", name="Moderering", exact=True).click()
     assert _axe_serious(editor) == []
 
     skjermet = _page(browser)
@@ -238,4 +238,4 @@ def test_keyboard_only_account_registration(served: tuple[str, WebWorld], browse
     page.keyboard.press("Enter")
     page.get_by_text("er registrert").wait_for()
     assert page.get_by_role("cell", name="KanalFjordvik").count() == 1
-    assert page.get_by_role("cell", name="YouTube").count() == 1
+    assert page.get_by_role("cell", name="YouTube", exact=True).count() == 1

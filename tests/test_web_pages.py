@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -35,9 +36,15 @@ FORM = {"content-type": "application/x-www-form-urlencoded"}
 HOSTILE_TEXT = ["navn\x00", "navn\u202eevil", "a" * 5000, "linje\x1bslutt"]
 
 
+@pytest.fixture(scope="module")
+def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Page images and validation reports of the (identical) demo packages, shared by the tests here."""
+    return tmp_path_factory.mktemp("web-cache")
+
+
 @pytest.fixture
-def world(tmp_path: Path, demo_bucket_template: Path, xsd_dir: Path) -> Iterator[WebWorld]:
-    made = make_world(tmp_path, demo_bucket_template, xsd_dir)
+def world(tmp_path: Path, demo_bucket_template: Path, xsd_dir: Path, shared_cache: Path) -> Iterator[WebWorld]:
+    made = make_world(tmp_path, demo_bucket_template, xsd_dir, cache_dir=shared_cache)
     yield made
     made.deps.db.dispose()
 
@@ -413,7 +420,7 @@ def test_each_role_gets_its_start_page_with_server_drawn_charts(world: WebWorld)
     tone.post("/flagg", data={"csrf_token": token, "type": "archive-worthy",
                               "url": "https://www.facebook.com/fjordvikoppvekst/posts/555"})
     editor = tone.get("/")
-    assert editor.status_code == 200 and "kandidater til flagging" in editor.text
+    assert editor.status_code == 200 and "til flagging venter på deg" in editor.text
     assert 'aria-labelledby="uker-plattform-title"' in editor.text and "Åpne flagg per enhet" in editor.text
     assert "Oppvekst og kultur</th><td>1</td>" in editor.text
     assert "<script" not in editor.text and "http://" not in editor.text.replace("http://www.w3.org/2000/svg", "")
@@ -432,3 +439,78 @@ def test_the_new_pages_need_sign_in(world: WebWorld) -> None:
     client = TestClient(create_app(world.deps), follow_redirects=False)
     for path in ("/kandidater", "/moderering", "/admin/brukere", "/admin/kontoer", "/admin/krise", "/uttrekk"):
         assert client.get(path).status_code == 303, path
+
+
+# -- more hostile input, form by form -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", [*HOSTILE_TEXT, "\ud800"])
+def test_hostile_candidate_confirmations_flag_nothing(world: WebWorld, bad: str) -> None:
+    tone = signed_in(world, "tone")
+    page = tone.get("/kandidater").text
+    package = re.search(r'name="pakke" value="([^"]+)"', page)
+    assert package is not None
+    token = csrf_of(page)
+    for field in ("grunn", "saksnummer", "type"):
+        body = f"csrf_token={token}&pakke={package.group(1)}&type=journal-required&{field}="
+        raw = body.encode() + (b"%ED%A0%80" if bad == "\ud800" else quote(bad).encode())
+        answer = tone.post("/kandidater/bekreft", headers=FORM, content=raw)
+        assert answer.status_code == 400, (field, bad[:20])
+    assert tone.get("/api/flags").json() == []
+    arne = signed_in(world, "arne")
+    token = csrf_of(arne.get("/").text)
+    assert arne.post("/kandidater/bekreft", data={"csrf_token": token, "pakke": package.group(1)}).status_code == 403
+    assert arne.post("/kandidater/avvis", data={"csrf_token": token, "pakke": package.group(1)}).status_code == 403
+    assert tone.post("/kandidater/avvis", data={"pakke": package.group(1)}).status_code == 403
+
+
+@pytest.mark.parametrize("change", [
+    {"navn": "Tone\x00"}, {"navn": "\u202eenoT"}, {"navn": "x" * 5000}, {"enhet": "a\x1bb"},
+    {"brukernavn": "finnes-ikke"}, {"brukernavn": "t" * 5000}, {"rolle_editor": "0"},
+])
+def test_hostile_user_changes_change_nothing(world: WebWorld, change: dict[str, str]) -> None:
+    ada = signed_in(world, "ada")
+    token = csrf_of(ada.get("/admin/brukere").text)
+    form = {"csrf_token": token, "brukernavn": "tone", "navn": "Tone Rønning", "enhet": "Oppvekst og kultur",
+            "rolle_editor": "1", **change}
+    answer = ada.post("/admin/brukere/endre", data=form)
+    assert answer.status_code == 400 and "Ikke lagret" in answer.text
+    tone = next(u for u in list_users(world.deps.db) if u.username == "tone")
+    assert (tone.display_name, tone.unit, tone.roles) == ("Tone Rønning", "Oppvekst og kultur", ("editor",))
+    for path, extra in (("/admin/brukere/aktiv", {"aktiv": "0"}), ("/admin/brukere/passord",
+                                                                  {"passord": "et-langt-nok-passord"})):
+        unknown = ada.post(path, data={"csrf_token": token, "brukernavn": "finnes-ikke\u202e", **extra})
+        assert unknown.status_code == 400
+    assert [e.action for e in _audit(world, "user:tone")] == ["user.create"]
+
+
+def test_a_double_submitted_crisis_is_declared_once(world: WebWorld) -> None:
+    add_account(world.deps.db, "facebook", "fjordvikkommune", name="Fjordvik kommune",
+                owning_unit="Kommunikasjonsavdelingen", by="ada")
+    ada = signed_in(world, "ada")
+    page = ada.get("/admin/krise").text
+    account = re.search(r'name="(konto_\d+)"', page)
+    assert account is not None
+    form = {"csrf_token": csrf_of(page), "tittel": "Storm", "start": "2026-03-01T08:00", account.group(1): "1"}
+    assert "er erklært" in ada.post("/admin/krise", data=form).text
+    again = ada.post("/admin/krise", data=form)
+    assert again.status_code == 200 and "finnes allerede" in again.text
+    assert len([e for e in _audit_all(world) if e.action == "crisis.declare"]) == 1
+    for bad in ({"tittel": "Storm\u202e"}, {"tittel": "x" * 5000}, {"start": "2026-03-01T08:00" + "0" * 100},
+                {"slutt": "\x00"}):
+        assert ada.post("/admin/krise", data={**form, **bad}).status_code == 400, bad
+    lone = f"csrf_token={form['csrf_token']}&tittel=%ED%A0%80&start=2026-03-01T08:00&{account.group(1)}=1"
+    assert ada.post("/admin/krise", headers=FORM, content=lone.encode()).status_code == 400
+    assert len([e for e in _audit_all(world) if e.action == "crisis.declare"]) == 1
+
+
+@pytest.mark.parametrize("form", [
+    {"status": "alt"}, {"status": "x" * 5000}, {"fra": "2026-01-01\x00"}, {"fra": "\u202e2026-01-01"},
+    {"til": "9" * 5000}, {"fra": "0000-00-00"},
+])
+def test_hostile_uttrekk_forms_build_nothing(world: WebWorld, form: dict[str, str]) -> None:
+    arne = signed_in(world, "arne")
+    token = csrf_of(arne.get("/uttrekk").text)
+    answer = arne.post("/uttrekk", data={"csrf_token": token, **form})
+    assert answer.status_code == 400 and "ble ikke laget" in answer.text
+    assert not [e for e in _audit_all(world) if e.action == "uttrekk.build"]

@@ -78,20 +78,36 @@ def demo_bucket_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "bucket"
 
 
-def make_world(tmp_path: Path, template: Path, xsd_dir: Path | None) -> WebWorld:
+def _prepared_database(template: Path) -> Path:
+    """A migrated workflow database with the users (and their Argon2 password hashes) and the package index
+    of ``template``, made once per bucket template; each world gets a copy of the file."""
+    prepared = template.parent / "prepared-workflow.sqlite3"
+    if not prepared.is_file():
+        partial = prepared.with_suffix(".partial")
+        partial.unlink(missing_ok=True)
+        url = f"sqlite:///{partial}"
+        upgrade(url)
+        with Database(url) as db:
+            for username, name, roles, unit in USERS:
+                add_user(db, username, display_name=name, roles=roles, unit=unit, by="test")
+                set_password(db, username, PASSWORD)
+            sync_index(db, LocalSink(template))
+        partial.rename(prepared)
+    return prepared
+
+
+def make_world(tmp_path: Path, template: Path, xsd_dir: Path | None, cache_dir: Path | None = None) -> WebWorld:
+    """A bucket copied from ``template`` and a workflow database (users, package index) for the app;
+    ``cache_dir`` may be shared between worlds of the same template (page images, validation reports)."""
     import shutil
 
     bucket = tmp_path / "bucket"
     shutil.copytree(template, bucket)
-    url = f"sqlite:///{tmp_path / 'workflow.sqlite3'}"
-    upgrade(url)
-    db = Database(url)
-    for username, name, roles, unit in USERS:
-        add_user(db, username, display_name=name, roles=roles, unit=unit, by="test")
-        set_password(db, username, PASSWORD)
+    database = tmp_path / "workflow.sqlite3"
+    shutil.copyfile(_prepared_database(template), database)
+    db = Database(f"sqlite:///{database}")
     sink = LocalSink(bucket)
-    sync_index(db, sink)
-    config = WebConfig(secret_key="k" * 48, cache_dir=tmp_path / "cache", page_image_dpi=30)
+    config = WebConfig(secret_key="k" * 48, cache_dir=cache_dir or tmp_path / "cache", page_image_dpi=30)
     deps = Deps(config=config, db=db, sink=sink, xsd_dir=xsd_dir, retention=RetentionPolicy("COMPLIANCE", 1),
                 noark=Settings(_env_file=None, work_dir=tmp_path / "work").noark())
     return WebWorld(deps=deps, bucket=bucket)

@@ -138,9 +138,14 @@ def register(app: FastAPI, kit: Kit) -> None:
         chosen = [pair for field, pair in known.items() if form.get(field) == "1"]
         try:
             end = moment(form["slutt"], "slutt") if form.get("slutt", "").strip() else None
-            made = declare_crisis(deps.db, title=form.get("tittel", ""), starts_at=moment(form.get("start", ""),
-                                                                                            "start"),
-                                  ends_at=end, accounts=chosen, by=who.username)
+            start = moment(form.get("start", ""), "start")
+            wanted = tuple(sorted(f"{platform}/{handle}" for platform, handle in chosen))
+            twin = next((c for c in list_crises(deps.db) if c.title == form.get("tittel", "").strip()
+                         and c.starts_at == start and c.accounts == wanted), None)
+            if twin is not None:  # a double submission: report the period that exists
+                return crisis_page(request, f"Kriseperiode #{twin.id} ({twin.title}) finnes allerede.")
+            made = declare_crisis(deps.db, title=form.get("tittel", ""), starts_at=start, ends_at=end,
+                                  accounts=chosen, by=who.username)
         except SomearkivError as exc:
             return crisis_page(request, f"Ikke lagret: {exc}", 400, form)
         return crisis_page(request, f"Kriseperiode #{made.id} er erklært: {made.title}.")

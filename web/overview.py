@@ -61,10 +61,12 @@ def overview(deps: Deps, who: Person, units: tuple[str, ...] | None, scores: Can
         view.flag_counts = dict(Counter(f.status for f in mine))
         rejected = view.flag_counts.get(FlagStatus.REJECTED.value, 0)
         if rejected:
-            view.todo.append((f"{rejected} av flaggene dine er avvist av arkivet: se kommentaren", "/flagg"))
+            what = "flagg er" if rejected == 1 else "av flaggene dine er"
+            view.todo.append((f"{rejected} {what} avvist av arkivet: se kommentaren", "/flagg"))
         found = len(candidates(deps.db, scores, units))
         if found:
-            view.todo.append((f"{found} kandidater til flagging venter på deg", "/kandidater"))
+            view.todo.append((f"{found} {'kandidat' if found == 1 else 'kandidater'} til flagging venter på deg",
+                              "/kandidater"))
     if who.can_review:
         counts = query_packages(deps.db, PackageFilter(), page=1, page_size=1).counts
         if counts.get("pending"):

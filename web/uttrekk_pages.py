@@ -30,8 +30,13 @@ SUMMARY = "sammendrag.json"
 
 
 def _day(value: str, name: str) -> date:
+    text = value.strip()
+    if not text:
+        return date(1900, 1, 1)
     try:
-        return date.fromisoformat(value.strip()[:10]) if value.strip() else date(1900, 1, 1)
+        if len(text) != 10:
+            raise ValueError
+        return date.fromisoformat(text)
     except ValueError:
         raise InputError(f"{name}: bruk formen ÅÅÅÅ-MM-DD") from None
 

@@ -52,11 +52,12 @@ def update_user(db: Database, username: str, *, roles: Iterable[str], unit: str 
         require_user(session, by, Role.ADMIN)
         user = _user(session, username)
         before = {"roles": sorted(r.role for r in user.roles), "unit": user.unit, "display_name": user.display_name}
-        after = {"roles": sorted(r.value for r in wanted), "unit": new_unit, "display_name": name}
+        role_names = sorted(r.value for r in wanted)
+        after = {"roles": role_names, "unit": new_unit, "display_name": name}
         if before != after:
             current = {r.role for r in user.roles}
-            user.roles = [r for r in user.roles if r.role in after["roles"]] + [
-                UserRole(role=r.value) for r in sorted(wanted) if r.value not in current]
+            user.roles = [r for r in user.roles if r.role in role_names] + [
+                UserRole(role=role) for role in role_names if role not in current]
             user.unit, user.display_name = new_unit, name
             audit.append(session, actor=by, action="user.update", entity=f"user:{username}",
                          data={"before": before, "after": after})
