@@ -514,3 +514,24 @@ def test_hostile_uttrekk_forms_build_nothing(world: WebWorld, form: dict[str, st
     answer = arne.post("/uttrekk", data={"csrf_token": token, **form})
     assert answer.status_code == 400 and "ble ikke laget" in answer.text
     assert not [e for e in _audit_all(world) if e.action == "uttrekk.build"]
+
+
+def test_admin_renames_moves_and_deactivates_an_account(world: WebWorld) -> None:
+    made = add_account(world.deps.db, "youtube", "KanalFjordvik", name="Fjordvik TV", owning_unit="Kultur", by="ada")
+    ada = signed_in(world, "ada")
+    token = csrf_of(ada.get("/admin/kontoer").text)
+    form = {"csrf_token": token, "id": str(made.id), "navn": "Fjordvik kommune TV",
+            "enhet": "Kommunikasjonsavdelingen"}
+    saved = ada.post("/admin/kontoer/endre", data=form)
+    assert saved.status_code == 200 and f"Konto #{made.id} er lagret" in saved.text and "(ikke aktiv)" in saved.text
+    assert 'name="konto_' not in ada.get("/admin/krise").text  # an inactive account can't be in a new crisis
+    for bad in ({"navn": "TV\u202e"}, {"enhet": ""}, {"enhet": "x" * 5000}, {"id": "999999"},
+                {"id": "1" * 40}, {"id": "-3"}, {"id": "en"}):
+        assert ada.post("/admin/kontoer/endre", data={**form, "aktiv": "1", **bad}).status_code == 400, bad
+    assert ada.post("/admin/kontoer/endre", data={**form, "csrf_token": "forfalsket"}).status_code == 403
+    tone = signed_in(world, "tone")
+    assert tone.post("/admin/kontoer/endre", data={**form, "csrf_token": csrf_of(tone.get("/").text)}
+                     ).status_code == 403
+    updates = [e for e in _audit(world, f"account:{made.id}") if e.action == "account.update"]
+    assert len(updates) == 1 and updates[0].data["after"] == {
+        "name": "Fjordvik kommune TV", "owning_unit": "Kommunikasjonsavdelingen", "active": False}

@@ -15,8 +15,15 @@ from schemas.errors import InputError, SomearkivError
 from schemas.thread import PLATFORM_LABELS, Platform
 from web.auth import Person, set_password
 from web.kit import Kit
-from workflow.accounts import add_account, list_accounts
-from workflow.admin import end_crisis, record_password_set, set_user_active, update_user
+from workflow.accounts import add_account
+from workflow.admin import (
+    end_crisis,
+    list_account_rows,
+    record_password_set,
+    set_user_active,
+    update_account,
+    update_user,
+)
 from workflow.crisis import declare_crisis, list_crises
 from workflow.models import Role
 from workflow.users import add_user, list_users
@@ -102,7 +109,7 @@ def register(app: FastAPI, kit: Kit) -> None:
 
     def accounts_page(request: Request, melding: str | None = None, status_code: int = 200,
                       form: dict[str, str] | None = None) -> Response:
-        return kit.render(request, "admin_accounts.html", status_code, accounts=list_accounts(deps.db),
+        return kit.render(request, "admin_accounts.html", status_code, accounts=list_account_rows(deps.db),
                           platforms=[(p.value, PLATFORM_LABELS[p]) for p in Platform], melding=melding,
                           form=form or {})
 
@@ -120,12 +127,29 @@ def register(app: FastAPI, kit: Kit) -> None:
             return accounts_page(request, f"Ikke lagret: {exc}", 400, form)
         return accounts_page(request, f"Kontoen {made.platform}/{made.handle} er registrert.")
 
+    @app.post("/admin/kontoer/endre", response_class=HTMLResponse)
+    async def account_update(request: Request, who: Admin) -> Response:
+        form = await kit.checked_form(request)
+        try:
+            account_id = int(form.get("id", "").strip() or "x")
+            if not 1 <= account_id < 2**31:
+                raise ValueError
+        except ValueError:
+            return accounts_page(request, "Ikke lagret: ukjent konto", 400)
+        try:
+            update_account(deps.db, account_id, name=form.get("navn", ""), owning_unit=form.get("enhet", ""),
+                           active=form.get("aktiv") == "1", by=who.username)
+        except SomearkivError as exc:
+            return accounts_page(request, f"Ikke lagret: {exc}", 400)
+        return accounts_page(request, f"Konto #{account_id} er lagret.")
+
     # -- crisis periods ---------------------------------------------------------------------------
 
     def crisis_page(request: Request, melding: str | None = None, status_code: int = 200,
                     form: dict[str, str] | None = None) -> Response:
         return kit.render(request, "admin_crisis.html", status_code, crises=list_crises(deps.db),
-                          accounts=list_accounts(deps.db), melding=melding, form=form or {}, oslo=OSLO)
+                          accounts=[a for a in list_account_rows(deps.db) if a.active], melding=melding,
+                          form=form or {}, oslo=OSLO)
 
     @app.get("/admin/krise", response_class=HTMLResponse)
     def crises(request: Request, who: Admin) -> Response:
@@ -134,7 +158,7 @@ def register(app: FastAPI, kit: Kit) -> None:
     @app.post("/admin/krise", response_class=HTMLResponse)
     async def crisis_declare(request: Request, who: Admin) -> Response:
         form = await kit.checked_form(request)
-        known = {f"konto_{a.id}": (a.platform, a.handle) for a in list_accounts(deps.db)}
+        known = {f"konto_{a.id}": (a.platform, a.handle) for a in list_account_rows(deps.db) if a.active}
         chosen = [pair for field, pair in known.items() if form.get(field) == "1"]
         try:
             end = moment(form["slutt"], "slutt") if form.get("slutt", "").strip() else None

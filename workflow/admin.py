@@ -7,6 +7,7 @@ deactivate themselves nor take away their own admin role.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -120,3 +121,21 @@ def end_crisis(db: Database, period_id: int, *, ends_at: datetime, by: str) -> C
         audit.append(session, actor=by, action="crisis.end", entity=f"crisis:{period_id}",
                      data={"ends_at": end.isoformat()})
     return next(c for c in list_crises(db) if c.id == period_id)
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRow:
+    """An account as the admin page lists it (with whether it is active)."""
+
+    id: int
+    platform: str
+    handle: str
+    name: str
+    owning_unit: str
+    active: bool
+
+
+def list_account_rows(db: Database) -> list[AccountRow]:
+    with db.transaction() as session:
+        return [AccountRow(a.id, a.platform, a.handle, a.name, a.owning_unit, a.active)
+                for a in session.scalars(select(Account).order_by(Account.platform, Account.handle))]
