@@ -38,17 +38,18 @@ def packages_per_week(db: Database, *, weeks: int, today: date, units: tuple[str
 
 
 def open_flags_by_unit(db: Database, units: tuple[str, ...] | None = None) -> dict[str, int]:
-    """Flags not yet approved or withdrawn, per unit of the flagged thread's account (or its packages)."""
+    """Flags not yet approved or withdrawn, per unit of the flagged thread's account (or else of the thread's
+    newest package). Counted in Python: the open flags are few, and the query stays the same on every engine."""
+    account_unit = (select(Account.owning_unit)
+                    .where(Account.platform == Flag.platform, func.lower(Account.handle) == func.lower(Flag.account))
+                    .limit(1).scalar_subquery())
     package_unit = (select(PackageRecord.owning_unit).where(PackageRecord.thread_key == Flag.thread_key)
                     .order_by(PackageRecord.exported_at.desc()).limit(1).scalar_subquery())
-    query = (select(func.coalesce(Account.owning_unit, package_unit), func.count())
-             .select_from(Flag)
-             .outerjoin(Account, (Account.platform == Flag.platform)
-                        & (func.lower(Account.handle) == func.lower(Flag.account)))
-             .where(Flag.status.in_(OPEN_FLAG_STATUSES))
-             .group_by(func.coalesce(Account.owning_unit, package_unit)))
+    query = select(account_unit, package_unit).select_from(Flag).where(Flag.status.in_(OPEN_FLAG_STATUSES))
+    counts: Counter[str] = Counter()
     with db.transaction() as session:
-        counts = {(unit or UNKNOWN_UNIT): n for unit, n in session.execute(query)}
+        for by_account, by_package in session.execute(query):
+            counts[by_account or by_package or UNKNOWN_UNIT] += 1
     if units is not None:
-        counts = {unit: n for unit, n in counts.items() if unit in units}
+        counts = Counter({unit: n for unit, n in counts.items() if unit in units})
     return dict(sorted(counts.items()))
