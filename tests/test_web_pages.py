@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
@@ -19,10 +20,21 @@ import pytest
 from fastapi.testclient import TestClient
 
 from pipeline.delivery import Attempt, DeliveryRecord, Numbers, write_delivery
+from pipeline.export import ExportConfig, stage_thread, upload_package
+from pipeline.package_index import sync_index
 from schemas.refs import ThreadRef
 from schemas.screening import ScreeningResult
 from schemas.thread import Platform, Thread
-from tests.web_support import CANDIDATE_ID, WebWorld, csrf_of, demo_bucket_template, make_world, signed_in
+from tests.web_support import (
+    CANDIDATE_ID,
+    EXPORTED,
+    WebWorld,
+    candidate_thread,
+    csrf_of,
+    demo_bucket_template,
+    make_world,
+    signed_in,
+)
 from web.app import create_app
 from web.auth import check_password
 from workflow import audit
@@ -535,3 +547,40 @@ def test_admin_renames_moves_and_deactivates_an_account(world: WebWorld) -> None
     updates = [e for e in _audit(world, f"account:{made.id}") if e.action == "account.update"]
     assert len(updates) == 1 and updates[0].data["after"] == {
         "name": "Fjordvik kommune TV", "owning_unit": "Kommunikasjonsavdelingen", "active": False}
+
+
+def test_an_editor_sees_titles_with_hits_masked_everywhere(world: WebWorld, tmp_path: Path) -> None:
+    thread = candidate_thread().model_copy(update={"thread_id": "7465123098844088888",
+                                                   "title": "Spørsmål om fnr 12345678901 i søknaden"})
+    thread = thread.model_copy(update={"post": thread.post.model_copy(update={"id": "7465123098844088888"})})
+    config = ExportConfig(work_dir=tmp_path / "work", noark=world.deps.noark, pdfa_part="2")  # type: ignore[arg-type]
+    built = stage_thread(thread, None, sink=world.deps.sink, media_dir=None, config=config, exported_at=EXPORTED)
+    assert built is not None
+    upload_package(built, world.deps.sink)
+    sync_index(world.deps.db, world.deps.sink)
+    package = built.manifest.package_id
+    editor = signed_in(world, "tone")
+    queue = editor.get("/gjennomgang?status=alle").text
+    assert "12345678901" not in queue and "[skjermet: personopplysning]" in queue
+    page = editor.get(f"/pakker/{package}").text
+    assert "12345678901" not in page and f"/pakker/{package}/sider/" not in page
+    assert "12345678901" not in editor.get("/kandidater").text
+    archivist = signed_in(world, "arne").get("/gjennomgang?status=alle").text
+    assert "Spørsmål om fnr 12345678901 i søknaden" in archivist
+
+
+def test_two_archivists_deciding_at_once_keep_both_decisions(world: WebWorld) -> None:
+    row = _hoering(world)
+    clients = [signed_in(world, "arne"), signed_in(world, "arne")]
+    pages = [c.get(f"/pakker/{row.package_id}").text for c in clients]
+    keys = re.findall(r'name="treff" value="([^"]+)"', pages[0])
+    assert len(keys) >= 2
+
+    def decide(n: int) -> int:
+        return clients[n].post(f"/pakker/{row.package_id}/treff", data={
+            "csrf_token": csrf_of(pages[n]), "treff": keys[n], "beslutning": "confirm"}).status_code
+
+    with ThreadPoolExecutor(2) as pool:
+        assert list(pool.map(decide, [0, 1])) == [200, 200]
+    record = json.loads((world.bucket / "_screening" / f"{row.package_id}.json").read_text())
+    assert sorted(d["hit_key"] for d in record["decisions"]) == sorted(keys[:2])

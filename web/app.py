@@ -17,10 +17,9 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from pipeline.review import approve_package
-from privacy.screen import safe_display_title
 from schemas.errors import InputError, SomearkivError, StorageError
 from schemas.refs import ThreadRef
-from schemas.thread import FLAG_KIND_LABELS, PLATFORM_LABELS, FlagKind, Platform, Thread
+from schemas.thread import FLAG_KIND_LABELS, PLATFORM_LABELS, FlagKind, Platform
 from sources.urls import parse_thread_url
 from storage.base import check_package_id
 from web import admin_pages, editor_pages, uttrekk_pages
@@ -41,7 +40,8 @@ from web.delivery_view import delivery_view
 from web.kit import Deps, Kit
 from web.overview import overview
 from web.package_view import build_view, page_image, public_noark
-from web.screening_view import load_result, load_thread, record_hit_decision, screening_view
+from web.safe_titles import SafeTitles
+from web.screening_view import load_thread, record_hit_decision, screening_view
 from web.security import SecurityHeaders
 from workflow.flags import FlagExistsError, FlagFilter, FlagRequest, find_flag, flag_thread, list_flags, set_status
 from workflow.models import FLAG_STATUS_LABELS, FlagStatus, Role
@@ -89,16 +89,6 @@ def _date(value: str | None) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise InputError(f"ugyldig dato {value[:40]!r}: bruk ÅÅÅÅ-MM-DD") from None
-
-
-def _public_title(thread: Thread | None, folder: Path) -> str | None:
-    """The thread's title with every screening hit masked (what a role without access may see)."""
-    if thread is None:
-        return None
-    result = load_result(folder)
-    if result is None:
-        return thread.display_title
-    return safe_display_title(thread, result)
 
 
 def create_app(deps: Deps) -> FastAPI:
@@ -310,7 +300,8 @@ def create_app(deps: Deps) -> FastAPI:
         page = query_packages(deps.db, chosen, page=side, page_size=PAGE_SIZE)
         params = {"status": status, "plattform": plattform, "konto": konto, "enhet": enhet,
                   "saksnummer": saksnummer, "fra": fra, "til": til}
-        return render(request, "queue.html", page=page, facets=facet_values(deps.db), params=params,
+        shown = {r.package_id: (r.title if who.can_review else titles.of(r)) for r in page.rows}
+        return render(request, "queue.html", page=page, facets=facet_values(deps.db), params=params, titles=shown,
                       link=lambda **change: "/gjennomgang?" + urlencode({**params, **change}))
 
     def _skjermet_for(who: Person, row: PackageRow, skjermet: bool) -> bool:
@@ -328,8 +319,8 @@ def create_app(deps: Deps) -> FastAPI:
         versions = versions_of(deps.db, row.thread_key)
         if hidden:
             pages, variant = list(range(1, view.redacted_pages + 1)), "skjermet"
-            noark = public_noark(view.noark)
-            title = _public_title(thread, view.folder) or row.package_id
+            title = titles.of(row)
+            noark = public_noark(view.noark, title)
         else:
             pages, variant, noark, title = list(range(1, view.pages + 1)), "full", view.noark, row.title
         return render(request, "package.html", status_code, row=row, view=view, flag=flag, versions=versions,
@@ -406,7 +397,8 @@ def create_app(deps: Deps) -> FastAPI:
     kit = Kit(deps=deps, render=render, checked_form=checked_form, person=person, reviewer=reviewer, admin=admin,
               visible_units=visible_units)
     scores = CandidateScores(deps.sink)
-    editor_pages.register(app, kit, scores)
+    titles = SafeTitles(deps.sink)
+    editor_pages.register(app, kit, scores, titles)
     admin_pages.register(app, kit)
     uttrekk_pages.register(app, kit)
     return app

@@ -14,6 +14,7 @@ from storage.base import check_package_id
 from web.auth import Person
 from web.candidates_view import CAPTURE_PATH, CandidateScores, candidates
 from web.kit import Kit
+from web.safe_titles import SafeTitles
 from workflow.candidate_review import dismiss_candidate
 from workflow.flags import FlagExistsError, FlagRequest, flag_thread
 from workflow.models import Role
@@ -26,7 +27,7 @@ MODERATION_REASON_LABELS = {"personsjikane": "personsjikane", "sensitive_persona
                             "spam": "spam", "case_handling": "saksbehandling"}
 
 
-def register(app: FastAPI, kit: Kit, scores: CandidateScores) -> None:
+def register(app: FastAPI, kit: Kit, scores: CandidateScores, titles: SafeTitles) -> None:
     deps = kit.deps
     Me = Annotated[Person, Depends(kit.person)]  # noqa: N806 - a type alias
 
@@ -41,7 +42,7 @@ def register(app: FastAPI, kit: Kit, scores: CandidateScores) -> None:
                         ) -> Response:
         found = candidates(deps.db, scores, kit.visible_units(who) if not who.has(Role.ADMIN) else None)
         return kit.render(request, "candidates.html", status_code, candidates=found, melding=melding,
-                          kinds=list(FlagKind))
+                          kinds=list(FlagKind), titles={c.row.package_id: titles.of(c.row) for c in found})
 
     def _own_package(who: Person, package_id: str) -> PackageRow:
         try:
@@ -72,7 +73,7 @@ def register(app: FastAPI, kit: Kit, scores: CandidateScores) -> None:
             kind = FlagKind(form.get("type", FlagKind.ARCHIVE_WORTHY.value))
             made = flag_thread(deps.db, FlagRequest(
                 ref=ref, kind=kind, by=who.username, case_number=case,
-                new_case_title=None if case or kind != FlagKind.JOURNAL_REQUIRED else row.title,
+                new_case_title=None if case or kind != FlagKind.JOURNAL_REQUIRED else titles.of(row),
                 reason=form.get("grunn", "").strip() or "kandidat: ber om innspill", origin="candidate"))
             message = f"Flagget: {made.describe()}"
         except FlagExistsError as exc:

@@ -132,13 +132,15 @@ def noark_table(arkivstruktur: Path) -> list[tuple[str, list[tuple[str, str]]]]:
     return sections
 
 
-def public_noark(sections: list[tuple[str, list[tuple[str, str]]]]) -> list[tuple[str, list[tuple[str, str]]]]:
-    """The Noark table for a role without access to skjermet content: a section that has an
-    ``offentligTittel`` shows that (hits masked) instead of its ``tittel``."""
+def public_noark(sections: list[tuple[str, list[tuple[str, str]]]], safe_title: str
+                 ) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The Noark table for a role without access to skjermet content: every ``tittel`` but the arkivdel's is
+    the section's ``offentligTittel`` (hits masked) or else ``safe_title``."""
     shown = []
     for kind, rows in sections:
         public = dict(rows).get("offentligTittel")
-        shown.append((kind, [(name, public if name == "tittel" and public is not None else value)
+        replacement = public if public is not None else safe_title
+        shown.append((kind, [(name, replacement if name == "tittel" and kind != "arkivdel" else value)
                              for name, value in rows]))
     return shown
 

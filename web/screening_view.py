@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from threading import Lock
 
 from privacy.review import (
     DECISION_LABELS,
@@ -32,6 +33,15 @@ from workflow.text import clean_text
 SCREENING_DIR = "_screening"
 CAPTURE_PATH = "capture/thread.json"
 REDACTED_ROLE = "skjermet"
+_LOCKS: dict[str, Lock] = {}
+_LOCKS_GUARD = Lock()
+
+
+def _package_lock(package_id: str) -> Lock:
+    """One lock per package: two archivists deciding at once never lose each other's decision (in this
+    process; run one app process per bucket)."""
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(package_id, Lock())
 
 
 @dataclass(frozen=True)
@@ -130,6 +140,12 @@ def record_hit_decision(db: Database, sink: Sink, package_id: str, folder: Path,
     ref = hit.strip()
     if not ref or len(ref) > 400:
         raise InputError("ugyldig treff")
+    with _package_lock(package_id):
+        return _decide_and_store(db, sink, package_id, result, ref, chosen, by, note)
+
+
+def _decide_and_store(db: Database, sink: Sink, package_id: str, result: ScreeningResult, ref: str,
+                      chosen: Decision, by: str, note: str | None) -> str:
     record = read_record(sink, package_id, result)
     updated = decide(record, result, [ref], chosen, by=by, at=datetime.now(UTC), comment=note or None)
     made = updated.decisions[-1]
