@@ -197,6 +197,16 @@ def test_every_role_signs_in_admin_adds_a_user_archivist_clears_a_hit(served: tu
     _shot(archivist, "arkivar-screening")
     archivist.goto(f"{base}/uttrekk")
     assert _axe_serious(archivist) == []
+    archivist.get_by_label("Fra dato").fill("2026-01-01")
+    archivist.get_by_role("button", name="Lag uttrekk").click()
+    download_link = archivist.get_by_role("link", name="Last ned valideringsrapporten").first
+    download_link.wait_for(timeout=120_000)
+    with archivist.expect_download() as download:
+        download_link.click()
+    report = Path(download.value.path()).read_text(encoding="utf-8")
+    assert report.strip() and download.value.suggested_filename.startswith("valideringsrapport-")
+    _shot(archivist, "arkivar-uttrekk")
+    assert _axe_serious(archivist) == []
     archivist.goto(f"{base}/moderering")
     assert _axe_serious(archivist) == []
 
@@ -237,5 +247,5 @@ def test_keyboard_only_account_registration(served: tuple[str, WebWorld], browse
         page.keyboard.type(text)
     page.keyboard.press("Enter")
     page.get_by_text("er registrert").wait_for()
-    assert page.get_by_role("cell", name="KanalFjordvik").count() == 1
+    assert page.get_by_role("cell", name="KanalFjordvik", exact=True).count() == 1
     assert page.get_by_role("cell", name="YouTube", exact=True).count() == 1
