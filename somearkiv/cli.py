@@ -580,7 +580,9 @@ def web(
     indexed = sync_index(db, sink)
     typer.echo(f"pakkeoversikt: {indexed.added} nye pakker fra {sink.url}")
     deps = Deps(config=web_config(settings), db=db, sink=sink, xsd_dir=settings.xsd_dir,
-                retention=settings.retention(), noark=settings.noark())
+                retention=settings.retention(), noark=settings.noark(),
+                webhooks=settings.webhooks() if settings.meta_app_secret and settings.meta_webhook_verify_token
+                else None)
     uvicorn.run(create_app(deps), host=host or settings.web_host, port=port or settings.web_port,
                 log_level="warning", proxy_headers=False)
 

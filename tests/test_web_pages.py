@@ -8,16 +8,20 @@ lone surrogates (invalid UTF-8 percent escapes), huge values and duplicate submi
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from pipeline.delivery import Attempt, DeliveryRecord, Numbers, write_delivery
 from pipeline.export import ExportConfig, stage_thread, upload_package
@@ -584,3 +588,29 @@ def test_two_archivists_deciding_at_once_keep_both_decisions(world: WebWorld) ->
         assert list(pool.map(decide, [0, 1])) == [200, 200]
     record = json.loads((world.bucket / "_screening" / f"{row.package_id}.json").read_text())
     assert sorted(d["hit_key"] for d in record["decisions"]) == sorted(keys[:2])
+
+
+# -- the platform webhook receiver, served by the app -------------------------------------------------
+
+
+def test_the_app_serves_metas_signed_webhooks_without_a_session(world: WebWorld, tmp_path: Path) -> None:
+    secret, token = SecretStr("app-secret-for-test"), SecretStr("verify-me")
+    app = create_app(replace(world.deps, webhooks=(secret, token, tmp_path / "webhooks")))
+    client = TestClient(app, follow_redirects=False)
+    check = client.get("/webhooks/meta", params={"hub.mode": "subscribe", "hub.verify_token": "verify-me",
+                                                 "hub.challenge": "4711"})
+    assert check.status_code == 200 and check.text == "4711"
+    wrong = client.get("/webhooks/meta", params={"hub.mode": "subscribe", "hub.verify_token": "feil"})
+    assert wrong.status_code == 403 and wrong.json()["detail"]
+    body = json.dumps({"object": "page", "entry": [{"id": "1", "time": 1767225600, "changes": [
+        {"field": "feed", "value": {"item": "comment", "verb": "add", "post_id": "1_2", "comment_id": "2_3",
+                                    "message": "Hei"}}]}]}).encode()
+    signature = "sha256=" + hmac.new(secret.get_secret_value().encode(), body, hashlib.sha256).hexdigest()
+    taken = client.post("/webhooks/meta", content=body, headers={"X-Hub-Signature-256": signature,
+                                                                 "content-type": "application/json"})
+    assert taken.status_code == 200 and taken.json() == {"events": 1}, taken.text
+    unsigned = client.post("/webhooks/meta", content=body, headers={"content-type": "application/json"})
+    assert unsigned.status_code == 403 and unsigned.headers["content-type"].startswith("application/json")
+    journal = list((tmp_path / "webhooks").glob("webhooks-*.jsonl"))
+    assert len(journal) == 1 and len(journal[0].read_text().splitlines()) == 1
+    assert TestClient(create_app(world.deps)).post("/webhooks/meta", content=body).status_code in {404, 405}

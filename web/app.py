@@ -21,6 +21,7 @@ from schemas.errors import InputError, SomearkivError, StorageError
 from schemas.refs import ThreadRef
 from schemas.thread import FLAG_KIND_LABELS, PLATFORM_LABELS, FlagKind, Platform
 from sources.urls import parse_thread_url
+from sources.webhooks import WebhookJournal, webhook_router
 from storage.base import check_package_id
 from web import admin_pages, editor_pages, uttrekk_pages
 from web import api as flag_api
@@ -57,6 +58,8 @@ from workflow.packages import (
 )
 
 HERE = Path(__file__).parent
+WEBHOOK_PREFIX = "/webhooks/meta"
+JSON_PATHS = ("/api/", WEBHOOK_PREFIX)
 FORM_MAX_BYTES = 64 * 1024
 PAGE_SIZE = 25
 
@@ -186,7 +189,7 @@ def create_app(deps: Deps) -> FastAPI:
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Response:
-        if request.url.path.startswith("/api/"):
+        if request.url.path.startswith(JSON_PATHS):
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
         return render(request, "error.html", exc.status_code, title="Noe gikk galt", message=str(exc.detail))
 
@@ -209,6 +212,10 @@ def create_app(deps: Deps) -> FastAPI:
         ):
             raise HTTPException(403, f"mangler {CSRF_HEADER}")
         return username
+
+    if deps.webhooks is not None:  # Meta's signed deliveries: no session, no CSRF (the signature is the check)
+        secret, verify_token, journal = deps.webhooks
+        app.include_router(webhook_router(secret, verify_token, WebhookJournal(journal), prefix=WEBHOOK_PREFIX))
 
     app.include_router(flag_api.router(deps.db), dependencies=[Depends(api_user)])
     app.dependency_overrides[flag_api.current_user] = api_user

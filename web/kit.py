@@ -9,6 +9,7 @@ from pathlib import Path
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
+from pydantic import SecretStr
 
 from noark.model import NoarkContext
 from storage.base import Sink
@@ -16,6 +17,8 @@ from storage.config import RetentionPolicy
 from web.auth import Person
 from web.config import WebConfig
 from workflow.db import Database
+
+WebhookSettings = tuple[SecretStr, SecretStr, Path]  # pipeline.settings.Settings.webhooks()
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,7 @@ class Deps:
     xsd_dir: Path | None
     retention: RetentionPolicy
     noark: NoarkContext | None = None  # needed to build an uttrekk from the app
+    webhooks: WebhookSettings | None = None  # Meta webhooks: app secret, verify token, journal folder
 
 
 @dataclass(frozen=True)
