@@ -80,6 +80,8 @@ def register(app: FastAPI, kit: Kit, scores: CandidateScores, titles: SafeTitles
             message = str(exc)
         except (SomearkivError, ValueError) as exc:
             return _candidate_page(request, who, f"Ikke flagget: {exc}", 400)
+        except (AttributeError, TypeError):  # a capture that is not the expected JSON object
+            return _candidate_page(request, who, "Ikke flagget: pakkens tråd kunne ikke leses", 400)
         return _candidate_page(request, who, message)
 
     @app.post("/kandidater/avvis", response_class=HTMLResponse)
