@@ -42,6 +42,8 @@ def main() -> None:
         db = Database(url)
         add_user(db, "arne", display_name="Arne Arkivar", roles=["archivist"], by="bench")
         set_password(db, "arne", "bench-passord-lang-nok")
+        add_user(db, "tone", display_name="Tone Redaktør", roles=["editor"], unit=UNITS[1], by="bench")
+        set_password(db, "tone", "bench-passord-lang-nok")
         start = datetime(2026, 1, 1, tzinfo=UTC)
         rows = [
             PackageRow(
@@ -58,23 +60,29 @@ def main() -> None:
         print(f"indexed {args.packages} packages in {time.perf_counter() - began:.2f} s")
         deps = Deps(config=WebConfig(secret_key="b" * 48, cache_dir=Path(tmp) / "cache"), db=db,
                     sink=LocalSink(Path(tmp) / "bucket"), xsd_dir=None, retention=RetentionPolicy())
-        client = TestClient(create_app(deps))
-        page = client.get("/logg-inn").text
-        token = page.split('name="csrf_token" value="')[1].split('"')[0]
-        client.post("/logg-inn", data={"csrf_token": token, "brukernavn": "arne", "passord": "bench-passord-lang-nok"})
+        app = create_app(deps)
+        client, editor = TestClient(app), TestClient(app)
+        for who, username in ((client, "arne"), (editor, "tone")):
+            page = who.get("/logg-inn").text
+            token = page.split('name="csrf_token" value="')[1].split('"')[0]
+            who.post("/logg-inn", data={"csrf_token": token, "brukernavn": username,
+                                        "passord": "bench-passord-lang-nok"})
         last = args.packages // 3 // 25
         print(f"{'page':<40} {'median ms':>10} {'max ms':>8}")
-        for label, path in [
-            ("first page, til gjennomgang", "/gjennomgang?status=pending"),
-            (f"page {last}, til gjennomgang", f"/gjennomgang?status=pending&side={last}"),
-            ("filtered: platform + unit + case", "/gjennomgang?status=alle&plattform=x&enhet=Teknisk+etat"
-                                                  "&saksnummer=2026%2F12"),
-            ("start page (counts, chart)", "/"),
+        for who, label, path in [
+            (client, "first page, til gjennomgang", "/gjennomgang?status=pending"),
+            (client, f"page {last}, til gjennomgang", f"/gjennomgang?status=pending&side={last}"),
+            (client, "filtered: platform + unit + case", "/gjennomgang?status=alle&plattform=x&enhet=Teknisk+etat"
+                                                          "&saksnummer=2026%2F12"),
+            (client, "start page, archivist (3 charts)", "/"),
+            (editor, "start page, editor (candidates, charts)", "/"),
+            (editor, "candidates, editor", "/kandidater"),
+            (editor, "moderation log, editor", "/moderering"),
         ]:
             times = []
             for _ in range(args.repeat):
                 began = time.perf_counter()
-                answer = client.get(path)
+                answer = who.get(path)
                 times.append((time.perf_counter() - began) * 1000)
                 if answer.status_code != 200:
                     raise SystemExit(f"{path}: HTTP {answer.status_code}")

@@ -617,7 +617,10 @@ def web(
     indexed = sync_index(db, sink)
     typer.echo(f"pakkeoversikt: {indexed.added} nye pakker fra {sink.url}")
     deps = Deps(config=web_config(settings), db=db, sink=sink, xsd_dir=settings.xsd_dir,
-                retention=settings.retention(), timestamper=timestamper_for(settings.timestamps()))
+                retention=settings.retention(), timestamper=timestamper_for(settings.timestamps()),
+                noark=settings.noark(),
+                webhooks=settings.webhooks() if settings.meta_app_secret and settings.meta_webhook_verify_token
+                else None)
     uvicorn.run(create_app(deps), host=host or settings.web_host, port=port or settings.web_port,
                 log_level="warning", proxy_headers=False)
 

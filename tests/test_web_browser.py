@@ -106,7 +106,7 @@ def test_editor_and_archivist_do_their_work_in_the_browser(served: tuple[str, We
     _sign_in(archivist, base, "arne")
     assert _axe_serious(archivist) == []
     archivist.get_by_role("link", name="Gjennomgang", exact=True).click()
-    assert archivist.get_by_role("link", name="til gjennomgang (8)").count() == 1
+    assert archivist.get_by_role("link", name="til gjennomgang (9)").count() == 1
     _shot(archivist, "arkivar-gjennomgang")
     assert _axe_serious(archivist) == []
 
@@ -156,3 +156,96 @@ def test_keyboard_only_sign_in_and_a_form_without_csrf_is_refused(served: tuple[
     page.evaluate("document.querySelector('input[name=csrf_token]').value = 'forged'")
     page.get_by_role("button", name="Logg ut").click()
     assert page.get_by_role("heading", name="Skjemaet ble avvist").count() == 1
+
+
+def _hoering_package(world: WebWorld) -> str:
+    rows = query_packages(world.deps.db, PackageFilter(platform="facebook", owning_unit="Kommunikasjonsavdelingen"))
+    return rows.rows[0].package_id
+
+
+@pytest.mark.browser
+def test_every_role_signs_in_admin_adds_a_user_archivist_clears_a_hit(served: tuple[str, WebWorld],
+                                                                       browser: Browser) -> None:
+    base, world = served
+    admin = _page(browser)
+    _sign_in(admin, base, "ada")
+    assert _axe_serious(admin) == []
+    admin.get_by_role("link", name="Brukere", exact=True).click()
+    admin.get_by_label("Brukernavn").fill("nora")
+    admin.get_by_label("Fullt navn").fill("Nora Nilsen")
+    admin.get_by_label("Enhet", exact=True).fill("Helse og omsorg")
+    admin.get_by_role("checkbox", name="redaktør", exact=True).check()
+    admin.get_by_label("Passord (minst 12 tegn; kan settes senere)").fill("nora-sitt-lange-passord")
+    admin.get_by_role("button", name="Legg til bruker").click()
+    admin.get_by_text("Bruker nora er lagt til").wait_for()
+    assert admin.get_by_role("rowheader", name="nora").count() == 1
+    _shot(admin, "admin-brukere")
+    assert _axe_serious(admin) == []
+    for path in ("/admin/kontoer", "/admin/krise"):
+        admin.goto(base + path)
+        assert _axe_serious(admin) == [], path
+
+    archivist = _page(browser)
+    _sign_in(archivist, base, "arne")
+    archivist.goto(f"{base}/pakker/{_hoering_package(world)}")
+    archivist.get_by_role("heading", name="Personopplysninger (screening)").scroll_into_view_if_needed()
+    assert _axe_serious(archivist) == []
+    archivist.get_by_role("button", name="Avkreft treff 1", exact=True).click()
+    archivist.get_by_text("Treff 1 er avkreftet").wait_for()
+    assert archivist.locator("td.hit-avkreftet").count() == 1
+    archivist.get_by_role("heading", name="Personopplysninger (screening)").scroll_into_view_if_needed()
+    _shot(archivist, "arkivar-screening")
+    archivist.goto(f"{base}/uttrekk")
+    assert _axe_serious(archivist) == []
+    archivist.get_by_label("Fra dato").fill("2026-01-01")
+    archivist.get_by_role("button", name="Lag uttrekk").click()
+    download_link = archivist.get_by_role("link", name="Last ned valideringsrapporten").first
+    download_link.wait_for(timeout=120_000)
+    with archivist.expect_download() as download:
+        download_link.click()
+    report = Path(download.value.path()).read_text(encoding="utf-8")
+    assert report.strip() and download.value.suggested_filename.startswith("valideringsrapport-")
+    _shot(archivist, "arkivar-uttrekk")
+    assert _axe_serious(archivist) == []
+    archivist.goto(f"{base}/moderering")
+    assert _axe_serious(archivist) == []
+
+    editor = _page(browser)
+    _sign_in(editor, base, "tone")
+    _shot(editor, "redaktor-oversikt")
+    assert _axe_serious(editor) == []
+    editor.get_by_role("link", name="Kandidater", exact=True).click()
+    editor.get_by_role("button", name="Bekreft og flagg Hva mener du om nye benker ved skolen?").wait_for()
+    _shot(editor, "redaktor-kandidater")
+    assert _axe_serious(editor) == []
+    editor.get_by_role("link", name="Moderering", exact=True).click()
+    assert _axe_serious(editor) == []
+
+    skjermet = _page(browser)
+    _sign_in(skjermet, base, "kari")
+    skjermet.goto(f"{base}/pakker/{_hoering_package(world)}")
+    assert skjermet.get_by_role("button", name="Avkreft treff 1", exact=True).count() == 0
+    assert skjermet.locator("img[src*='/sider/']").count() == 0
+    assert skjermet.locator("img[src*='/skjermet/']").count() >= 1
+    assert _axe_serious(skjermet) == []
+
+
+@pytest.mark.browser
+def test_keyboard_only_account_registration(served: tuple[str, WebWorld], browser: Browser) -> None:
+    base, _ = served
+    page = _page(browser)
+    _sign_in(page, base, "ada")
+    page.goto(f"{base}/admin/kontoer")
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "plattform":
+            break
+    assert page.evaluate("document.activeElement.id") == "plattform"
+    page.keyboard.press("End")  # the last platform (YouTube)
+    for text in ("KanalFjordvik", "Fjordvik på YouTube", "Kommunikasjonsavdelingen"):
+        page.keyboard.press("Tab")
+        page.keyboard.type(text)
+    page.keyboard.press("Enter")
+    page.get_by_text("er registrert").wait_for()
+    assert page.get_by_role("cell", name="KanalFjordvik", exact=True).count() == 1
+    assert page.get_by_role("cell", name="YouTube", exact=True).count() == 1

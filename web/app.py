@@ -6,8 +6,6 @@ from the settings and serves the app on 127.0.0.1 by default.
 """
 
 
-from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -23,9 +21,9 @@ from schemas.errors import InputError, SomearkivError, StorageError
 from schemas.refs import ThreadRef
 from schemas.thread import FLAG_KIND_LABELS, PLATFORM_LABELS, FlagKind, Platform
 from sources.urls import parse_thread_url
-from storage.base import Sink, check_package_id
-from storage.config import RetentionPolicy
-from storage.timestamp import Timestamper
+from sources.webhooks import WebhookJournal, webhook_router
+from storage.base import check_package_id
+from web import admin_pages, editor_pages, uttrekk_pages
 from web import api as flag_api
 from web.auth import (
     CSRF_FIELD,
@@ -38,13 +36,16 @@ from web.auth import (
     load_person,
     proxy_user,
 )
-from web.charts import stacked_bars
-from web.config import WebConfig
-from web.package_view import build_view, page_image
+from web.candidates_view import CandidateScores
+from web.delivery_view import delivery_view
+from web.kit import Deps, Kit
+from web.overview import overview
+from web.package_view import build_view, page_image, public_noark
+from web.safe_titles import SafeTitles
+from web.screening_view import load_thread, record_hit_decision, screening_view
 from web.security import SecurityHeaders
-from workflow.db import Database
 from workflow.flags import FlagExistsError, FlagFilter, FlagRequest, find_flag, flag_thread, list_flags, set_status
-from workflow.models import FLAG_STATUS_LABELS, FlagStatus
+from workflow.models import FLAG_STATUS_LABELS, FlagStatus, Role
 from workflow.packages import (
     REVIEW_STATUS_LABELS,
     PackageFilter,
@@ -57,18 +58,10 @@ from workflow.packages import (
 )
 
 HERE = Path(__file__).parent
+WEBHOOK_PREFIX = "/webhooks/meta"
+JSON_PATHS = ("/api/", WEBHOOK_PREFIX)
 FORM_MAX_BYTES = 64 * 1024
 PAGE_SIZE = 25
-
-
-@dataclass(frozen=True)
-class Deps:
-    config: WebConfig
-    db: Database
-    sink: Sink
-    xsd_dir: Path | None
-    retention: RetentionPolicy
-    timestamper: Timestamper | None = None  # RFC 3161 tokens for the audit head and the approved manifest
 
 
 class NotSignedInError(Exception):
@@ -85,7 +78,8 @@ async def read_form(request: Request) -> dict[str, str]:
     if len(body) > FORM_MAX_BYTES:
         raise HTTPException(413, "skjemaet er for stort")
     try:
-        fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=50, strict_parsing=False)
+        fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=50, strict_parsing=False,
+                          errors="strict")  # invalid UTF-8 in an escape (a lone surrogate) is refused, not replaced
     except (UnicodeDecodeError, ValueError):
         raise HTTPException(400, "skjemaet kunne ikke leses") from None
     return {key: values[-1] for key, values in fields.items()}
@@ -144,6 +138,11 @@ def create_app(deps: Deps) -> FastAPI:
 
     Reviewer = Annotated[Person, Depends(reviewer)]  # noqa: N806 - a type alias
 
+    def admin(who: Me) -> Person:
+        if not who.has(Role.ADMIN):
+            raise HTTPException(403, "bare administratorer kan gjøre dette")
+        return who
+
     async def checked_form(request: Request) -> dict[str, str]:
         form = await read_form(request)
         if not csrf_ok(sessions.read(request), form.get(CSRF_FIELD)):
@@ -190,7 +189,7 @@ def create_app(deps: Deps) -> FastAPI:
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Response:
-        if request.url.path.startswith("/api/"):
+        if request.url.path.startswith(JSON_PATHS):
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
         return render(request, "error.html", exc.status_code, title="Noe gikk galt", message=str(exc.detail))
 
@@ -213,6 +212,10 @@ def create_app(deps: Deps) -> FastAPI:
         ):
             raise HTTPException(403, f"mangler {CSRF_HEADER}")
         return username
+
+    if deps.webhooks is not None:  # Meta's signed deliveries: no session, no CSRF (the signature is the check)
+        secret, verify_token, journal = deps.webhooks
+        app.include_router(webhook_router(secret, verify_token, WebhookJournal(journal), prefix=WEBHOOK_PREFIX))
 
     app.include_router(flag_api.router(deps.db), dependencies=[Depends(api_user)])
     app.dependency_overrides[flag_api.current_user] = api_user
@@ -247,22 +250,10 @@ def create_app(deps: Deps) -> FastAPI:
 
     @app.get("/", response_class=HTMLResponse)
     def start(request: Request, who: Me) -> Response:
-        mine = list_flags(deps.db, FlagFilter(flagged_by=who.username, limit=1000))
-        flag_counts: dict[str, int] = defaultdict(int)
-        for flag in mine:
-            flag_counts[flag.status] += 1
-        queue = query_packages(deps.db, PackageFilter(units=visible_units(who)), page=1, page_size=1)
-        chart = stacked_bars("Pakker per plattform og status", _per_platform(who))
-        return render(request, "start.html", flag_counts=dict(flag_counts), queue=queue, chart=chart)
-
-    def _per_platform(who: Person) -> list[tuple[str, dict[str, int]]]:
-        bars = []
-        for platform in Platform:
-            counts = query_packages(deps.db, PackageFilter(platform=platform.value, units=visible_units(who)),
-                                    page_size=1).counts
-            if sum(counts.values()):
-                bars.append((PLATFORM_LABELS[platform], counts))
-        return bars
+        units = visible_units(who)
+        queue = query_packages(deps.db, PackageFilter(units=units), page=1, page_size=1)
+        return render(request, "start.html", queue=queue,
+                      overview=overview(deps, who, None if who.has(Role.ADMIN) else units, scores))
 
     # -- editor: flags ----------------------------------------------------------------------------
 
@@ -316,29 +307,73 @@ def create_app(deps: Deps) -> FastAPI:
         page = query_packages(deps.db, chosen, page=side, page_size=PAGE_SIZE)
         params = {"status": status, "plattform": plattform, "konto": konto, "enhet": enhet,
                   "saksnummer": saksnummer, "fra": fra, "til": til}
-        return render(request, "queue.html", page=page, facets=facet_values(deps.db), params=params,
+        shown = {r.package_id: (r.title if who.can_review else titles.of(r)) for r in page.rows}
+        return render(request, "queue.html", page=page, facets=facet_values(deps.db), params=params, titles=shown,
                       link=lambda **change: "/gjennomgang?" + urlencode({**params, **change}))
+
+    def _skjermet_for(who: Person, row: PackageRow, skjermet: bool) -> bool:
+        """True: this person must not see the package's full content (skjermet, and not an archivist)."""
+        return (row.sensitive or skjermet) and not who.can_review
+
+    def _package_page(request: Request, who: Person, row: PackageRow, melding: str | None = None,
+                      status_code: int = 200) -> Response:
+        package_id = row.package_id
+        view = build_view(deps.sink, package_id, deps.config.cache_dir, deps.xsd_dir)
+        thread = load_thread(view.folder)
+        screening = screening_view(deps.sink, package_id, view.folder, thread, show_restricted_context=who.can_review)
+        hidden = _skjermet_for(who, row, screening.skjermet or screening.problem is not None)
+        flag = find_flag(deps.db, ThreadRef(Platform(row.platform), view.manifest.thread_id))
+        versions = versions_of(deps.db, row.thread_key)
+        if hidden:
+            pages, variant = list(range(1, view.redacted_pages + 1)), "skjermet"
+            title = titles.of(row)
+            noark = public_noark(view.noark, title)
+        else:
+            pages, variant, noark, title = list(range(1, view.pages + 1)), "full", view.noark, row.title
+        return render(request, "package.html", status_code, row=row, view=view, flag=flag, versions=versions,
+                      pages=pages, variant=variant, page_total=len(pages), hidden=hidden, noark=noark,
+                      title=title, screening=screening, delivery=delivery_view(deps.sink, package_id),
+                      completeness=thread.completeness if thread else None, melding=melding)
 
     @app.get("/pakker/{package_id}", response_class=HTMLResponse)
     def package_page(request: Request, package_id: str, who: Me) -> Response:
+        return _package_page(request, who, package_for(who, package_id))
+
+    def _page_png(package_id: str, page: int, who: Person, variant: str) -> Response:
         row = package_for(who, package_id)
-        view = build_view(deps.sink, package_id, deps.config.cache_dir, deps.xsd_dir)
-        flag = find_flag(deps.db, ThreadRef(Platform(row.platform), view.manifest.thread_id))
-        versions = versions_of(deps.db, row.thread_key)
-        hidden = row.sensitive and not who.can_review
-        return render(request, "package.html", row=row, view=view, flag=flag, versions=versions,
-                      pages=[] if hidden else list(range(1, view.pages + 1)), hidden=hidden)
+        view = build_view(deps.sink, package_id, deps.config.cache_dir, None)
+        if variant == "full":
+            screening = screening_view(deps.sink, package_id, view.folder, None, show_restricted_context=False)
+            if _skjermet_for(who, row, screening.skjermet or screening.problem is not None):
+                raise HTTPException(403, "innholdet er skjermet")
+            path, total = view.pdf_path, view.pages
+        else:
+            path, total = view.redacted_path, view.redacted_pages
+        if path is None or not 1 <= page <= total:
+            raise HTTPException(404, "ingen slik side")
+        image = page_image(view.folder, path, page, deps.config.page_image_dpi, variant)
+        return FileResponse(image, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
 
     @app.get("/pakker/{package_id}/sider/{page}.png")
     def page_png(package_id: str, page: int, who: Me) -> Response:
+        return _page_png(package_id, page, who, "full")
+
+    @app.get("/pakker/{package_id}/skjermet/{page}.png")
+    def redacted_png(package_id: str, page: int, who: Me) -> Response:
+        return _page_png(package_id, page, who, "skjermet")
+
+    @app.post("/pakker/{package_id}/treff", response_class=HTMLResponse)
+    async def decide_hit(request: Request, package_id: str, who: Reviewer) -> Response:
+        form = await checked_form(request)
         row = package_for(who, package_id)
-        if row.sensitive and not who.can_review:
-            raise HTTPException(403, "innholdet er skjermet")
-        view = build_view(deps.sink, package_id, deps.config.cache_dir, None)
-        if view.pdf_path is None or not 1 <= page <= view.pages:
-            raise HTTPException(404, "ingen slik side")
-        image = page_image(view.folder, view.pdf_path, page, deps.config.page_image_dpi)
-        return FileResponse(image, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
+        view = build_view(deps.sink, package_id, deps.config.cache_dir, deps.xsd_dir)
+        try:
+            message = record_hit_decision(deps.db, deps.sink, package_id, view.folder, hit=form.get("treff", ""),
+                                          decision=form.get("beslutning", ""), by=who.username,
+                                          comment=form.get("kommentar", "").strip() or None)
+        except InputError as exc:
+            return _package_page(request, who, row, melding=f"Ikke registrert: {exc}", status_code=400)
+        return _package_page(request, who, row, melding=message)
 
     async def _decide(request: Request, package_id: str, who: Person, approved: bool) -> Response:
         form = await checked_form(request)
@@ -366,4 +401,11 @@ def create_app(deps: Deps) -> FastAPI:
     async def reject(request: Request, package_id: str, who: Reviewer) -> Response:
         return await _decide(request, package_id, who, approved=False)
 
+    kit = Kit(deps=deps, render=render, checked_form=checked_form, person=person, reviewer=reviewer, admin=admin,
+              visible_units=visible_units)
+    scores = CandidateScores(deps.sink)
+    titles = SafeTitles(deps.sink)
+    editor_pages.register(app, kit, scores, titles)
+    admin_pages.register(app, kit)
+    uttrekk_pages.register(app, kit)
     return app

@@ -47,6 +47,10 @@ class Person:
     def has(self, role: Role) -> bool:
         return role.value in self.roles
 
+    def has_role(self, name: str) -> bool:
+        """For templates: ``person.has_role("admin")``."""
+        return name in self.roles
+
     @property
     def can_review(self) -> bool:
         return self.has(Role.ARCHIVIST)
@@ -80,7 +84,7 @@ def check_password(db: Database, username: str, password: str) -> Person | None:
         stored = user.password_hash if user is not None and user.active and user.password_hash else None
         ok: bool
         try:
-            ok = _HASHER.verify(stored or _DUMMY_HASH, password)
+            ok: bool = _HASHER.verify(stored or _DUMMY_HASH, password)
         except (VerificationError, InvalidHashError):
             ok = False
         return _person(user) if ok and stored and user is not None else None

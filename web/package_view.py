@@ -28,7 +28,7 @@ N5 = "{http://www.arkivverket.no/standarder/noark5/arkivstruktur}"
 NOARK_SECTIONS: dict[str, tuple[str, ...]] = {
     "arkivdel": ("tittel", "arkivdelstatus", "systemID"),
     "mappe": ("mappeID", "tittel", "saksaar", "sakssekvensnummer", "saksdato", "saksansvarlig",
-              "administrativEnhet", "saksstatus"),
+              "administrativEnhet", "saksstatus", "offentligTittel"),
     "registrering": ("registreringsID", "tittel", "journalaar", "journalsekvensnummer", "journalpostnummer",
                      "journalposttype", "journalstatus", "journaldato", "offentligTittel"),
     "dokumentbeskrivelse": ("dokumenttype", "dokumentstatus", "tittel", "tilknyttetRegistreringSom",
@@ -43,6 +43,8 @@ class PackageView:
     folder: Path
     pdf_path: str | None
     pages: int
+    redacted_path: str | None = None  # DOKUMENT/<id>-skjermet.pdf: the variant with skjermet content removed
+    redacted_pages: int = 0
     noark: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
     fixity_problems: list[str] = field(default_factory=list)
     validation_text: str = ""
@@ -90,14 +92,15 @@ def page_count(pdf: Path) -> int:
         return len(document.pages)
 
 
-def page_image(folder: Path, pdf_path: str, page: int, dpi: int) -> Path:
-    """PNG of one page of the thread document, rendered with poppler's pdftoppm and cached."""
+def page_image(folder: Path, pdf_path: str, page: int, dpi: int, variant: str = "full") -> Path:
+    """PNG of one page of the thread document (``variant`` names the cache file), rendered with poppler's
+    pdftoppm and cached."""
     out_dir = folder.parent.parent / "pages" / folder.name
-    target = out_dir / f"side-{page}.png"
+    target = out_dir / f"{variant}-side-{page}.png"
     if target.is_file():
         return target
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = out_dir / f"render-{page}"
+    stem = out_dir / f"render-{variant}-{page}"
     try:
         subprocess.run(
             [PDFTOPPM, "-png", "-r", str(dpi), "-f", str(page), "-l", str(page), "-singlefile",
@@ -129,11 +132,26 @@ def noark_table(arkivstruktur: Path) -> list[tuple[str, list[tuple[str, str]]]]:
     return sections
 
 
+def public_noark(sections: list[tuple[str, list[tuple[str, str]]]], safe_title: str
+                 ) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The Noark table for a role without access to skjermet content: every ``tittel`` but the arkivdel's is
+    the section's ``offentligTittel`` (hits masked) or else ``safe_title``."""
+    shown = []
+    for kind, rows in sections:
+        public = dict(rows).get("offentligTittel")
+        replacement = public if public is not None else safe_title
+        shown.append((kind, [(name, replacement if name == "tittel" and kind != "arkivdel" else value)
+                             for name, value in rows]))
+    return shown
+
+
 def build_view(sink: Sink, package_id: str, cache_dir: Path, xsd_dir: Path | None) -> PackageView:
     manifest, folder = local_copy(sink, package_id, cache_dir)
     pdf = next((f.path for f in manifest.files if f.role == "hoveddokument"), None)
+    redacted = next((f.path for f in manifest.files if f.role == "skjermet"), None)
     view = PackageView(manifest=manifest, folder=folder, pdf_path=pdf,
-                       pages=page_count(folder / pdf) if pdf else 0)
+                       pages=page_count(folder / pdf) if pdf else 0, redacted_path=redacted,
+                       redacted_pages=page_count(folder / redacted) if redacted else 0)
     if (folder / "arkivstruktur.xml").is_file():
         view.noark = noark_table(folder / "arkivstruktur.xml")
     view.fixity_problems = [finding_text(p) for p in verify_package(sink, package_id, check_locks=False).problems]
