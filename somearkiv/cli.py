@@ -304,6 +304,38 @@ def serve(
         prefect_serve(*served_deployments(), limit=limit)
 
 
+@app.command()
+def screening(
+    package_id: Annotated[str, typer.Argument(help="Pakke-id")],
+    hit: Annotated[str | None, typer.Option("--treff", help="Treffets nummer (eller nøkkel) som skal avgjøres")] = None,
+    decision: Annotated[str | None, typer.Option("--beslutning", help="confirm (bekreft) eller clear")] = None,
+    comment: Annotated[str | None, typer.Option("--comment", help="Arkivarens kommentar")] = None,
+    by: Annotated[str | None, typer.Option("--by", help="Brukernavnet ditt (standard: $USER)")] = None,
+    bucket: BucketOption = None,
+) -> None:
+    """Vis personopplysningene screeningen fant i en pakke (maskert), og bekreft eller avkreft ett treff."""
+    from web.package_view import local_copy
+    from web.screening_view import load_thread, record_hit_decision, screening_view
+
+    sink, settings = _sink(bucket)
+    _, folder = local_copy(sink, package_id, settings.work_dir / "web-cache")
+    if hit is not None or decision is not None:
+        if hit is None or decision not in {"confirm", "clear"}:
+            raise InputError("oppgi både --treff og --beslutning confirm|clear")
+        typer.echo(record_hit_decision(_database(), sink, package_id, folder, hit=hit, decision=decision,
+                                       by=_by(by), comment=comment))
+    view = screening_view(sink, package_id, folder, load_thread(folder), show_restricted_context=True)
+    if not view.present:
+        typer.echo(f"{package_id}: ingen screening i pakken")
+        return
+    if view.problem:
+        raise InputError(f"{package_id}: {view.problem}")
+    typer.echo(f"{package_id}: {len(view.rows)} treff, {view.undecided} ubehandlet, "
+               f"{len(view.restricted)} innlegg skjermet i sin helhet (regler {view.rules_version})")
+    for row in view.rows:
+        typer.echo(f"{row.number:>4}  {row.status:<11} {row.kind:<16} {row.rule:<28} {row.item_id}: {row.context}")
+
+
 @app.command("create-bucket")
 def create_bucket(name: Annotated[str, typer.Argument(help="S3-bøttenavn")]) -> None:
     """Opprett en S3-bøtte med Object Lock (for prøving mot moto/MinIO; se README)."""

@@ -171,3 +171,21 @@ def test_operational_errors_are_one_norwegian_line_and_exit_2(tmp_path: Path) ->
         lines = [line for line in out.splitlines() if line.strip()]
         assert len(lines) == 1 and lines[0].startswith("feil: "), (args, out)
         assert "Traceback" not in out
+
+
+def test_screening_lists_masked_hits_and_records_a_decision(bucket: Path, tmp_path: Path) -> None:
+    from workflow.db import upgrade
+
+    upgrade(Settings().workflow().database_url)
+    sensitive = next(p for p in _packages(bucket) if (bucket / p / "screening.json").is_file()
+                     and b'"hits": []' not in (bucket / p / "screening.json").read_bytes())
+    code, out = _invoke("screening", sensitive, "--bucket", str(bucket))
+    assert code == 0, out
+    assert "ubehandlet" in out and "fødselsnummer" in out
+    assert "010120" not in out  # the demo's fødselsnummer itself is never printed
+    code, out = _invoke("screening", sensitive, "--treff", "1", "--beslutning", "clear", "--by", "arne",
+                        "--bucket", str(bucket))
+    assert code == 0 and "avkreftet" in out, out
+    assert (bucket / "_screening" / f"{sensitive}.json").is_file()
+    code, out = _invoke("screening", sensitive, "--treff", "1", "--beslutning", "maybe", "--bucket", str(bucket))
+    assert code == 2 and out.startswith("feil: ")
