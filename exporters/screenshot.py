@@ -28,6 +28,7 @@ OSLO = ZoneInfo("Europe/Oslo")
 WIDTH = 900
 MARGIN = 32
 MAX_LINES = 120
+MAX_SHOWN_CHARS = MAX_LINES * 200
 MAX_TITLE_CHARS = 140
 _BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
@@ -152,10 +153,14 @@ def _render(thread: Thread, item: Item) -> bytes:
     if parent is not None:
         meta += f" · svar til {visible(parent.author.display_name or parent.author.id)}"
     meta_lines, _ = _wrap(meta, small, inner, 2)
-    body, left_out = _wrap(visible(item.text), regular, inner, MAX_LINES)
+    head = item.text[:MAX_SHOWN_CHARS]  # more than MAX_LINES lines can hold: the rest is never drawn anyway
+    body, left_out = _wrap(visible(head), regular, inner, MAX_LINES)
+    if len(item.text) > len(head):
+        left_out += len(item.text) - len(head)
     extra: list[str] = []
     if left_out:
-        extra.append(f"… teksten fortsetter: {left_out} tegn til er ikke vist her (hele teksten er i innsamlingen)")
+        extra.append(f"… teksten fortsetter: omtrent {left_out} tegn til er ikke vist her "
+                     "(hele teksten er i innsamlingen)")
     if item.media:
         extra.append(f"Vedlegg: {len(item.media)} ({', '.join(sorted({m.kind for m in item.media}))})")
     extra.append(f"Reaksjoner: {item.reactions}")

@@ -83,3 +83,16 @@ def test_hundred_kilobyte_text_is_cut_with_a_note_and_stays_fast() -> None:
     assert image.size[1] < 40 * MAX_LINES + 600  # bounded, not 100 KB of lines
     shown = visible(text)
     assert len(shown) == len(text)  # plain text: nothing escaped
+
+
+def test_wrapping_counts_what_is_left_out() -> None:
+    from exporters.screenshot import _font, _wrap
+
+    font = _font("DejaVuSans.ttf", 20)
+    lines, left = _wrap("ord " * 10_000, font, 800, MAX_LINES)
+    assert len(lines) == MAX_LINES and 30_000 < left < 40_000
+    assert all(font.getlength(line) <= 800 for line in lines)
+    lines, left = _wrap("kort tekst\nmed to linjer", font, 800, MAX_LINES)
+    assert lines == ["kort tekst", "med to linjer"] and left == 0
+    lines, _ = _wrap("y" * 2000, font, 800, MAX_LINES)
+    assert len(lines) > 1 and "".join(lines) == "y" * 2000  # one huge word broken, nothing lost
