@@ -52,7 +52,7 @@ from sources.connectors.moderate import (
 from sources.connectors.store import MediaPolicy, write_capture
 from sources.evidence import write_evidence
 from sources.urls import parse_thread_url
-from storage.audit import AuditLog
+from storage.audit import AuditError, AuditLog
 from workflow.db import Database
 from workflow.models import Role
 from workflow.moderation import (
@@ -98,6 +98,7 @@ class ModerationOutcome:
     screenshot: Path
     manifest: Path
     platform_request: str | None
+    warnings: tuple[str, ...] = ()
 
     @property
     def done(self) -> bool:
@@ -279,8 +280,9 @@ def moderate(db: Database, request: ModerationRequest, config: ModerationConfig,
         exchanges: list[Exchange] = getattr(exc, "exchanges", [])
         write_evidence(exchanges, root / MODERATION_DIR / f"{record.id}-platform.jsonl.gz")
         record = fail_moderation(db, record.id, error=f"plattformen utførte ikke handlingen: {exc}", by=request.by)
-        _bucket_event(audit_log, "moderation.failed", request.by, key, record, {"error": record.error or ""})
-        return ModerationOutcome(record, key, comment.id, screenshot, manifest, None)
+        warnings = _bucket_event(audit_log, "moderation.failed", request.by, key, record,
+                                 {"error": record.error or ""})
+        return ModerationOutcome(record, key, comment.id, screenshot, manifest, None, warnings)
     write_evidence(call.exchanges, root / MODERATION_DIR / f"{record.id}-platform.jsonl.gz")
     removed_at = datetime.now(UTC)
     _record_removal(root, key, comment.id, Removal(
@@ -290,9 +292,9 @@ def moderate(db: Database, request: ModerationRequest, config: ModerationConfig,
              f"(moderering #{record.id}); skjermbilde tatt før fjerning",
     ))
     record = complete_moderation(db, record.id, by=request.by)
-    _bucket_event(audit_log, "moderation.hidden" if action == "hide" else "moderation.deleted", request.by, key,
-                  record, {"request": call.request, "removed_at": removed_at.isoformat()})
-    return ModerationOutcome(record, key, comment.id, screenshot, manifest, call.request)
+    warnings = _bucket_event(audit_log, "moderation.hidden" if action == "hide" else "moderation.deleted",
+                             request.by, key, record, {"request": call.request, "removed_at": removed_at.isoformat()})
+    return ModerationOutcome(record, key, comment.id, screenshot, manifest, call.request, warnings)
 
 
 def _keep_evidence(config: ModerationConfig, capture: Capture, comment_id: str, record: ModerationView,
@@ -339,12 +341,18 @@ def _record_removal(root: Path, key: str, comment_id: str, removal: Removal) -> 
 
 
 def _bucket_event(log: AuditLog | None, kind: str, actor: str, key: str, record: ModerationView,
-                  extra: dict[str, str]) -> None:
+                  extra: dict[str, str]) -> tuple[str, ...]:
+    """The event in the bucket's audit chain; a bucket that refuses it is a warning (the platform has acted, and
+    the workflow database's audit log has the event already)."""
     if log is None:
-        return
-    log.append(kind, actor, key, {
-        "moderation_id": record.id, "comment_id": record.comment_id, "action": record.action,
-        "reason": record.reason, "state": record.state, "evidence_path": record.evidence_path or "",
-        "evidence_sha256": record.evidence_sha256 or "", **extra,
-    })
+        return ()
+    try:
+        log.append(kind, actor, key, {
+            "moderation_id": record.id, "comment_id": record.comment_id, "action": record.action,
+            "reason": record.reason, "state": record.state, "evidence_path": record.evidence_path or "",
+            "evidence_sha256": record.evidence_sha256 or "", **extra,
+        })
+    except AuditError as exc:
+        return (f"moderering #{record.id}: hendelsen kom ikke i bøttens revisjonslogg: {exc}",)
+    return ()
 

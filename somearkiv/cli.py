@@ -661,6 +661,8 @@ def moderate(
     done = {"hide": "skjult", "delete": "slettet"}[record.action]
     typer.echo(f"skjermbilde: {outcome.screenshot}")
     typer.echo(f"bevis: {outcome.manifest} (sha256 {record.evidence_sha256})")
+    for warning in outcome.warnings:
+        typer.echo(f"advarsel: {escape_unsafe(warning)}", err=True)
     if not outcome.done:
         typer.echo(f"feil: moderering #{record.id}: kommentar {escape_unsafe(outcome.comment_id)} i "
                    f"{outcome.thread_key} er IKKE {done}: {escape_unsafe(record.error or '')}; beviset er tatt vare på",

@@ -139,3 +139,14 @@ def test_unknown_comment_id_with_thread_url_changes_nothing(sqlite_db: Database,
                                               thread_url="https://www.facebook.com/fjordvikkommune/posts/"
                                                          "1234567890123456"), config, lookup, audit_log=log)
     assert server.actions == [] and list_moderation(sqlite_db) == [] and not config.capture_dir.exists()
+
+
+def test_a_bucket_that_refuses_the_audit_event_is_a_warning_after_the_action(
+        sqlite_db: Database, server: MethodReplayServer, tmp_path: Path) -> None:  # noqa: F811
+    server.add_action("POST", f"/v25.0/{FB_COMMENT}", fixture("facebook/moderation_ok.json"))
+    config, log = setup(server, tmp_path)
+    (tmp_path / "bucket").mkdir(exist_ok=True)
+    (tmp_path / "bucket" / "_audit").write_bytes(b"a file where the audit folder belongs")
+    outcome = moderate(sqlite_db, ModerationRequest(FB_URL, "hide", "spam", "ingrid"), config, lookup, audit_log=log)
+    assert outcome.done and len(server.actions) == 1
+    assert len(outcome.warnings) == 1 and "revisjonslogg" in outcome.warnings[0]
