@@ -659,3 +659,49 @@ def web(
 
 def main() -> None:  # pragma: no cover - console entry
     app()
+
+
+@app.command()
+def moderate(
+    target: Annotated[str, typer.Argument(help="Adressen til kommentaren, eller kommentar-id-en")],
+    action: Annotated[str, typer.Option("--action", help="hide (skjul) eller delete (slett)")],
+    reason: Annotated[str, typer.Option(
+        "--reason", help="personsjikane, sensitive-personal-data, spam eller case-handling")],
+    thread: Annotated[str | None, typer.Option(
+        "--thread", help="Adressen til innlegget, når du oppgir en kommentar-id")] = None,
+    bucket: BucketOption = None,
+    by: ByOption = None,
+) -> None:
+    """Ta vare på en kommentar (innsamling og skjermbilde), og skjul eller slett den først da."""
+    from flows.capture import lookup_credential
+    from pipeline.moderation import ModerationConfig, ModerationRequest
+    from pipeline.moderation import moderate as run_moderation
+    from sources.accounts import load_accounts
+    from storage.audit import AuditLog
+    from storage.timestamp import timestamper_for
+
+    for text in (target, action, reason, thread or "", by or ""):
+        if len(text) > MAX_ARGUMENT_CHARS:
+            raise _fail(f"et argument er lengre enn {MAX_ARGUMENT_CHARS} tegn")
+    sink, settings = _sink(bucket)
+    if settings.accounts_file is None:
+        raise _fail("kontoregisteret er ikke satt opp: sett SOMEARKIV_ACCOUNTS_FILE")
+    config = ModerationConfig(capture_dir=settings.capture_dir, registry=load_accounts(settings.accounts_file),
+                              sources=settings.sources(), media_policy=settings.media_policy())
+    log = AuditLog(sink, retention=settings.retention(), timestamper=timestamper_for(settings.timestamps()))
+    request = ModerationRequest(target=target, action=action, reason=reason, by=_by(by), thread_url=thread)
+    with _database() as db:
+        outcome = run_moderation(db, request, config, lookup_credential, audit_log=log)
+    record = outcome.record
+    done = {"hide": "skjult", "delete": "slettet"}[record.action]
+    typer.echo(f"skjermbilde: {outcome.screenshot}")
+    typer.echo(f"bevis: {outcome.manifest} (sha256 {record.evidence_sha256})")
+    for warning in outcome.warnings:
+        typer.echo(f"advarsel: {escape_unsafe(warning)}", err=True)
+    if not outcome.done:
+        typer.echo(f"feil: moderering #{record.id}: kommentar {escape_unsafe(outcome.comment_id)} i "
+                   f"{outcome.thread_key} er IKKE {done}: {escape_unsafe(record.error or '')}; beviset er tatt vare på",
+                   err=True)
+        raise typer.Exit(code=EXIT_OPERATIONAL)
+    typer.echo(f"moderering #{record.id}: kommentar {escape_unsafe(outcome.comment_id)} i {outcome.thread_key} "
+               f"{done} av {record.requested_by} ({record.reason})")
