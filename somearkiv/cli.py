@@ -657,10 +657,6 @@ def web(
                 log_level="warning", proxy_headers=False)
 
 
-def main() -> None:  # pragma: no cover - console entry
-    app()
-
-
 @app.command()
 def moderate(
     target: Annotated[str, typer.Argument(help="Adressen til kommentaren, eller kommentar-id-en")],
@@ -705,3 +701,7 @@ def moderate(
         raise typer.Exit(code=EXIT_OPERATIONAL)
     typer.echo(f"moderering #{record.id}: kommentar {escape_unsafe(outcome.comment_id)} i {outcome.thread_key} "
                f"{done} av {record.requested_by} ({record.reason})")
+
+
+def main() -> None:  # pragma: no cover - console entry
+    app()
