@@ -206,7 +206,9 @@ class _Loader:
         found: dict[str, tuple[int, int] | None] = {}
 
         def earlier(key: str) -> tuple[int, int] | None:  # an earlier comment's (idx, depth), kept for the parent
-            found[key] = row = db.execute("SELECT idx, depth FROM comments WHERE id = ?", (_stored(key),)).fetchone()
+            row: tuple[int, int] | None = db.execute(
+                "SELECT idx, depth FROM comments WHERE id = ?", (_stored(key),)).fetchone()
+            found[key] = row
             return row
 
         for index, raw in enumerate(comments):

@@ -80,7 +80,7 @@ def _check_metadata(pdf: pikepdf.Pdf) -> Iterator[Finding]:
         yield _finding("pdfa-info-xmp-trapped", "Info /Trapped har ingen tvilling i XMP")
 
 
-def _resources_in(pdf: pikepdf.Pdf) -> Iterator[tuple[str, pikepdf.Object, pikepdf.Dictionary]]:
+def _resources_in(pdf: pikepdf.Pdf) -> Iterator[tuple[str, pikepdf.Object, pikepdf.Object]]:
     """(where, content owner, resources) for every page and every form XObject reachable from pages."""
     seen: set[tuple[int, int]] = set()
     stack: list[tuple[str, pikepdf.Object]] = [(f"side {n}", page.obj) for n, page in enumerate(pdf.pages, 1)]
@@ -100,14 +100,16 @@ def _resources_in(pdf: pikepdf.Pdf) -> Iterator[tuple[str, pikepdf.Object, pikep
                 stack.append((f"{where} Type3-skrift {name}", font))
 
 
-def _font_file(font: pikepdf.Dictionary) -> pikepdf.Stream | None:
+def _font_file(font: pikepdf.Object) -> pikepdf.Stream | None:
+    """The embedded font program of a font dictionary (that of its first descendant for a Type0 font)."""
     if font.get("/Subtype") == "/Type0":
-        descendants = font.get("/DescendantFonts") or []
+        descendants: pikepdf.Object | list[pikepdf.Object] = font.get("/DescendantFonts") or []
         font = descendants[0] if len(descendants) else pikepdf.Dictionary()
     descriptor = font.get("/FontDescriptor") or pikepdf.Dictionary()
     for key in ("/FontFile", "/FontFile2", "/FontFile3"):
-        if isinstance(descriptor.get(key), pikepdf.Stream):
-            return descriptor[key]
+        file = descriptor.get(key)
+        if isinstance(file, pikepdf.Stream):
+            return file
     return None
 
 
@@ -137,7 +139,10 @@ def _truetype_code_to_glyph(data: bytes) -> dict[int, int] | None:
             return {first + i: g for i, g in enumerate(ids)}
         if fmt == 4:
             segs = struct.unpack(">H", data[start + 6 : start + 8])[0] // 2
-            arr = lambda k: struct.unpack(f">{segs}H", data[start + 14 + k : start + 14 + k + 2 * segs])  # noqa: E731
+
+            def arr(k: int) -> tuple[int, ...]:
+                return struct.unpack(f">{segs}H", data[start + 14 + k : start + 14 + k + 2 * segs])
+
             ends, starts = arr(0), arr(2 * segs + 2)
             deltas, ranges = arr(4 * segs + 2), arr(6 * segs + 2)
             mapping: dict[int, int] = {}
@@ -175,7 +180,7 @@ def _check_notdef(
     pdf: pikepdf.Pdf,
     where: str,
     owner: pikepdf.Object,
-    fonts: pikepdf.Dictionary,
+    fonts: pikepdf.Object,
     glyph_maps: dict[tuple[int, int], dict[int, int] | None],
 ) -> Iterator[Finding]:
     """Every byte shown with a simple TrueType font must map to a real glyph, never glyph 0 (.notdef)."""
@@ -186,7 +191,8 @@ def _check_notdef(
         yield _finding("pdfa-content-unparsable", f"innholdet kan ikke leses: {exc}", where)
         return
     reported = 0
-    for operands, operator in instructions:
+    for instruction in instructions:
+        operands, operator = instruction.operands, instruction.operator
         op = str(operator)
         if op == "Tf":
             name = str(operands[0])

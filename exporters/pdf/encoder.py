@@ -10,16 +10,22 @@ from __future__ import annotations
 import contextlib
 import weakref
 from functools import cache
+from typing import cast
 
 from reportlab.lib import colors
 from reportlab.lib.rl_accel import escapePDF, fp_str
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfdoc import PDFDocument
 
 from exporters.pdf.reportlab_compat import WIDTHS_MAX, string_width
 from exporters.pdf.words import Word
 
 Key = tuple[str, str | None, int]  # (font, colour, subset) of a segment of text
+RawSegment = tuple[Key, bytes]  # a segment's subset codes
+Segment = tuple[Key, str]  # a segment's subset codes escaped for a PDF string (``escapePDF``)
+# ``Encoder.word``: (segments of the word, of a space and the word, and when those are one segment its key and codes)
+WordCodes = tuple[tuple[Segment, ...], tuple[Segment, ...] | None, Key | None, str]
 
 @cache
 def color_of(value: str) -> colors.Color:
@@ -37,17 +43,17 @@ class Encoder:
     """Text of one document as subset codes, via each font's ``splitString`` (which assigns new codes in order of
     first use); a (font, text) seen before has all its codes assigned already, so its result is reused."""
 
-    def __init__(self, doc) -> None:
+    def __init__(self, doc: PDFDocument) -> None:
         self._doc = weakref.ref(doc)  # the document holds the encoder (``encoder_of``): no reference cycle
-        self.words: dict[Word, tuple] = {}  # ``word``'s result for each word drawn in this document
+        self.words: dict[Word, WordCodes] = {}  # ``word``'s result for each word drawn in this document
         self._names: dict[tuple[str, int], str] = {}
         self._font_codes: dict[tuple[str, int, float], str] = {}
-        self._keys: dict[tuple[str, str | None, int], tuple[str, str | None, int]] = {}
-        self._spaces: dict[tuple[str, str | None], tuple] = {}
-        self._escaped_spaces: dict[tuple[str, str | None], tuple] = {}
+        self._keys: dict[Key, Key] = {}
+        self._spaces: dict[tuple[str, str | None], tuple[RawSegment, ...]] = {}
+        self._escaped_spaces: dict[tuple[str, str | None], tuple[Segment, ...]] = {}
         self._assignments: dict[str, dict[int, int]] = {}  # font's code points → codes in this document
 
-    def segments(self, font: str, color: str | None, text: str) -> tuple[tuple[Key, bytes], ...]:
+    def segments(self, font: str, color: str | None, text: str) -> tuple[RawSegment, ...]:
         """``text`` in ``font`` as ``(key, codes)`` per subset; keys ``(font, colour, subset)`` are shared objects.
 
         Tuples, not lists, here and in ``word``: the collector untracks tuples of strings and numbers, and the
@@ -61,30 +67,30 @@ class Encoder:
             if state is not None:
                 assignments = self._assignments[font] = state.assignments
         if assignments is not None:  # every character already has a code in subset 0: what splitString would give
-            codes = list(map(assignments.get, map(ord, text)))
-            if None not in codes and max(codes) < 256:
+            codes = _subset0_codes(assignments, text)
+            if codes is not None:
                 key = (font, color, 0)
-                return ((keys.setdefault(key, key), bytes(codes)),)
-        out = []
+                return ((keys.setdefault(key, key), codes),)
+        out: list[RawSegment] = []
         for subset, data in ttf.splitString(text, self._doc()):
             key = (font, color, subset)
             out.append((keys.setdefault(key, key), data))
         return tuple(out)
 
-    def space(self, font: str, color: str | None) -> tuple[tuple[Key, bytes], ...]:
+    def space(self, font: str, color: str | None) -> tuple[RawSegment, ...]:
         found = self._spaces.get((font, color))
         if found is None:
             found = self._spaces[font, color] = self.segments(font, color, " ")
         return found
 
-    def escaped_space(self, font: str, color: str | None) -> tuple[tuple[Key, str], ...]:
+    def escaped_space(self, font: str, color: str | None) -> tuple[Segment, ...]:
         """``space`` with its codes escaped (``merged``)."""
         found = self._escaped_spaces.get((font, color))
         if found is None:
             found = self._escaped_spaces[font, color] = merged(list(self.space(font, color)))
         return found
 
-    def word(self, word: Word) -> tuple:
+    def word(self, word: Word) -> WordCodes:
         """``(segments of the word, segments of a space in ``word.space`` and the word, and when those are one
         segment (and the word is not glued) its key and codes)``, remembered in ``words``; segments are ``(key,
         codes)`` with the codes escaped for a PDF string (``escapePDF`` works byte by byte, so escaped codes can
@@ -93,31 +99,33 @@ class Encoder:
         if len(pieces) == 1:  # most words: one run whose characters all have codes in subset 0 already
             font, color, text = pieces[0]
             assignments = self._assignments.get(font)
-            if assignments is not None:
-                codes = list(map(assignments.get, map(ord, text)))
-                if None not in codes and max(codes) < 256:
-                    key = (font, color, 0)
-                    key = self._keys.setdefault(key, key)
-                    segs = ((key, escapePDF(bytes(codes))),)
-                    space = word.space
-                    if space is None or word.glued:
-                        found = (segs, None, None, "")
+            codes = None if assignments is None else _subset0_codes(assignments, text)
+            if codes is not None:
+                key: Key = (font, color, 0)
+                key = self._keys.setdefault(key, key)
+                segs: tuple[Segment, ...] = ((key, escapePDF(codes)),)
+                space = word.space
+                found: WordCodes
+                if space is None or word.glued:
+                    found = (segs, None, None, "")
+                else:
+                    before = self.escaped_space(*space)
+                    if before[-1][0] is key:
+                        with_space = (*before[:-1], (key, before[-1][1] + segs[0][1]))
                     else:
-                        before = self.escaped_space(*space)
-                        if before[-1][0] is key:
-                            with_space = (*before[:-1], (key, before[-1][1] + segs[0][1]))
-                        else:
-                            with_space = (*before, *segs)
-                        found = (segs, with_space, *(with_space[0] if len(with_space) == 1 else (None, "")))
-                    self.words[word] = found
-                    return found
+                        with_space = (*before, *segs)
+                    found = ((segs, with_space, *with_space[0]) if len(with_space) == 1
+                             else (segs, with_space, None, ""))
+                self.words[word] = found
+                return found
         raw = [seg for font, color, text in word.pieces for seg in self.segments(font, color, text)]
         segs = merged(raw)
-        with_space = None if word.space is None else merged([*self.space(*word.space), *raw])
-        key, data = None, ""
-        if with_space is not None and len(with_space) == 1 and not word.glued:
-            key, data = with_space[0]
-        found = self.words[word] = (segs, with_space, key, data)
+        spaced = None if word.space is None else merged([*self.space(*word.space), *raw])
+        one_key: Key | None = None
+        data = ""
+        if spaced is not None and len(spaced) == 1 and not word.glued:
+            one_key, data = spaced[0]
+        found = self.words[word] = (segs, spaced, one_key, data)
         return found
 
     def release(self) -> None:
@@ -148,9 +156,18 @@ def style_codes(style: ParagraphStyle) -> tuple[str, str]:
     return fp_str(style.leading), fill_code(style.textColor)
 
 
-def merged(segments: list[tuple[tuple, bytes]]) -> tuple[tuple[tuple, str], ...]:
+def _subset0_codes(assignments: dict[int, int], text: str) -> bytes | None:
+    """``text``'s codes when every character already has one in subset 0 (what ``splitString`` would give)."""
+    codes = list(map(assignments.get, map(ord, text)))
+    if None in codes:
+        return None
+    known = cast("list[int]", codes)  # no None left
+    return bytes(known) if max(known) < 256 else None
+
+
+def merged(segments: list[RawSegment]) -> tuple[Segment, ...]:
     """``segments`` with adjacent ones of the same key joined, their codes escaped for a PDF string."""
-    out: list[tuple[tuple, bytes]] = []
+    out: list[RawSegment] = []
     for key, data in segments:
         if out and out[-1][0] is key:
             out[-1] = (key, out[-1][1] + data)
@@ -162,18 +179,18 @@ def merged(segments: list[tuple[tuple, bytes]]) -> tuple[tuple[tuple, str], ...]
 _ENCODERS: list[Encoder] = []  # encoders of documents not yet saved
 
 
-def _saved(doc) -> bool:
+def _saved(doc: PDFDocument | None) -> bool:
     """True if ``doc`` (a reportlab ``PDFDocument`` or None once collected) is saved or gone."""
     return doc is None or bool(getattr(doc, "_savedToFile", False))
 
 
-def encoder_of(doc) -> Encoder:
+def encoder_of(doc: PDFDocument) -> Encoder:
     """The encoder of ``doc``, made on its first text.
 
     A new one also empties those of documents saved (or gone) meanwhile: a reportlab document is a reference
     cycle that only a full garbage collection frees, and its encoder's tables would wait for it.
     """
-    encoder = getattr(doc, "_sa_encoder", None)
+    encoder: Encoder | None = getattr(doc, "_sa_encoder", None)
     if encoder is None:
         if string_width.cache_info().currsize > WIDTHS_MAX:
             string_width.cache_clear()

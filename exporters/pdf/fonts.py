@@ -33,6 +33,7 @@ from functools import cache
 from pathlib import Path
 
 from reportlab.pdfbase import pdfdoc, pdfmetrics
+from reportlab.pdfbase.pdfdoc import PDFDocument
 from reportlab.pdfbase.ttfonts import TTFont, TTFontFace
 
 BODY = "SA-Sans"
@@ -96,9 +97,12 @@ class KeepingTTFont(TTFont):
         super().__init__(name, filename)
         self.face.__class__ = SubsetMemoFace  # the face is this font's own (``TTFont.__init__`` makes it)
 
-    def splitString(self, text, doc, encoding="utf-8"):  # noqa: N802 (reportlab API)
+    def splitString(self, text: str, doc: PDFDocument,  # noqa: N802 (reportlab API)
+                    encoding: str = "utf-8") -> list[tuple[int, bytes]]:
+        """``(subset, codes)`` runs of ``text`` (reportlab's ``TTFont.splitString``)."""
         if "\xa0" not in text:
-            return super().splitString(text, doc, encoding)
+            split: list[tuple[int, bytes]] = super().splitString(text, doc, encoding)
+            return split
         ascii_readable = self._asciiReadable
         try:
             state = self.state[doc]
@@ -107,7 +111,7 @@ class KeepingTTFont(TTFont):
         skip31 = 31 if ascii_readable and state.nextCode < 32 else -256
         cur_set = -1
         cur: list[int] = []
-        results = []
+        results: list[tuple[int, bytes]] = []
         if isinstance(text, bytes):
             text = text.decode("utf-8")
         char_to_glyph = self.face.charToGlyph
@@ -228,7 +232,7 @@ _load_lock = threading.Lock()  # loading a font on first use (``_Coverage``, ``_
 _LAZY_DEJAVU = frozenset({BODY_BOLD_ITALIC})
 
 
-class _Coverage(dict):
+class _Coverage(dict[str, frozenset[int] | dict[int, int]]):
     """Coverage by font name; a fallback font (``_NOTO_FILES``, ``_LAZY_DEJAVU``) is loaded and registered when
     first asked about.
 
@@ -237,7 +241,7 @@ class _Coverage(dict):
     its coverage was looked up, so reportlab always finds a font that text uses.
     """
 
-    def __missing__(self, name: str) -> frozenset[int]:
+    def __missing__(self, name: str) -> frozenset[int] | dict[int, int]:
         if name in _NOTO_FILES:
             path = _package_dir("manimgx_fonts") / _NOTO_FILES[name]
         elif name in _LAZY_DEJAVU:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 from reportlab.lib import colors
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable, Table, TableStyle
 from reportlab.platypus import Image as RLImage
 
@@ -45,7 +46,8 @@ def prepare_image(path: Path) -> PreparedImage:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as img:
+            with Image.open(path) as opened:
+                img: Image.Image = opened
                 if img.width * img.height > MAX_PIXELS:
                     raise ImageError(f"bildet er for stort ({img.width}×{img.height} piksler)")
                 img.draft("RGB", (MAX_SIDE_PX, MAX_SIDE_PX))
@@ -81,7 +83,7 @@ def image_flowable(data: PreparedImage, max_width: float, max_height: float) -> 
     return flowable
 
 
-def placeholder(message_markup: str, style, width: float) -> Flowable:
+def placeholder(message_markup: str, style: ParagraphStyle, width: float) -> Flowable:
     """A framed box with an explanation, standing where an image could not be shown."""
     table = Table([[markup_paragraph(message_markup, style)]], colWidths=[width])
     table.setStyle(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from typing import cast
 
 import pikepdf
 
@@ -27,9 +28,9 @@ def font_key(font: pikepdf.Object, stream_bytes: Callable[[pikepdf.Stream], byte
     if descriptor is not None:
         for key in ("/FontFile2", "/FontFile", "/FontFile3"):
             if key in descriptor:
-                digest.update(stream_bytes(descriptor[key]))
+                digest.update(stream_bytes(cast(pikepdf.Stream, descriptor[key])))  # font programs are streams
     if "/ToUnicode" in font:
-        digest.update(stream_bytes(font.ToUnicode))
+        digest.update(stream_bytes(cast(pikepdf.Stream, font.ToUnicode)))  # a CMap stream
     return digest.digest()
 
 

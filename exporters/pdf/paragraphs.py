@@ -24,15 +24,17 @@ reportlab ``Paragraph``s (markup) come from a private copy of reportlab's paragr
 from __future__ import annotations
 
 import operator
-from typing import Literal
+from collections.abc import Sequence
+from typing import Literal, cast
 
 from reportlab.lib.rl_accel import fp_str
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable
 from reportlab.platypus.paraparser import ParaFrag
 
 from exporters.pdf.bidi_line import BidiLine
-from exporters.pdf.encoder import Encoder, color_of, encoder_of, fill_code, style_codes
+from exporters.pdf.encoder import Encoder, Key, Segment, WordCodes, color_of, encoder_of, fill_code, style_codes
 from exporters.pdf.reportlab_compat import paragraph_class, string_width
 from exporters.pdf.rtl import base_level, has_rtl
 from exporters.pdf.text import Piece
@@ -41,7 +43,7 @@ from exporters.pdf.words import BREAK, TIGHT_MARGIN, Tight, Word, WordCache, spl
 
 def markup_paragraph(text: str, style: ParagraphStyle) -> Flowable:
     """reportlab's ``Paragraph(text, style)`` of markup, from the private paragraph module (``reportlab_compat``)."""
-    return paragraph_class()(text, style)  # type: ignore[return-value]
+    return paragraph_class()(text, style)
 
 
 def paragraph(parts: list[Piece], style: ParagraphStyle, *, engine: Literal["runs", "reportlab"] = "runs",
@@ -102,7 +104,8 @@ class RunsParagraph(Flowable):
         self.rtl = bases is not None or (parts is not None and any(
             part is not None and has_rtl(part[2]) for part in parts))
         self._bases = bases  # paragraph level of each line (``rtl`` only)
-        self.width = self.height = 0
+        self.width: float = 0
+        self.height: float = 0
 
     @property
     def lines(self) -> list[list[Word]]:
@@ -112,10 +115,12 @@ class RunsParagraph(Flowable):
         return self._lines[1]
 
     def getSpaceBefore(self) -> float:  # noqa: N802 (reportlab API)
-        return self.style.spaceBefore
+        space: float = self.style.spaceBefore
+        return space
 
     def getSpaceAfter(self) -> float:  # noqa: N802 (reportlab API)
-        return self.style.spaceAfter
+        space: float = self.style.spaceAfter
+        return space
 
     def _word_list(self) -> list[Word | None]:
         if self.parts is not None:
@@ -220,7 +225,7 @@ class RunsParagraph(Flowable):
                              bases=None if bases is None else bases[fit:])
         return [first, rest]
 
-    def drawOn(self, canvas, x: float, y: float, _sW: float = 0) -> None:  # noqa: N802, N803 (reportlab API)
+    def drawOn(self, canvas: Canvas, x: float, y: float, _sW: float = 0) -> None:  # noqa: N802, N803 (reportlab API)
         """``Flowable.drawOn`` without a canvas state push/pop or ``cm``: the text object is placed by its ``Tm``.
 
         The text object is wrapped in ``q``/``Q``, so its fill colour, font and word spacing don't leak.
@@ -232,7 +237,7 @@ class RunsParagraph(Flowable):
         """Draw with the top left corner at the origin of the current coordinates."""
         self.canv._code.append(self.text_object(self.canv, 0.0, 0.0))
 
-    def text_object(self, canv, x: float, y: float) -> str:
+    def text_object(self, canv: Canvas, x: float, y: float) -> str:
         """The text object (``BT`` … ``ET``) of the paragraph with its top left corner at ``(x, y)``.
 
         It draws what reportlab's ``PDFTextObject`` draws for the same text: the first line placed with ``Tm``,
@@ -250,7 +255,7 @@ class RunsParagraph(Flowable):
         out = [f"BT 1 0 0 1 {fp_str(x + left, y + self.height - size)} Tm {leading} TL {fill}"]
         append = out.append
         get = encoder.words.get
-        key_now: tuple[str, str | None, int] | None = None
+        key_now: object | None = None  # the key (``Key``) of the subset and colour set now
         font_now: tuple[str, int] | None = None
         color_now: str | None = None
         bases = self._bases if self.rtl else None
@@ -267,16 +272,19 @@ class RunsParagraph(Flowable):
                     key_now, font_now, color_now = drawn.write(
                         append, encoder, style, (line_x, line_y), (key_now, font_now, color_now))
                     continue
-            encs = list(map(get, line))
-            if None in encs:
-                encs = [encoder.word(word) if enc is None else enc for word, enc in zip(line, encs, strict=True)]
+            known = list(map(get, line))
+            if None in known:
+                encs = [encoder.word(word) if enc is None else enc for word, enc in zip(line, known, strict=True)]
+            else:
+                encs = cast("list[WordCodes]", known)  # no None left
+            segs: list[Segment] | tuple[Segment, ...]
             shrink = 0.0
             if len(line) == 1:
                 segs = encs[0][0]
             else:
                 rest = encs[1:]
                 keys = list(map(_KEY, rest))
-                key = keys[0] if self.fast_lines else None
+                key: Key | None = keys[0] if self.fast_lines else None
                 if key is not None and keys.count(key) == len(keys):
                     # the words after the first are one segment each with the space before, all of one key
                     segs = list(encs[0][0])
@@ -326,8 +334,8 @@ class RunsParagraph(Flowable):
         return BidiLine(chars, text, base, size, max_width)
 
     @staticmethod
-    def _line_segments(line: list[Word], encs: list[tuple], encoder: Encoder, size: float,
-                       max_width: float) -> tuple[list[tuple[tuple, str]], float, int]:
+    def _line_segments(line: list[Word], encs: list[WordCodes], encoder: Encoder, size: float,
+                       max_width: float) -> tuple[list[Segment], float, int]:
         """Segments of a line whose words are not all plain one-segment ``(space, word)``s, its overflow and its
         number of spaces.
 
@@ -339,11 +347,12 @@ class RunsParagraph(Flowable):
         spaces: list[float] = []
         previous = line[0]
         for word, enc in zip(line[1:], encs[1:], strict=True):
+            parts: Sequence[Segment]
             if word.glued:
                 parts = enc[0]
-            elif word.space is not None:
-                spaces.append(word.space_width)
-                parts = enc[1]
+            elif (spaced := enc[1]) is not None:  # ``word.space`` is known: its codes with the space are ready
+                spaces.append(cast("float", word.space_width))  # not glued, ``space`` known: a width
+                parts = spaced
             else:
                 font, color = previous.pieces[-1][:2]
                 parts = [*encoder.escaped_space(font, color), *enc[0]]

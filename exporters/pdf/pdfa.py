@@ -122,7 +122,7 @@ def save_pdfa(pdf: pikepdf.Pdf, dst: Path, info: DocumentInfo, *, part: Literal[
         dst,
         deterministic_id=True,
         fix_metadata_version=True,
-        force_version="1.4" if part == "1" else None,
+        force_version="1.4" if part == "1" else "",  # "": qpdf's own choice
         object_stream_mode=pikepdf.ObjectStreamMode.disable
         if part == "1"
         else pikepdf.ObjectStreamMode.generate,

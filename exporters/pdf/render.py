@@ -37,7 +37,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 from reportlab.platypus.doctemplate import _addGeneratedContent
 
 from exporters.pdf.capture_store import CaptureSource
@@ -146,7 +146,7 @@ class ThreadDocTemplate(BaseDocTemplate):
         self.canv._doc.defaultStreamFilters = [ChunkFlate()]
         seed_subsets(self.canv)
 
-    def handle_flowable(self, flowables) -> None:
+    def handle_flowable(self, flowables: list[Flowable]) -> None:
         """``BaseDocTemplate.handle_flowable``, shortened for a ``RunsParagraph`` that fits the frame.
 
         For such a paragraph (no page/frame break before, not kept with the next flowable) reportlab's

@@ -104,7 +104,8 @@ def fingerprint(dotted: str) -> str:
 @cache
 def string_width(text: str, font_name: str, font_size: float, encoding: str = "utf8") -> float:
     """``pdfmetrics.stringWidth``, remembered (widths are a pure function of text, font and size)."""
-    return pdfmetrics.stringWidth(text, font_name, font_size, encoding)
+    width: float = pdfmetrics.stringWidth(text, font_name, font_size, encoding)
+    return width
 
 
 WIDTHS_MAX = 1 << 16  # ``string_width`` is emptied when a document starts with more widths than this

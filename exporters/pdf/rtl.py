@@ -19,6 +19,7 @@ reportlab draws strings left to right with one glyph per character. For Arabic a
 
 from __future__ import annotations
 
+import importlib
 import re
 import unicodedata
 from functools import cache
@@ -38,9 +39,7 @@ _EXTRACTOR_NEUTRAL = re.compile("[\x00-\x2f\x3a-\x40\u0660-\u066d\u06f0-\u06f9\u
 @cache
 def _uax9() -> ModuleType:
     """python-bidi's reference implementation of UAX #9 (imported when right-to-left text first needs it)."""
-    from bidi import algorithm
-
-    return algorithm
+    return importlib.import_module("bidi.algorithm")
 
 
 @cache

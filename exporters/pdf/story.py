@@ -14,9 +14,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cache
 from pathlib import Path
+from typing import Literal, overload
 from xml.sax.saxutils import escape as xml_escape
 from zoneinfo import ZoneInfo
 
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import CondPageBreak, Flowable, Indenter, Spacer, Table, TableStyle
 
 from exporters.pdf.fonts import BODY, BODY_BOLD, BODY_ITALIC, route
@@ -46,7 +48,9 @@ from schemas.thread import PLATFORM_LABELS, REMOVAL_REASON_LABELS, Item, Media
 
 log = logging.getLogger(__name__)
 
-Unit = tuple  # ("head",) | ("group", start, stop) | ("removed_head",) | ("removed", index); see ThreadStory.units
+# ("head",) | ("group", start, stop) | ("removed_head",) | ("removed", index); see ThreadStory.units
+Unit = (tuple[Literal["head"]] | tuple[Literal["group"], int, int] | tuple[Literal["removed_head"]]
+        | tuple[Literal["removed"], int])
 
 NAME_CACHE = 4096  # header runs of author names kept (a thread may have as many authors as comments)
 OSLO = ZoneInfo("Europe/Oslo")
@@ -125,13 +129,13 @@ class Bookmark(Flowable):
         top = self.canv.absolutePosition(0, 0)[1] + 14
         self.sink.append(OutlineEntry(self.title, self.level, self.canv.getPageNumber(), round(top, 2)))
 
-    def drawOn(self, canvas, x: float, y: float, _sW: float = 0) -> None:  # noqa: N802, N803 (reportlab API)
+    def drawOn(self, canvas: Canvas, x: float, y: float, _sW: float = 0) -> None:  # noqa: N802, N803 (reportlab API)
         """``draw`` at (x, y), without the empty ``q``/``cm``/``Q`` that ``Flowable.drawOn`` would write."""
         top = canvas.absolutePosition(x, y)[1] + 14  # = absolutePosition(0, 0) after translate(x, y)
         self.sink.append(OutlineEntry(self.title, self.level, canvas.getPageNumber(), round(top, 2)))
 
 
-def _draw_nothing_on(flowable: Flowable, canvas, x: float, y: float, _sW: float = 0) -> None:  # noqa: N803
+def _draw_nothing_on(flowable: Flowable, canvas: Canvas, x: float, y: float, _sW: float = 0) -> None:  # noqa: N803
     """``Flowable.drawOn`` of a flowable that draws nothing: writes nothing (reportlab would write an empty
     ``q``/``cm``/``Q`` for each, a few thousand per chunk)."""
 
@@ -169,17 +173,21 @@ class FlowableStream:
             self._fill(self.LOOKAHEAD)
         return len(buffer)
 
-    def __getitem__(self, key):
+    @overload
+    def __getitem__(self, key: int) -> Flowable: ...
+    @overload
+    def __getitem__(self, key: slice) -> list[Flowable]: ...
+    def __getitem__(self, key: int | slice) -> Flowable | list[Flowable]:
         buffer = self._buffer
-        if key.__class__ is int and 0 <= key < len(buffer):
+        if type(key) is int and 0 <= key < len(buffer):
             return buffer[key]
         self._fill((key.stop or self.LOOKAHEAD) if isinstance(key, slice) else key + 1)
         return buffer[key]
 
-    def __setitem__(self, key, value) -> None:
+    def __setitem__(self, key: int, value: Flowable) -> None:
         self._buffer[key] = value
 
-    def __delitem__(self, key) -> None:
+    def __delitem__(self, key: int | slice) -> None:
         del self._buffer[key]
 
     def insert(self, index: int, flowable: Flowable) -> None:
@@ -200,12 +208,11 @@ class Chunk:
 
     def extended(self, unit: Unit) -> Chunk:
         """This chunk with ``unit`` (the unit that follows its last one) added."""
-        kind = unit[0]
-        if kind == "head":
+        if unit[0] == "head":
             return replace(self, head=True)
-        if kind == "group":
+        if unit[0] == "group":
             return replace(self, start=unit[1] if self.start == self.stop else self.start, stop=unit[2])
-        if kind == "removed_head":
+        if unit[0] == "removed_head":
             return replace(self, removed_head=True)
         first = unit[1] if self.removed_start == self.removed_stop else self.removed_start
         return replace(self, removed_start=first, removed_stop=unit[1] + 1)

@@ -38,7 +38,8 @@ class WordCache:
     MAX = 1 << 14
 
     def __init__(self) -> None:
-        self._words: dict[tuple, Word] = {}
+        # by (font, colour, text, (font, colour) of the space before, size)
+        self._words: dict[tuple[str, str | None, str, tuple[str, str | None] | None, float], Word] = {}
         # words of one run after a space of that run, by (font, colour, size), then by text
         self._runs: dict[tuple[str, str | None, float], dict[str, Word]] = {}
 
@@ -163,7 +164,7 @@ def split_word(word: Word, first: float, rest: float, size: float) -> list[Word]
     return out
 
 
-class Tight(list):
+class Tight(list[Word]):
     """A line (list of words) that may be wider than the available width: its spaces may have to shrink.
 
     ``_break`` marks every line wider than the available width by more than ``TIGHT_MARGIN``, so an unmarked

@@ -62,7 +62,7 @@ def _real(value: Decimal | float) -> bytes:
 Ref = Callable[[pikepdf.Object], int]
 
 
-def serialize(value, ref: Ref) -> bytes:
+def serialize(value: pikepdf.Object | Decimal | float | None, ref: Ref) -> bytes:
     """PDF syntax of a (direct) value; indirect objects inside become ``n 0 R`` with numbers from ``ref``."""
     if value is None:
         return b"null"
