@@ -640,8 +640,9 @@ def web(
     from pipeline.package_index import sync_index
     from storage.factory import open_sink
     from storage.timestamp import timestamper_for
-    from web.app import Deps, create_app
+    from web.app import create_app
     from web.config import web_config
+    from web.kit import Deps
 
     settings = Settings()
     db = _database()

@@ -84,7 +84,7 @@ def check_password(db: Database, username: str, password: str) -> Person | None:
         stored = user.password_hash if user is not None and user.active and user.password_hash else None
         ok: bool
         try:
-            ok: bool = _HASHER.verify(stored or _DUMMY_HASH, password)
+            ok = _HASHER.verify(stored or _DUMMY_HASH, password)
         except (VerificationError, InvalidHashError):
             ok = False
         return _person(user) if ok and stored and user is not None else None
