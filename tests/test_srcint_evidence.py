@@ -10,6 +10,7 @@ from pathlib import Path
 
 from exporters.evidence import EVIDENCE_DIR, copy_evidence
 from exporters.package import build_package
+from noark.validate import validate_path
 from noark.xsd import validate_xml
 from pipeline.export import planned_package_id
 from pipeline.settings import Settings
@@ -56,6 +57,8 @@ def test_evidence_is_copied_next_to_the_capture_and_in_the_manifest(tmp_path: Pa
     assert validate_xml((built.directory / "arkivstruktur.xml").read_bytes(), "arkivstruktur", xsd_dir) == []
     assert "evidence" not in (built.directory / "arkivstruktur.xml").read_text()  # not a dokumentobjekt
     assert not [w for w in built.warnings if "bevisfil" in w]
+    report = validate_path(built.directory, xsd_dir)  # somearkiv validate accepts the extra files
+    assert [f for f in report.findings if f.severity == "error"] == []
 
 
 def test_hostile_evidence_files_are_skipped_with_a_warning(tmp_path: Path) -> None:
