@@ -637,7 +637,7 @@ def import_(
     """Importer plattformeksporter (kanonisk JSON, Facebook, Instagram, X-arkiv, YouTube Takeout).
 
     Eksporter inneholder bare kontoens egen aktivitet; rapporten sier det. Tråder som finnes i
-    innsamlingsmappen fra før, overskrives ikke. Avslutter med 1 når en fil ikke kunne leses."""
+    innsamlingsmappen fra før, overskrives ikke. Avslutter med 1 når en fil eller oppføring ikke kunne leses."""
     from somearkiv.sources_commands import run_import
 
     settings = Settings()
