@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
+from exporters.evidence import copy_evidence
 from exporters.pdf import CoverInfo, PdfResult, render_thread_pdf
 from noark.ids import journalpost_system_id
 from noark.mapping import package_metadata
@@ -34,6 +35,7 @@ from schemas.package import (
 from schemas.screening import SCREENING_FILE, ScreeningResult
 from schemas.text import escape_unsafe
 from schemas.thread import FLAG_KIND_LABELS, Flag, Media, Thread
+from sources.evidence import EVIDENCE_MIME
 from sources.files import open_inside
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,8 @@ class BuiltPackage:
 
 
 def _mime(path: str) -> str:
+    if path.endswith(".jsonl.gz"):
+        return EVIDENCE_MIME
     return mimetypes.guess_type(path)[0] or "application/octet-stream"
 
 
@@ -131,13 +135,16 @@ def build_package(
     previous_package_id: str | None = None,
     screening: ScreeningConfig | None = None,
     raw: bytes | None = None,
+    capture_root: Path | None = None,
 ) -> BuiltPackage:
     """Stage the package of one thread under ``work_dir/<package_id>`` and return it with its manifest.
 
     Every thread is screened for personal data first (``screening``: default rules); with hits or restricted
     items the package also holds the redacted variant ``DOKUMENT/<package_id>-skjermet.pdf``. ``raw`` is
-    ``capture_bytes(thread)`` when the caller has it already. On any error the half-built folder is removed
-    before the error goes on: the work dir never keeps a partial package.
+    ``capture_bytes(thread)`` when the caller has it already. ``capture_root`` is the capture folder whose
+    ``evidence/<key>/*.jsonl.gz`` are copied to ``capture/evidence/`` (role ``evidence``); when it is not given
+    and ``media_dir`` is a capture folder's ``media/``, that folder is used. On any error the half-built folder is
+    removed before the error goes on: the work dir never keeps a partial package.
     """
     raw = capture_bytes(thread) if raw is None else raw
     capture_sha = hashlib.sha256(raw).hexdigest()
@@ -145,8 +152,10 @@ def build_package(
     root = work_dir / package_id
     if root.exists():
         shutil.rmtree(root)
+    if capture_root is None and media_dir is not None and media_dir.name == "media":
+        capture_root = media_dir.parent
     try:
-        return _build(thread, flag, raw, capture_sha, package_id, root, media_dir=media_dir,
+        return _build(thread, flag, raw, capture_sha, package_id, root, media_dir=media_dir, capture_root=capture_root,
                       exported_at=exported_at, ctx=ctx, pdfa_part=pdfa_part, previous_package_id=previous_package_id,
                       screening=screening)
     except BaseException:
@@ -163,6 +172,7 @@ def _build(
     root: Path,
     *,
     media_dir: Path | None,
+    capture_root: Path | None,
     exported_at: datetime,
     ctx: NoarkContext,
     pdfa_part: Literal["1", "2"],
@@ -174,6 +184,7 @@ def _build(
 
     warnings: list[str] = []
     copied = _copy_media(thread, media_dir, root, warnings)
+    evidence = copy_evidence(thread, capture_root, root, warnings)
 
     pdf_rel = f"DOKUMENT/{package_id}.pdf"
     cover = CoverInfo(
@@ -199,6 +210,7 @@ def _build(
     (root / SCREENING_FILE).write_bytes(result.to_bytes())
     files += [_entry(root, rel, role, title) for rel, role, title in copied]
     files.append(_entry(root, CAPTURE_PATH, "capture", "Rå innsamling (kanonisk JSON)"))
+    files += [_entry(root, rel, "evidence", title) for rel, title in evidence]
     files.append(_entry(root, SCREENING_FILE, "metadata", "Screening for personopplysninger (bare posisjoner)"))
     for name, xml in package_metadata(
         thread, flag, files, capture_sha256=capture_sha, exported_at=exported_at, ctx=ctx, screening=result

@@ -62,6 +62,17 @@ def lookup_credential(reference: str) -> str | None:
     return None
 
 
+def _only(registry: AccountRegistry, keys: list[str] | None) -> AccountRegistry:
+    """The registry limited to ``keys`` (all accounts when None); an unknown key is a ConfigError naming it."""
+    if keys is None:
+        return registry
+    known = {a.key for a in registry.accounts}
+    unknown = [key for key in keys if key not in known]
+    if unknown:
+        raise ConfigError(f"ukjent konto {unknown[0]!r} i kontoregisteret; kjente: {', '.join(sorted(known))}")
+    return registry.model_copy(update={"accounts": [a for a in registry.accounts if a.key in keys]})
+
+
 @task(name="capture-thread", cache_policy=NO_CACHE)
 def capture_thread_task(ref: ThreadRef, root: Path, registry: AccountRegistry, config: SourcesConfig,
                         policy: MediaPolicy, limit: int) -> CaptureOutcome:
@@ -75,8 +86,10 @@ def capture_threads(
     recapture_days: int | None = None,
     capture_dir: str | None = None,
     accounts_file: str | None = None,
+    accounts: list[str] | None = None,
 ) -> list[dict[str, object]]:
-    """Fetch ``refs`` and (with ``recapture_days``) the accounts' recent threads into the capture folder."""
+    """Fetch ``refs`` and (with ``recapture_days``) the accounts' recent threads into the capture folder;
+    ``accounts`` (registry keys) limits the re-capture to those accounts."""
     logger = get_run_logger()
     settings = Settings()
     path = Path(accounts_file) if accounts_file else settings.accounts_file
@@ -89,7 +102,7 @@ def capture_threads(
     outcomes: list[CaptureOutcome] = []
     if recapture_days is not None:
         since = datetime.now(UTC) - timedelta(days=recapture_days)
-        found, failures = recapture_refs(root, registry, lookup_credential, config, since)
+        found, failures = recapture_refs(root, _only(registry, accounts), lookup_credential, config, since)
         outcomes.extend(failures)
         for ref in found:
             wanted.setdefault(ref.key, ref)

@@ -11,17 +11,23 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.events import DeploymentEventTrigger
 from prefect.schedules import Cron
 
+from flows.capture import capture_threads
+from flows.deliver import deliver_packages
 from flows.export import export_thread, export_threads
 from flows.fixity import fixity_check
 
 OSLO = "Europe/Oslo"
 NIGHTLY_CRON = "30 2 * * *"
 FIXITY_CRON = "0 4 * * 0"
+CAPTURE_CRON = "0 */6 * * *"
+DELIVER_CRON = "0 3 * * *"
+RECAPTURE_DAYS = 14
 FLAG_EVENT = "somearkiv.thread.flagged"
 
 
 def served_deployments() -> list[RunnerDeployment]:
-    """nightly (02:30 Europe/Oslo), on-demand (an editor's flag event) and fixity (weekly)."""
+    """nightly (02:30 Europe/Oslo), on-demand (an editor's flag event), fixity (weekly), capture (re-capture of
+    the configured accounts every 6 hours, so removals are seen) and deliver (03:00, to the archive system)."""
     # ``to_deployment`` is sync-compatible: called from sync code it returns the deployment itself.
     made: list[Any] = [
         export_threads.to_deployment(
@@ -50,6 +56,19 @@ def served_deployments() -> list[RunnerDeployment]:
             name="fixity",
             description="Weekly fixity check of every package in the archive bucket.",
             schedule=Cron(FIXITY_CRON, timezone=OSLO),
+            concurrency_limit=1,
+        ),
+        capture_threads.to_deployment(
+            name="capture",
+            description="Re-capture the configured accounts' recent threads so edits and removals are seen.",
+            parameters={"recapture_days": RECAPTURE_DAYS},
+            schedule=Cron(CAPTURE_CRON, timezone=OSLO),
+            concurrency_limit=1,
+        ),
+        deliver_packages.to_deployment(
+            name="deliver",
+            description="Nightly delivery of journal-required packages to the archive system over KS Fiks Arkiv.",
+            schedule=Cron(DELIVER_CRON, timezone=OSLO),
             concurrency_limit=1,
         ),
     ]

@@ -155,6 +155,12 @@ def _registrering(root: etree._Element, mappe: Mappe, jp: Registrering, ctx: Noa
     _sub(node, "beskrivelse", jp.beskrivelse)
     _sub(node, "forfatter", jp.forfatter)
     _kode(node, "dokumentmedium", codes.DOKUMENTMEDIUM_ELEKTRONISK)
+    for merknad in jp.merknader:
+        mk = etree.SubElement(node, _AM + "merknad")
+        _sub(mk, "merknadstekst", merknad.merknadstekst)
+        _kode(mk, "merknadstype", merknad.merknadstype, merknad.kode)
+        _sub(mk, "merknadsdato", merknad.merknadsdato)
+        _sub(mk, "merknadRegistrertAv", merknad.merknad_registrert_av)
     for part in jp.korrespondanseparter:
         kp = etree.SubElement(node, _AM + "korrespondansepart")
         _kode(kp, "korrespondanseparttype", part.korrespondanseparttype)

@@ -199,6 +199,12 @@ def registrering_element(jp: Registrering) -> etree._Element:
     N5.sub(node, "beskrivelse", jp.beskrivelse)
     N5.sub(node, "forfatter", jp.forfatter)
     N5.sub(node, "dokumentmedium", "Elektronisk arkiv")
+    for merknad in jp.merknader:
+        mk = N5.node(node, "merknad")
+        N5.sub(mk, "merknadstekst", merknad.merknadstekst)
+        N5.sub(mk, "merknadstype", merknad.merknadstype)
+        N5.sub(mk, "merknadsdato", merknad.merknadsdato)
+        N5.sub(mk, "merknadRegistrertAv", merknad.merknad_registrert_av)
     for part in jp.korrespondanseparter:
         kp = N5.node(node, "korrespondansepart")
         N5.sub(kp, "korrespondanseparttype", part.korrespondanseparttype)

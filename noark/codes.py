@@ -110,3 +110,9 @@ def pronom_format(mime_type: str, *, pdfa_part: str = "2") -> str:
 def variantformat_for(mime_type: str) -> str:
     """Arkivformat for deposit formats, otherwise Produksjonsformat."""
     return VARIANTFORMAT_ARKIVFORMAT if mime_type in ARCHIVAL_MIME_TYPES else VARIANTFORMAT_PRODUKSJONSFORMAT
+
+# merknadstype (M084) for what a re-capture observed; free text in v5.0, a kode/beskrivelse pair in Fiks Arkiv.
+MERKNADSTYPE_FJERNET = "Fjernet fra plattformen"
+MERKNADSTYPE_ENDRET = "Endret på plattformen"
+MERKNADSTYPE_FULLSTENDIGHET = "Fullstendighet"
+MERKNAD_KODER = {MERKNADSTYPE_FJERNET: "FJ", MERKNADSTYPE_ENDRET: "EN", MERKNADSTYPE_FULLSTENDIGHET: "FU"}

@@ -14,6 +14,7 @@ from lxml import etree
 from noark import codes, ids
 from noark.arkivmelding import arkivmelding_bytes
 from noark.arkivstruktur import ArkivHeader, open_arkiv, open_mappe, registrering_element
+from noark.merknader import build_merknader
 from noark.model import (
     Dokumentbeskrivelse,
     Dokumentobjekt,
@@ -253,6 +254,7 @@ def build_registrering(
         forfatter=thread.account.name,
         korrespondanseparter=_korrespondanseparter(thread, journalposttype),
         skjerming=skjerming,
+        merknader=build_merknader(thread, ctx.archivist),
     )
     if not is_journaled(flag, ctx):
         return common

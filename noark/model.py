@@ -108,6 +108,19 @@ class Dokumentbeskrivelse:
     skjerming: Skjerming | None = None
 
 
+@dataclass(frozen=True)
+class Merknad:
+    """A note on a registrering (M310 merknadstekst, M084 merknadstype, M611 merknadsdato, M612 registrert av).
+
+    ``kode`` is the short code the Fiks arkivmelding carries for ``merknadstype`` (a kode/beskrivelse pair)."""
+
+    merknadstekst: str
+    merknadstype: str
+    kode: str
+    merknadsdato: datetime
+    merknad_registrert_av: str
+
+
 @dataclass(frozen=True, kw_only=True)
 class Registrering:
     """A registrering that is not journaled (``xsi:type="registrering"``): an archive-worthy thread outside a case."""
@@ -124,6 +137,7 @@ class Registrering:
     forfatter: str | None
     korrespondanseparter: tuple[Korrespondansepart, ...]
     skjerming: Skjerming | None = None
+    merknader: tuple[Merknad, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -31,7 +31,8 @@ MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION: Literal["1"] = "1"
 
 # "skjermet": the redacted variant of the hoveddokument (a second dokumentobjekt of the same dokumentbeskrivelse).
-FileRole = Literal["hoveddokument", "skjermet", "vedlegg", "capture", "media", "metadata"]
+# "evidence": the raw API exchanges behind the capture (gzip JSON lines, ``capture/evidence/``).
+FileRole = Literal["hoveddokument", "skjermet", "vedlegg", "capture", "media", "metadata", "evidence"]
 
 
 class PackageFile(BaseModel):

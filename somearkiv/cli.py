@@ -704,5 +704,80 @@ def moderate(
                f"{done} av {record.requested_by} ({record.reason})")
 
 
+OutOption = Annotated[
+    Path | None,
+    typer.Option("--out", help="Innsamlingsmappe (threads/, media/, evidence/); standard SOMEARKIV_CAPTURE_DIR"),
+]
+
+
+@app.command("import")
+def import_(
+    path: Annotated[Path, typer.Argument(help="Eksportfil, mappe eller zip-fil fra plattformen")],
+    out: OutOption = None,
+    account: Annotated[str | None, typer.Option("--account", help="Kontoens nøkkel i kontoregisteret")] = None,
+) -> None:
+    """Importer plattformeksporter (kanonisk JSON, Facebook, Instagram, X-arkiv, YouTube Takeout).
+
+    Eksporter inneholder bare kontoens egen aktivitet; rapporten sier det. Tråder som finnes i
+    innsamlingsmappen fra før, overskrives ikke. Avslutter med 1 når en fil eller oppføring ikke kunne leses."""
+    from somearkiv.sources_commands import run_import
+
+    settings = Settings()
+    result = run_import(path, out or settings.capture_dir, account_key=account, accounts_file=settings.accounts_file)
+    for line in result.lines:
+        typer.echo(line)
+    if result.problems:
+        raise typer.Exit(code=EXIT_PROBLEMS_FOUND)
+
+
+@app.command()
+def capture(
+    urls: Annotated[list[str] | None, typer.Argument(help="Adressen til innlegget, slik du limer den inn")] = None,
+    account: Annotated[
+        list[str] | None, typer.Option("--account", help="Hent kontoens nylige tråder på nytt (nøkkel); kan gjentas")
+    ] = None,
+    days: Annotated[int, typer.Option(min=1, max=36500, help="Med --account: tråder fra så mange dager")] = 14,
+    out: OutOption = None,
+    accounts_file: Annotated[
+        Path | None, typer.Option("--accounts", help="Kontoregisteret (standard SOMEARKIV_ACCOUNTS_FILE)")
+    ] = None,
+) -> None:
+    """Hent tråder fra plattformene til innsamlingsmappen (Prefect-flyten capture-threads).
+
+    En ny henting sammenlignes med den forrige: kommentarer som er borte, beholdes og merkes, endret tekst
+    blir en revisjon. Avslutter med 1 når en tråd ikke kunne hentes."""
+    from flows.capture import capture_threads
+    from somearkiv.prefect_server import temporary_prefect_server
+    from somearkiv.sources_commands import capture_lines, refs_from_urls, shown
+    from sources.accounts import load_accounts
+
+    settings = Settings()
+    if not urls and not account:
+        raise _fail("oppgi adressen til minst ett innlegg, eller --account KONTO")
+    refs = refs_from_urls(urls or [])
+    registry_path = accounts_file or settings.accounts_file
+    if registry_path is None:
+        raise _fail("kontoregisteret er ikke satt opp: sett SOMEARKIV_ACCOUNTS_FILE eller bruk --accounts")
+    known = {a.key for a in load_accounts(registry_path).accounts}
+    for key in account or []:
+        if key not in known:
+            raise _fail(f"--account {shown(key)!r}: finnes ikke i kontoregisteret ({', '.join(sorted(known))})")
+    root = out or settings.capture_dir
+    with temporary_prefect_server():
+        state = capture_threads(
+            refs=refs or None, recapture_days=days if account else None, capture_dir=str(root),
+            accounts_file=str(registry_path), accounts=account or None, return_state=True,
+        )
+        if not state.is_completed():
+            raise InputError(shown(state.message or "innhentingen stoppet"))
+        outcomes = state.result()
+    result = capture_lines(outcomes if isinstance(outcomes, list) else [])
+    for line in result.lines:
+        typer.echo(line)
+    typer.echo(f"Innsamlingsmappe: {shown(str(root))}")
+    if result.problems:
+        raise typer.Exit(code=EXIT_PROBLEMS_FOUND)
+
+
 def main() -> None:  # pragma: no cover - console entry
     app()

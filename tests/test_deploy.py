@@ -1,4 +1,5 @@
-"""prefect.yaml deploys on a real Prefect server: nightly cron, on-demand event trigger, weekly fixity."""
+"""prefect.yaml deploys on a real Prefect server: nightly cron, on-demand event trigger, weekly fixity, the
+re-capture every 6 hours and the nightly delivery."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[s
         yield server.api_url, server.env
 
 
-def test_prefect_yaml_deploys_the_three_deployments(prefect_server: tuple[str, dict[str, str]]) -> None:
+def test_prefect_yaml_deploys_the_five_deployments(prefect_server: tuple[str, dict[str, str]]) -> None:
     url, env = prefect_server
     run = {"env": env, "cwd": REPO_ROOT, "capture_output": True, "text": True, "timeout": 120}
     subprocess.run([PREFECT, "work-pool", "create", "somearkiv", "--type", "process"], check=True, **run)
@@ -38,12 +39,22 @@ def test_prefect_yaml_deploys_the_three_deployments(prefect_server: tuple[str, d
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr
 
     deployments = {d["name"]: d for d in _api(url, "/deployments/filter")}
-    assert set(deployments) == {"nightly", "on-demand", "fixity"}
+    assert set(deployments) == {"nightly", "on-demand", "fixity", "capture", "deliver"}
     nightly = deployments["nightly"]["schedules"][0]["schedule"]
     assert (nightly["cron"], nightly["timezone"]) == ("30 2 * * *", "Europe/Oslo")
     assert deployments["nightly"]["entrypoint"] == "flows/export.py:export_threads"
     assert deployments["on-demand"]["entrypoint"] == "flows/export.py:export_thread"
     assert deployments["fixity"]["entrypoint"] == "flows/fixity.py:fixity_check"
+    assert deployments["capture"]["entrypoint"] == "flows/capture.py:capture_threads"
+    assert deployments["capture"]["parameters"] == {"recapture_days": 14}
+    capture = deployments["capture"]["schedules"][0]["schedule"]
+    assert (capture["cron"], capture["timezone"]) == ("0 */6 * * *", "Europe/Oslo")
+    assert deployments["deliver"]["entrypoint"] == "flows/deliver.py:deliver_packages"
+    deliver = deployments["deliver"]["schedules"][0]["schedule"]
+    assert (deliver["cron"], deliver["timezone"]) == ("0 3 * * *", "Europe/Oslo")
+    for name in ("nightly", "fixity", "capture", "deliver"):
+        limit = (deployments[name].get("global_concurrency_limit") or {}).get("limit")
+        assert (limit or deployments[name].get("concurrency_limit")) == 1, name
 
     automations = _api(url, "/automations/filter")
     trigger = next(a["trigger"] for a in automations if a["name"].startswith("on-demand"))
