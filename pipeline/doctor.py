@@ -25,6 +25,7 @@ from schemas.thread import Account, Author, Item, Platform, Thread
 from storage.factory import open_sink
 from storage.local import LocalSink
 from storage.s3 import S3Sink, bucket_has_object_lock
+from workflow.db import Database
 
 HTTP_TIMEOUT_SECONDS = 5.0
 
@@ -164,6 +165,21 @@ def _check_s3(sink: S3Sink) -> Iterator[Finding]:
         yield Finding("object-lock", f"bøtta {sink.bucket} har Object Lock", "SOMEARKIV_BUCKET", "info")
 
 
+def check_database(given: DoctorInput) -> Iterator[Finding]:
+    """The workflow database answers and its schema is the newest (else: run `somearkiv db upgrade`)."""
+    url = given.settings.workflow().database_url
+    try:
+        db = Database(url)
+    except SomearkivError as exc:
+        yield Finding("database", str(exc), "SOMEARKIV_DATABASE_URL")
+        return
+    try:
+        where = db.engine.url.render_as_string(hide_password=True)
+    finally:
+        db.dispose()
+    yield Finding("database", f"arbeidsflytdatabasen {where} svarer og er oppdatert", "SOMEARKIV_DATABASE_URL", "info")
+
+
 def check_prefect(given: DoctorInput) -> Iterator[Finding]:
     url = given.prefect_api_url
     if not url:
@@ -191,7 +207,9 @@ def _redact(url: str) -> str:
     return str(parsed.copy_with(username=None, password=None)) if parsed.userinfo else url
 
 
-CHECKS: tuple[Check, ...] = (check_xsds, check_work_dir, check_renderer, check_bucket, check_prefect)
+CHECKS: tuple[Check, ...] = (
+    check_xsds, check_work_dir, check_renderer, check_bucket, check_database, check_prefect,
+)
 
 
 def run_checks(given: DoctorInput, checks: tuple[Check, ...] = CHECKS) -> list[Finding]:

@@ -8,11 +8,20 @@ from typing import Any
 
 from typer.testing import CliRunner
 
-from pipeline.doctor import DoctorInput, check_bucket, check_prefect, check_renderer, check_xsds, run_checks
+from pipeline.doctor import (
+    DoctorInput,
+    check_bucket,
+    check_database,
+    check_prefect,
+    check_renderer,
+    check_xsds,
+    run_checks,
+)
 from pipeline.settings import Settings
 from schemas.findings import errors
 from somearkiv.cli import app
 from tests.s3_server import s3_settings_for
+from workflow.db import upgrade
 
 
 def _rules(findings: list[Any], severity: str) -> set[str]:
@@ -20,11 +29,20 @@ def _rules(findings: list[Any], severity: str) -> set[str]:
 
 
 def test_a_local_setup_passes_and_warns_that_a_folder_is_not_worm(tmp_path: Path, xsd_dir: Path) -> None:
-    settings = Settings(_env_file=None, bucket=str(tmp_path / "b"), work_dir=tmp_path / "w", xsd_dir=xsd_dir)
+    url = f"sqlite:///{tmp_path / 'wf.sqlite3'}"
+    upgrade(url)
+    settings = Settings(_env_file=None, bucket=str(tmp_path / "b"), work_dir=tmp_path / "w", xsd_dir=xsd_dir,
+                        database_url=url)
     findings = run_checks(DoctorInput(settings=settings))
     assert errors(findings) == []
-    assert {"xsd-dir", "work-dir", "renderer", "bucket"} <= _rules(findings, "info")
+    assert {"xsd-dir", "work-dir", "renderer", "bucket", "database"} <= _rules(findings, "info")
     assert {"object-lock", "prefect-api"} <= _rules(findings, "warning")
+
+
+def test_an_unmigrated_database_says_to_run_db_upgrade(tmp_path: Path) -> None:
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    findings = list(check_database(DoctorInput(settings)))
+    assert [f.severity for f in findings] == ["error"] and "db upgrade" in findings[0].message
 
 
 def test_missing_xsds_and_an_unwritable_bucket_are_errors(tmp_path: Path) -> None:
@@ -67,6 +85,9 @@ def test_cli_exit_status_follows_the_errors(tmp_path: Path, monkeypatch: Any, xs
     monkeypatch.setenv("SOMEARKIV_BUCKET", str(tmp_path / "bucket"))
     monkeypatch.setenv("SOMEARKIV_WORK_DIR", str(tmp_path / "work"))
     monkeypatch.setenv("SOMEARKIV_XSD_DIR", str(xsd_dir))
+    url = f"sqlite:///{tmp_path / 'wf.sqlite3'}"
+    upgrade(url)
+    monkeypatch.setenv("SOMEARKIV_DATABASE_URL", url)
     result = CliRunner().invoke(app, ["doctor"])
     assert result.exit_code == 0, result.output
     assert "0 feil" in result.output and "ADVARSEL" in result.output
