@@ -63,3 +63,17 @@ def test_lone_surrogates_in_author_names_render_escaped(tmp_path: Path) -> None:
     assert "Ola ⟨U+DC00⟩ Nordmann" in text
     assert "svar til Ola ⟨U+DC00⟩ Nordmann" in text
     assert "⟨U+DC00⟩" in poppler_text(streamed)
+
+
+def test_the_cover_shows_how_complete_the_capture_is(tmp_path: Path) -> None:
+    from schemas.thread import Completeness, Gap
+
+    gaps = [Gap(reason="hidden", count=2), Gap(reason="api_limit")]
+    thread = make_thread([comment(1, "Hei")]).model_copy(
+        update={"completeness": Completeness(reported=12, captured=9, gaps=gaps)}
+    )
+    out = tmp_path / "complete.pdf"
+    render(thread, out)  # asserts check_pdfa and pikepdf's verdict
+    text = " ".join(poppler_text(out).split())
+    assert "Fullstendighet" in text and "9 av 12 kommentarer plattformen oppgir" in text
+    assert "mangler: skjult (2), API-grense" in text

@@ -44,7 +44,7 @@ from exporters.pdf.styles import (
 )
 from exporters.pdf.text import Piece, markup, pieces, visible_text
 from exporters.pdf.words import WordCache
-from schemas.thread import PLATFORM_LABELS, REMOVAL_REASON_LABELS, Item, Media
+from schemas.thread import PLATFORM_LABELS, REMOVAL_REASON_LABELS, Completeness, Item, Media
 
 log = logging.getLogger(__name__)
 
@@ -218,6 +218,21 @@ class Chunk:
         return replace(self, removed_start=first, removed_stop=unit[1] + 1)
 
 
+GAP_LABELS: dict[str, str] = {
+    "hidden": "skjult", "deleted": "slettet", "api_limit": "API-grense", "private": "privat", "unknown": "ukjent årsak",
+}
+
+
+def completeness_text(completeness: Completeness) -> str:
+    """The cover's line on how complete the capture is: reported vs captured, and why any are missing."""
+    reported = completeness.reported
+    text = (f"{completeness.captured} av {reported} kommentarer plattformen oppgir" if reported is not None
+            else f"{completeness.captured} kommentarer hentet (plattformen oppgir ikke antallet)")
+    gaps = [f"{GAP_LABELS[gap.reason]}{f' ({gap.count})' if gap.count is not None else ''}"
+            for gap in completeness.gaps]
+    return text + (f"; mangler: {', '.join(gaps)}" if gaps else "")
+
+
 class ThreadStory:
     """Builds the flowables of one thread from a ``Source``; collects non-fatal problems in ``warnings``."""
 
@@ -389,6 +404,7 @@ class ThreadStory:
             ("Merking", cover.flag_label or "–"),
             ("Fanget", f"{oslo_time(thread.captured_at)} (Europe/Oslo)"),
             ("Antall kommentarer", comments),
+            *((("Fullstendighet", completeness_text(thread.completeness)),) if thread.completeness else ()),
             ("Tråd-ID", thread.thread_id),
             ("SHA-256 av rådata (capture/thread.json)", cover.capture_sha256),
         ]
