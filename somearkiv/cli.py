@@ -202,7 +202,7 @@ def uttrekk(
     xsd_dir = settings.require_xsd_dir()
     ledger = load_ledger(sink)  # review decisions from the audit chain; approved packages read as locked
     view = LockedView(sink, ledger)
-    source = ManifestIndex(view)  # type: ignore[arg-type]
+    source = ManifestIndex(view)
     db = _numbers_database(journal_numbers)
     try:
         result = build_uttrekk(
@@ -473,8 +473,12 @@ def _announce(view: FlagView) -> None:
     if not PREFECT_API_URL.value():
         typer.echo("eksporteres ved neste nattkjøring (ingen Prefect-server; bruk --now for å eksportere straks)")
         return
-    emit_flagged(view)
-    typer.echo(f"hendelse sendt til {PREFECT_API_URL.value()}: eksporten starter snart")
+    try:
+        emit_flagged(view)
+    except SomearkivError as exc:  # the flag is saved either way
+        typer.echo(f"advarsel: {exc}; flagget er lagret og eksporteres ved neste nattkjøring", err=True)
+        return
+    typer.echo(f"hendelse sendt til {escape_unsafe(str(PREFECT_API_URL.value()))}: eksporten starter snart")
 
 
 @app.command()

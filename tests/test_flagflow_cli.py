@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,19 @@ def test_flagging_twice_reports_the_existing_flag_and_exports_nothing(
                       "--bucket", str(bucket))
     assert code == 2 and "allerede flagget" in out and "2025/2210" in out, out
     assert _packages(bucket) == []
+
+
+def test_an_unreachable_prefect_server_is_a_warning_and_the_flag_stays(
+    seeded_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOMEARKIV_DATABASE_URL", seeded_url)
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with temporary_settings(updates={PREFECT_API_URL: f"http://127.0.0.1:{port}/api"}):
+        code, out = _flag(INSTAGRAM, "--case", "2025/2210")
+    assert code == 0, out
+    assert "hendelsen kunne ikke sendes" in out and "neste nattkjøring" in out and "hendelse sendt" not in out
+    db = Database(seeded_url)
+    assert [f.status for f in list_flags(db)] == ["pending"]
+    db.dispose()

@@ -23,7 +23,7 @@ from storage.local import LocalSink
 from workflow.db import Database
 from workflow.numbers import journal_number
 
-MARCH = {"date_from": date(2026, 3, 1), "date_to": date(2026, 3, 31)}
+MARCH = (date(2026, 3, 1), date(2026, 3, 31))
 NOW = datetime(2026, 4, 10, tzinfo=UTC)
 Numbers = dict[str, tuple[int, int, int, str | None]]
 
@@ -71,9 +71,10 @@ def _numbers(out: Path) -> Numbers:
 def _uttrekk(bucket: Path, out: Path, db: Database, xsd_dir: Path, *, validate: bool = False) -> Numbers:
     source = ManifestIndex(LocalSink(bucket))
     result = build_uttrekk(source, out, ctx=sample_context(), xsd_dir=xsd_dir, now=NOW, validate=validate,
-                           numbering=DatabaseNumbering(db, source.threads), **MARCH)
+                           numbering=DatabaseNumbering(db, source.threads), date_from=MARCH[0], date_to=MARCH[1])
     if validate:
-        assert result.report is not None and result.report.ok, result.report.to_text()
+        assert result.report is not None
+        assert result.report.ok, result.report.to_text()
     return _numbers(out)
 
 
