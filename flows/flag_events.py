@@ -34,7 +34,7 @@ def flagged_event(view: FlagView) -> Event:
     """The event for one flag (its resource id carries the thread key the trigger passes on)."""
     return Event(
         event=FLAGGED_EVENT,
-        resource={  # type: ignore[arg-type]  # pydantic builds the Resource
+        resource={
             "prefect.resource.id": flagged_resource_id(view.thread_key),
             "prefect.resource.name": view.thread_url or view.thread_key,
             "somearkiv.flag-id": str(view.id),
