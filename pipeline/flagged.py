@@ -112,6 +112,8 @@ def pair_flags(
     catalog: Catalog, flags: Sequence[FlagView], names: Mapping[str, str]
 ) -> ExportSelection:
     """Every flagged thread of the run: database flags paired with captures, then the catalog's own."""
+    if not flags:  # nothing to pair: the unflagged captures need not be read again
+        return ExportSelection(chosen=list(catalog.flagged), refused=list(catalog.refused))
     captures = _captures(catalog)
     hits: dict[int, list[_Capture]] = {flag.id: [c for c in captures if c.matches(flag)] for flag in flags}
     by_capture: dict[Path, list[FlagView]] = defaultdict(list)
