@@ -50,7 +50,7 @@ from schemas.thread import Flag, Thread
 from sources.folder import Catalog, load_catalog
 from storage.config import S3Config, TimestampConfig
 from storage.factory import open_sink
-from workflow.db import Database
+from workflow.db import Database, current_revision, make_engine
 
 OSLO = ZoneInfo("Europe/Oslo")  # høringsfrist is a date in Norway
 
@@ -102,12 +102,30 @@ def _error_text(state: State[Any], deadline: Deadline) -> str:
     return escape_unsafe(state.message or "ukjent feil")
 
 
-def _open_database(settings: Settings) -> Database | None:
-    """The workflow database, or None (with a warning) when it can't be opened: flags.json still works."""
+def _never_created(url: str) -> bool:
+    """True for a database without any schema yet (``somearkiv db upgrade`` never ran on it)."""
     try:
-        return Database(settings.workflow().database_url)
+        engine = make_engine(url)
+    except SomearkivError:
+        return False
+    try:
+        return current_revision(engine) is None
+    except Exception:  # unreachable or unreadable: not "never created", the caller warns
+        return False
+    finally:
+        engine.dispose()
+
+
+def _open_database(settings: Settings) -> Database | None:
+    """The workflow database, or None when it can't be opened: flags.json still works. A database never created
+    is noted in the log; any other problem (unreachable, old schema) is a warning."""
+    url = settings.workflow().database_url
+    try:
+        return Database(url)
     except SomearkivError as exc:
-        get_run_logger().warning("arbeidsflytdatabasen brukes ikke (bare flags.json): %s", escape_unsafe(str(exc)))
+        logger = get_run_logger()
+        log = logger.info if _never_created(url) else logger.warning
+        log("arbeidsflytdatabasen brukes ikke (bare flags.json): %s", escape_unsafe(str(exc)))
         return None
 
 
