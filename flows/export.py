@@ -3,7 +3,11 @@
 ``export_threads`` is the nightly job (and what ``somearkiv demo`` runs); ``export_thread`` is the
 on-demand deployment an editor's flag triggers. Business logic lives in pipeline/ and exporters/.
 
-A run reads the catalog once (each capture parsed once), stages packages in a folder of its own, and
+A run takes its flags from the workflow database (``pipeline.flagged``: every pending or re-flagged flag whose
+thread has a capture in the capture folder, and exported flags whose høringsfrist has not passed, re-exported
+as a new package version only when the capture changed) and from the folder's ``flags.json``; each exported
+database flag becomes ``exported``. Without a usable database (not created yet) only ``flags.json`` is read,
+with a warning. A run reads the catalog once (each capture parsed once), stages packages in a folder of its own, and
 stops starting work at its deadline (``SOMEARKIV_RUN_DEADLINE_MINUTES``): each task gets the time left as
 its timeout, and threads not reached are reported as not exported. One thread's failure never stops the
 others, and the run always ends with its per-thread summary (the ``export-summary`` artifact). Input that
@@ -17,6 +21,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
@@ -36,6 +41,7 @@ from pipeline.export import (
     upload_package,
     written_result,
 )
+from pipeline.flagged import ExportSelection, record_exports, select_for_export
 from pipeline.package_index import sync_index
 from pipeline.settings import Settings
 from schemas.errors import SomearkivError
@@ -44,7 +50,9 @@ from schemas.thread import Flag, Thread
 from sources.folder import Catalog, load_catalog
 from storage.config import S3Config, TimestampConfig
 from storage.factory import open_sink
-from workflow.db import Database
+from workflow.db import Database, current_revision, make_engine
+
+OSLO = ZoneInfo("Europe/Oslo")  # høringsfrist is a date in Norway
 
 
 @task(name="build-package", cache_policy=NONE)
@@ -94,12 +102,39 @@ def _error_text(state: State[Any], deadline: Deadline) -> str:
     return escape_unsafe(state.message or "ukjent feil")
 
 
+def _never_created(url: str) -> bool:
+    """True for a database without any schema yet (``somearkiv db upgrade`` never ran on it)."""
+    try:
+        engine = make_engine(url)
+    except SomearkivError:
+        return False
+    try:
+        return current_revision(engine) is None
+    except Exception:  # unreachable or unreadable: not "never created", the caller warns
+        return False
+    finally:
+        engine.dispose()
+
+
+def _open_database(settings: Settings) -> Database | None:
+    """The workflow database, or None when it can't be opened: flags.json still works. A database never created
+    is noted in the log; any other problem (unreachable, old schema) is a warning."""
+    url = settings.workflow().database_url
+    try:
+        return Database(url)
+    except SomearkivError as exc:
+        logger = get_run_logger()
+        log = logger.info if _never_created(url) else logger.warning
+        log("arbeidsflytdatabasen brukes ikke (bare flags.json): %s", escape_unsafe(str(exc)))
+        return None
+
+
 def _export(
-    catalog: Catalog, threads: list[str] | None, bucket_url: str, s3: S3Config, config: ExportConfig,
-    deadline: Deadline, timestamps: TimestampConfig | None = None,
+    catalog: Catalog, selection: ExportSelection, threads: list[str] | None, bucket_url: str, s3: S3Config,
+    config: ExportConfig, deadline: Deadline, timestamps: TimestampConfig | None = None,
 ) -> ExportRun:
     """Build and upload each chosen thread in turn, each task bounded by the time left."""
-    chosen, refused = catalog.select(threads)
+    chosen, refused = selection.chosen, selection.refused
     failures = [(r.key, escape_unsafe(r.reason)) for r in refused]
     if not threads:
         failures = [(path.name, escape_unsafe(error)) for path, error in catalog.broken] + failures
@@ -151,9 +186,13 @@ def export_threads(
         run_deadline_minutes=settings.run_deadline_minutes, screening=settings.screening(),
     )
     deadline = Deadline(config.run_deadline_minutes)
+    db = _open_database(settings)
     try:
         catalog = load_catalog(Path(source_dir) if source_dir else settings.samples_dir)
-        run = _export(catalog, threads, bucket_url, s3, config, deadline, settings.timestamps())
+        selection = select_for_export(catalog, db, datetime.now(OSLO).date(), threads)
+        run = _export(catalog, selection, threads, bucket_url, s3, config, deadline, settings.timestamps())
+        if db is not None:
+            run = ExportRun(results=run.results, failures=run.failures + record_exports(db, selection, run.results))
     except SomearkivError as exc:  # input that stops the whole run: one line, no traceback
         message = escape_unsafe(str(exc))
         logger.info("eksporten stoppet: %s", message)  # the Failed state carries it; the CLI prints it once
@@ -162,6 +201,9 @@ def export_threads(
             description="Eksportoppsummering",
         )
         return Failed(message=message)
+    finally:
+        if db is not None:
+            db.dispose()
     for key, message in run.failures:
         logger.error("tråd %s feilet: %s", key, message)
     if any(result.status == "written" for result in run.results):
@@ -176,6 +218,7 @@ def export_threads(
 def export_thread(
     thread_id: str, reason: str = "journal-required", bucket: str | None = None, source_dir: str | None = None
 ) -> ExportRun | State[Any]:
-    """On-demand export of one flagged thread (by key like ``facebook-123`` or platform id)."""
+    """On-demand export of one flagged thread: ``thread_id`` is the flag's thread key (``instagram-DFk2bZsNq7x``,
+    what the ``somearkiv.thread.flagged`` event carries), the capture's key (``facebook-123``) or its id."""
     get_run_logger().info("eksport på forespørsel: %s (%s)", escape_unsafe(thread_id), reason)
     return export_threads(bucket=bucket, source_dir=source_dir, threads=[thread_id])

@@ -181,22 +181,34 @@ def uttrekk(
     date_to: Annotated[datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Til dato")] = None,
     status: Annotated[str, typer.Option(help="all, approved, rejected eller pending")] = "all",
     bucket: BucketOption = None,
+    journal_numbers: Annotated[str, typer.Option(
+        "--journal-numbers",
+        help="database: journal- og saksnumre tildeles én gang i arbeidsflytdatabasen og beholdes; "
+        "extraction: nummerert innenfor dette uttrekket; auto (standard): database når den kan åpnes",
+    )] = "auto",
 ) -> None:
     """Lag et Noark 5-arkivuttrekk (avleveringspakke) av pakkene i perioden, og valider det."""
     from noark.uttrekk import build_uttrekk
+    from noark.uttrekk.numbering import ExtractionNumbering
+    from pipeline.archive_numbers import ReceiptNumbering, receipts_by_journalpost
+    from pipeline.numbering import DatabaseNumbering, ManifestIndex
     from pipeline.review import LockedView, load_ledger
     from schemas.findings import errors
     from storage.fixity import finding_text
 
     if status not in {"all", "approved", "rejected", "pending"}:
         raise _fail(f"--status {status!r}: bruk all, approved, rejected eller pending")
+    if journal_numbers not in {"auto", "database", "extraction"}:
+        raise _fail(f"--journal-numbers {journal_numbers!r}: bruk auto, database eller extraction")
     sink, settings = _sink(bucket)
     xsd_dir = settings.require_xsd_dir()
     ledger = load_ledger(sink)  # review decisions from the audit chain; approved packages read as locked
     view = LockedView(sink, ledger)
+    source = ManifestIndex(view)
+    db = _numbers_database(journal_numbers)
     try:
         result = build_uttrekk(
-            view,
+            source,
             out,
             date_from=(date_from or datetime(1900, 1, 1)).date(),
             date_to=(date_to or datetime.now()).date(),
@@ -204,9 +216,16 @@ def uttrekk(
             status_of=ledger.status_of,
             ctx=settings.noark(),
             xsd_dir=xsd_dir,
+            numbering=ReceiptNumbering(
+                receipts_by_journalpost(sink, sink.list_packages()),
+                DatabaseNumbering(db, source.threads) if db is not None else ExtractionNumbering(),
+            ),
         )
     except ValueError as exc:
         raise _fail(str(exc)) from exc
+    finally:
+        if db is not None:
+            db.dispose()
     for warning in result.warnings:
         typer.echo(f"advarsel: {warning}")
     trust = [finding for finding in [*ledger.findings, *view.findings] if finding.severity != "info"]
@@ -222,6 +241,21 @@ def uttrekk(
             raise typer.Exit(code=EXIT_PROBLEMS_FOUND)
     if errors(trust):
         raise typer.Exit(code=EXIT_PROBLEMS_FOUND)
+
+
+def _numbers_database(mode: str) -> Database | None:
+    """The workflow database for lasting journal numbers; None: numbers within the extraction."""
+    if mode == "extraction":
+        return None
+    try:
+        db = _database()
+    except SomearkivError as exc:
+        if mode == "database":
+            raise
+        typer.echo(f"advarsel: journalnumre innenfor dette uttrekket, arbeidsflytdatabasen kan ikke brukes: {exc}",
+                   err=True)
+        return None
+    return db
 
 
 @app.command()
@@ -437,8 +471,17 @@ def flag(
     platform: Annotated[str | None, typer.Option("--platform", help="Plattform (i stedet for adresse)")] = None,
     post_id: Annotated[str | None, typer.Option("--id", help="Innleggets id på plattformen")] = None,
     by: ByOption = None,
+    now: Annotated[bool, typer.Option("--now", help="Eksporter tråden med en gang (uten Prefect-server)")] = False,
+    source: Annotated[
+        Path | None, typer.Option(help="Innsamlingsmappe for --now (standard: SOMEARKIV_SAMPLES_DIR)")
+    ] = None,
+    bucket: BucketOption = None,
 ) -> None:
-    """Flagg en tråd som journalpliktig eller arkivverdig."""
+    """Flagg en tråd som journalpliktig eller arkivverdig.
+
+    Med --now eksporteres tråden straks (fra innsamlingsmappa). Ellers, når PREFECT_API_URL peker på en
+    Prefect-server, sender flagget hendelsen somearkiv.thread.flagged, og on-demand-utrullingen eksporterer
+    tråden; uten server tar nattkjøringen den."""
     from schemas.thread import FlagKind
     from workflow.flags import FlagRequest, flag_thread
 
@@ -452,6 +495,27 @@ def flag(
             note=note, deadline=deadline.date() if deadline else None, origin="cli",
         ))
     typer.echo(f"flagget: {_show_flag(view)}")
+    if now:
+        _run_export(bucket, source, [view.thread_key])
+        return
+    _announce(view)
+
+
+def _announce(view: FlagView) -> None:
+    """Tell the Prefect server (PREFECT_API_URL) that a thread was flagged; its trigger starts the export."""
+    from prefect.settings import PREFECT_API_URL
+
+    from flows.flag_events import emit_flagged
+
+    if not PREFECT_API_URL.value():
+        typer.echo("eksporteres ved neste nattkjøring (ingen Prefect-server; bruk --now for å eksportere straks)")
+        return
+    try:
+        emit_flagged(view)
+    except SomearkivError as exc:  # the flag is saved either way
+        typer.echo(f"advarsel: {exc}; flagget er lagret og eksporteres ved neste nattkjøring", err=True)
+        return
+    typer.echo(f"hendelse sendt til {escape_unsafe(str(PREFECT_API_URL.value()))}: eksporten starter snart")
 
 
 @app.command()

@@ -10,6 +10,7 @@ needs a case: an existing case number ``YYYY/NNNN`` or a new case with a title, 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -234,6 +235,24 @@ def set_status(db: Database, flag_id: int, to: FlagStatus | str, *, by: str, com
         if check_user:
             roles = (Role.ARCHIVIST, Role.ADMIN) if target in {FlagStatus.APPROVED, FlagStatus.REJECTED} else ()
             require_user(session, by, *roles)
+        flag = _get(session, flag_id)
+        _move(session, flag, target, by=by, comment=text)
+        session.flush()
+        return view(flag)
+
+
+def set_status_if(db: Database, flag_id: int, to: FlagStatus | str, *, when: Collection[FlagStatus], by: str,
+                  comment: str | None = None) -> FlagView | None:
+    """Move a flag to ``to`` only if its status, read under a row lock, is one of ``when``; None when it is not
+    (nothing changed). For system actors (the export run): two runs racing move the flag once."""
+    target = FlagStatus(to)
+    text = clean_text(comment, "kommentar", limit=4000) if comment else None
+    with db.transaction() as session:
+        status = session.scalar(select(Flag.status).where(Flag.id == flag_id).with_for_update())
+        if status is None:
+            raise FlagNotFoundError(f"flagg #{flag_id} finnes ikke")
+        if FlagStatus(status) not in when:
+            return None
         flag = _get(session, flag_id)
         _move(session, flag, target, by=by, comment=text)
         session.flush()
