@@ -197,3 +197,16 @@ def test_proxy_mode_trusts_the_header_only_from_a_trusted_peer(world: WebWorld) 
     untrusted = TestClient(create_app(replace(world.deps, config=replace(world.deps.config, auth="proxy"))),
                            follow_redirects=False)
     assert untrusted.get("/gjennomgang", headers={"X-Remote-User": "arne"}).status_code == 303
+
+
+def test_a_web_flag_sends_the_flag_event_or_says_the_nightly_run_takes_it(world: WebWorld) -> None:
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    client = _client(world)
+    sign_in(client, "tone")
+    token = _csrf(client.get("/flagg").text)
+    form = {"csrf_token": token, "url": "https://www.facebook.com/fjordvikoppvekst/posts/99887766",
+            "type": "journal-required", "saksnummer": "2026/78"}
+    with temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:9/api"}):  # nothing listens there
+        answer = client.post("/flagg", data=form)
+    assert "Flagget:" in answer.text and "neste nattlige kjøring" in answer.text

@@ -16,6 +16,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Redirect
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from flows.flag_events import emit_flagged_async
 from pipeline.review import approve_package
 from schemas.errors import InputError, SomearkivError, StorageError
 from schemas.refs import ThreadRef
@@ -276,6 +277,11 @@ def create_app(deps: Deps) -> FastAPI:
             ))
             message = f"Flagget: {view.describe()}"
             form = {}
+            try:  # after the flag's transaction: the on-demand deployment exports it within minutes
+                if await emit_flagged_async(view):
+                    message += " Eksporten er satt i gang."
+            except SomearkivError as exc:
+                message += f" (Eksporten starter ved neste nattlige kjøring: {exc})"
         except FlagExistsError as exc:
             message = str(exc)
         except (SomearkivError, ValueError) as exc:
