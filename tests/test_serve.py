@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -20,12 +21,20 @@ from tests.conftest import REPO_ROOT
 SOMEARKIV = str(Path(sys.executable).with_name("somearkiv"))
 
 
-def _api(url: str, path: str, body: dict[str, Any] | None = None) -> Any:
-    request = urllib.request.Request(
-        f"{url}{path}", data=json.dumps(body or {}).encode(), headers={"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
+def _api(url: str, path: str, body: dict[str, Any] | None = None, *, attempts: int = 20) -> Any:
+    """POST to the Prefect API; a 503 (the server's SQLite busy on a loaded machine) is tried again, bounded."""
+    for attempt in range(attempts):
+        request = urllib.request.Request(
+            f"{url}{path}", data=json.dumps(body or {}).encode(), headers={"Content-Type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            if exc.code != 503 or attempt == attempts - 1:
+                raise
+            time.sleep(1.0)
+    raise AssertionError("unreachable")
 
 
 def _wait(predicate: Any, timeout: float, what: str) -> Any:
@@ -101,6 +110,11 @@ def test_serve_runs_the_deployments_of_prefect_yaml_from_one_process(tmp_path: P
 
 def _state(url: str, run_id: str) -> str | None:
     request = urllib.request.Request(f"{url}/flow_runs/{run_id}")
-    with urllib.request.urlopen(request, timeout=10) as response:
-        state = json.loads(response.read())["state"]["type"]
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            state = json.loads(response.read())["state"]["type"]
+    except urllib.error.HTTPError as exc:
+        if exc.code == 503:  # busy: ask again on the next poll
+            return None
+        raise
     return state if state in {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"} else None
