@@ -42,6 +42,11 @@ def _sensitive(capture: dict[str, Any]) -> bool:
                                                                                                            dict))
 
 
+def _count(completeness: Any, key: str) -> int | None:
+    value = completeness.get(key) if isinstance(completeness, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**31 else None
+
+
 def package_row(sink: Sink, package_id: str) -> PackageRow:
     """The index row of one complete package, from its manifest, its capture header and its review record."""
     manifest: Manifest = sink.read_manifest(package_id)
@@ -68,6 +73,8 @@ def package_row(sink: Sink, package_id: str) -> PackageRow:
         decided_by=review.by if review else None,
         decided_at=review.at if review else None,
         decision_comment=review.comment if review else None,
+        reported_comments=_count(capture.get("completeness"), "reported"),
+        captured_comments=_count(capture.get("completeness"), "captured"),
     )
 
 

@@ -13,13 +13,20 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.web_support import PASSWORD, WebWorld, demo_bucket_template, make_world
+from exporters.package import BuiltPackage
+from pipeline.export import ExportConfig, ExportResult, stage_thread, upload_package, written_result
+from pipeline.flagged import record_exports, select_for_export
+from pipeline.package_index import sync_index
+from pipeline.settings import Settings
+from sources.folder import load_catalog
+from tests.web_support import PASSWORD, WebWorld, candidate_thread, demo_bucket_template, make_world
 from web.app import create_app
 from workflow.packages import PackageFilter, query_packages
 
@@ -249,3 +256,66 @@ def test_keyboard_only_account_registration(served: tuple[str, WebWorld], browse
     page.get_by_text("er registrert").wait_for()
     assert page.get_by_role("cell", name="KanalFjordvik", exact=True).count() == 1
     assert page.get_by_role("cell", name="YouTube", exact=True).count() == 1
+
+
+def _nightly_export(world: WebWorld, captures: Path, work: Path) -> list[str]:
+    """The nightly export without Prefect: due flags paired with the capture folder, packages built and uploaded,
+    the flags marked exported, the review queue indexed (the steps of flows/export.py, in order)."""
+    settings = Settings(_env_file=None, work_dir=work)
+    config = ExportConfig(work_dir=work, noark=settings.noark(), pdfa_part="2")
+    catalog = load_catalog(captures)
+    selection = select_for_export(catalog, world.deps.db, datetime.now(UTC).date())
+    sink = world.deps.sink
+    results: list[ExportResult] = []
+    for item in selection.chosen:
+        built = stage_thread(item.thread, item.flag, sink=sink, media_dir=catalog.media_dir, config=config,
+                             exported_at=datetime.now(UTC))
+        results.append(written_result(built, upload_package(built, sink)) if isinstance(built, BuiltPackage)
+                       else built)
+    assert record_exports(world.deps.db, selection, results) == []
+    sync_index(world.deps.db, sink)
+    return [r.package_id for r in results if r.status == "written"]
+
+
+@pytest.mark.browser
+def test_flag_a_thread_and_see_the_export_arrive(served: tuple[str, WebWorld], browser: Browser,
+                                                 tmp_path: Path) -> None:
+    base, world = served
+    post_id = "7465123098844077777"
+    url = f"https://www.tiktok.com/@fjordvik.ungdomsrad/video/{post_id}"
+    thread = candidate_thread()
+    thread = thread.model_copy(update={"thread_id": post_id, "url": url, "title": "Ny lekeplass ved Fjordvik skole?",
+                                       "post": thread.post.model_copy(update={"id": post_id})})
+    captures = tmp_path / "captures"
+    (captures / "threads").mkdir(parents=True)
+    (captures / "threads" / "lekeplass.json").write_text(thread.model_dump_json(), "utf-8")
+
+    editor = _page(browser)
+    _sign_in(editor, base, "tone")
+    editor.goto(f"{base}/flagg")
+    editor.get_by_label("Lenke til innlegget").fill(url)
+    editor.get_by_label("Saksnummer (ÅÅÅÅ/NNNN)").fill("2026/991")
+    editor.get_by_label("Grunn").fill("innspill til lekeplassen")
+    editor.get_by_role("button", name="Flagg tråden").click()
+    editor.get_by_text("Flagget:").wait_for()
+    flag_row = editor.get_by_role("row").filter(has_text="2026/991")
+    assert flag_row.count() == 1 and "eksportert" not in flag_row.inner_text().lower()
+
+    written = _nightly_export(world, captures, tmp_path / "work")
+    assert len(written) == 1
+
+    editor.reload()
+    flag_row = editor.get_by_role("row").filter(has_text="2026/991")
+    assert "eksportert" in flag_row.inner_text().lower()
+    assert _axe_serious(editor) == []
+
+    archivist = _page(browser)
+    _sign_in(archivist, base, "arne")
+    archivist.goto(f"{base}/gjennomgang?status=pending&saksnummer=2026/991")
+    link = archivist.get_by_role("link", name="Ny lekeplass ved Fjordvik skole?")
+    assert link.count() == 1
+    assert _axe_serious(archivist) == []
+    link.click()
+    archivist.wait_for_url(f"{base}/pakker/**")
+    assert written[0] in archivist.url
+    assert archivist.get_by_text("2026/991").count() >= 1

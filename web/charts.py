@@ -15,6 +15,8 @@ STATUS_SERIES: Series = [("approved", "godkjent", "#1f6f3f"), ("pending", "til g
 PLATFORM_SERIES: Series = [("facebook", "Facebook", "#1d4f91"), ("instagram", "Instagram", "#8e2b6e"),
                            ("x", "X", "#333333"), ("tiktok", "TikTok", "#007a78"),
                            ("linkedin", "LinkedIn", "#0a5c8f"), ("youtube", "YouTube", "#a31f1f")]
+COMPLETENESS_SERIES: Series = [("complete", "fullstendig", "#1f6f3f"), ("incomplete", "mangler kommentarer", "#a32020"),
+                               ("unknown", "ukjent", "#5a5a5a")]
 SINGLE_SERIES: Series = [("count", "antall", "#0b4f8a")]
 # Kept for callers of the first version.
 COLOURS = {key: colour for key, _, colour in STATUS_SERIES}

@@ -9,14 +9,14 @@ from datetime import UTC, date, datetime, timedelta
 from schemas.thread import PLATFORM_LABELS, Platform
 from web.auth import Person
 from web.candidates_view import CandidateScores, candidates
-from web.charts import PLATFORM_SERIES, SINGLE_SERIES, STATUS_SERIES, stacked_bars
+from web.charts import COMPLETENESS_SERIES, PLATFORM_SERIES, SINGLE_SERIES, STATUS_SERIES, stacked_bars
 from web.kit import Deps
 from workflow.accounts import list_accounts
 from workflow.crisis import list_crises
 from workflow.flags import FlagFilter, list_flags
 from workflow.models import FlagStatus, Role
 from workflow.packages import PackageFilter, query_packages
-from workflow.stats import open_flags_by_unit, packages_per_week
+from workflow.stats import completeness_by_platform, open_flags_by_unit, packages_per_week
 from workflow.users import list_users
 
 WEEKS = 12
@@ -43,6 +43,13 @@ def _chart(chart_id: str, title: str, bars: list[tuple[str, dict[str, int]]],
     used = [(key, label, colour) for key, label, colour in series if any(values.get(key) for _, values in bars)]
     return Chart(chart_id, title, stacked_bars(title, bars, series=used or series, chart_id=chart_id), bars,
                  [(key, label) for key, label, _ in used])
+
+
+def _platform_label(value: str) -> str:
+    try:
+        return PLATFORM_LABELS.get(Platform(value), value)
+    except ValueError:
+        return value
 
 
 def _anchor(deps: Deps, units: tuple[str, ...] | None) -> date:
@@ -109,4 +116,8 @@ def charts(deps: Deps, units: tuple[str, ...] | None) -> list[Chart]:
         result.append(_chart("flagg-enhet", "Åpne flagg per enhet", [(unit, {"count": n}) for unit, n in
                                                                     flags.items()],
                              [(k, "åpne flagg", c) for k, _, c in SINGLE_SERIES]))
+    complete = completeness_by_platform(deps.db, units)
+    if complete:
+        bars = [(_platform_label(p), dict(counts)) for p, counts in complete.items()]
+        result.append(_chart("innsamling", "Fullstendig innsamling per plattform", bars, COMPLETENESS_SERIES))
     return result

@@ -294,6 +294,8 @@ class PackageRecord(Base):
     case_number: Mapped[str | None] = mapped_column(String(40), index=True)
     flag_kind: Mapped[str | None] = mapped_column(String(20))
     comments: Mapped[int] = mapped_column(Integer, default=0)
+    reported_comments: Mapped[int | None] = mapped_column(Integer, doc="Comment count the platform reported")
+    captured_comments: Mapped[int | None] = mapped_column(Integer, doc="Comments the capture holds (completeness)")
     sensitive: Mapped[bool] = mapped_column(default=False, doc="The package holds skjermet content")
     exported_at: Mapped[datetime] = mapped_column(_TS)
     previous_package_id: Mapped[str | None] = mapped_column(String(300))

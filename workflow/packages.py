@@ -42,6 +42,15 @@ class PackageRow:
     decided_by: str | None = None
     decided_at: datetime | None = None
     decision_comment: str | None = None
+    reported_comments: int | None = None
+    captured_comments: int | None = None
+
+    @property
+    def completeness(self) -> str:
+        """complete, incomplete or unknown (the capture said nothing, or the platform reported no count)."""
+        if self.reported_comments is None or self.captured_comments is None:
+            return "unknown"
+        return "complete" if self.captured_comments >= self.reported_comments else "incomplete"
 
 
 def _row(record: PackageRecord) -> PackageRow:

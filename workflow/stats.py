@@ -53,3 +53,19 @@ def open_flags_by_unit(db: Database, units: tuple[str, ...] | None = None) -> di
     if units is not None:
         counts = Counter({unit: n for unit, n in counts.items() if unit in units})
     return dict(sorted(counts.items()))
+
+
+def completeness_by_platform(db: Database, units: tuple[str, ...] | None = None) -> dict[str, Counter[str]]:
+    """Per platform: packages whose capture is complete, incomplete (fewer captured than reported) or unknown."""
+    query = select(PackageRecord.platform, PackageRecord.reported_comments, PackageRecord.captured_comments)
+    if units is not None:
+        query = query.where(PackageRecord.owning_unit.in_(units))
+    result: dict[str, Counter[str]] = {}
+    with db.transaction() as session:
+        for platform, reported, captured in session.execute(query):
+            if reported is None or captured is None:
+                state = "unknown"
+            else:
+                state = "complete" if captured >= reported else "incomplete"
+            result.setdefault(platform, Counter())[state] += 1
+    return dict(sorted(result.items()))
