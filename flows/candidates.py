@@ -103,8 +103,8 @@ def scan_account_task(entry: AccountEntry, database_url: str, config: SourcesCon
 def scan_candidates(days: int = 2, accounts_file: str | None = None,
                     accounts: list[str] | None = None) -> list[dict[str, object]]:
     """Suggest flags for the accounts' posts of the last ``days`` days that ask for input."""
-    if not 1 <= days <= 60:
-        raise ConfigError(f"days må være mellom 1 og 60, ikke {days}")
+    if not 1 <= days <= 400:
+        raise ConfigError(f"days må være mellom 1 og 400, ikke {days}")
     logger = get_run_logger()
     settings = Settings()
     path = Path(accounts_file) if accounts_file else settings.accounts_file

@@ -167,7 +167,7 @@ def test_a_true_flow_run_suggests_and_publishes_the_summary(prefect_harness: Non
     monkeypatch.setenv("SOMEARKIV_DATABASE_URL", sqlite_db.engine.url.render_as_string(hide_password=False))
     monkeypatch.setenv("SOMEARKIV_REPLAY_BASE_URL", server.url)
     monkeypatch.setenv("SOMEARKIV_SOURCES_MAX_ATTEMPTS", "1")
-    result = scan_candidates(days=3650, accounts_file=str(accounts))
+    result = scan_candidates(days=365, accounts_file=str(accounts))
     by_account = {r["account"]: r for r in result}
     assert by_account["fjordvik-facebook"]["suggested"] == 1
     assert by_account["fjordvik-x"]["ok"] is False and by_account["fjordvik-instagram"]["ok"] is True
@@ -175,3 +175,11 @@ def test_a_true_flow_run_suggests_and_publishes_the_summary(prefect_harness: Non
     assert artifact is not None and "fjordvik-x" in str(artifact.data)
     with sqlite_db.transaction() as session:
         assert session.query(Candidate).count() == 1
+
+
+@pytest.mark.parametrize("days", [0, -1, 401])
+def test_days_out_of_bounds_is_a_config_error(days: int) -> None:
+    from schemas.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="days må være mellom 1 og 400"):
+        scan_candidates.fn(days=days)
