@@ -11,6 +11,7 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.events import DeploymentEventTrigger
 from prefect.schedules import Cron
 
+from flows.candidates import scan_candidates
 from flows.capture import capture_threads
 from flows.deliver import deliver_packages
 from flows.export import export_thread, export_threads
@@ -21,13 +22,16 @@ NIGHTLY_CRON = "30 2 * * *"
 FIXITY_CRON = "0 4 * * 0"
 CAPTURE_CRON = "0 */6 * * *"
 DELIVER_CRON = "0 3 * * *"
+CANDIDATES_CRON = "0 * * * *"
+CANDIDATE_DAYS = 2
 RECAPTURE_DAYS = 14
 FLAG_EVENT = "somearkiv.thread.flagged"
 
 
 def served_deployments() -> list[RunnerDeployment]:
     """nightly (02:30 Europe/Oslo), on-demand (an editor's flag event), fixity (weekly), capture (re-capture of
-    the configured accounts every 6 hours, so removals are seen) and deliver (03:00, to the archive system)."""
+    the configured accounts every 6 hours, so removals are seen), deliver (03:00, to the archive system) and
+    candidates (hourly: suggested flags for posts that ask for input)."""
     # ``to_deployment`` is sync-compatible: called from sync code it returns the deployment itself.
     made: list[Any] = [
         export_threads.to_deployment(
@@ -69,6 +73,13 @@ def served_deployments() -> list[RunnerDeployment]:
             name="deliver",
             description="Nightly delivery of journal-required packages to the archive system over KS Fiks Arkiv.",
             schedule=Cron(DELIVER_CRON, timezone=OSLO),
+            concurrency_limit=1,
+        ),
+        scan_candidates.to_deployment(
+            name="candidates",
+            description="Suggest flags for the accounts' recent posts that ask for input (an editor confirms).",
+            parameters={"days": CANDIDATE_DAYS},
+            schedule=Cron(CANDIDATES_CRON, timezone=OSLO),
             concurrency_limit=1,
         ),
     ]

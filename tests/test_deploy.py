@@ -1,5 +1,5 @@
 """prefect.yaml deploys on a real Prefect server: nightly cron, on-demand event trigger, weekly fixity, the
-re-capture every 6 hours and the nightly delivery."""
+re-capture every 6 hours, the nightly delivery and the hourly candidate scan."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def test_prefect_yaml_deploys_the_five_deployments(prefect_server: tuple[str, di
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr
 
     deployments = {d["name"]: d for d in _api(url, "/deployments/filter")}
-    assert set(deployments) == {"nightly", "on-demand", "fixity", "capture", "deliver"}
+    assert set(deployments) == {"nightly", "on-demand", "fixity", "capture", "deliver", "candidates"}
     nightly = deployments["nightly"]["schedules"][0]["schedule"]
     assert (nightly["cron"], nightly["timezone"]) == ("30 2 * * *", "Europe/Oslo")
     assert deployments["nightly"]["entrypoint"] == "flows/export.py:export_threads"
@@ -52,7 +52,11 @@ def test_prefect_yaml_deploys_the_five_deployments(prefect_server: tuple[str, di
     assert deployments["deliver"]["entrypoint"] == "flows/deliver.py:deliver_packages"
     deliver = deployments["deliver"]["schedules"][0]["schedule"]
     assert (deliver["cron"], deliver["timezone"]) == ("0 3 * * *", "Europe/Oslo")
-    for name in ("nightly", "fixity", "capture", "deliver"):
+    assert deployments["candidates"]["entrypoint"] == "flows/candidates.py:scan_candidates"
+    assert deployments["candidates"]["parameters"] == {"days": 2}
+    candidates = deployments["candidates"]["schedules"][0]["schedule"]
+    assert (candidates["cron"], candidates["timezone"]) == ("0 * * * *", "Europe/Oslo")
+    for name in ("nightly", "fixity", "capture", "deliver", "candidates"):
         limit = (deployments[name].get("global_concurrency_limit") or {}).get("limit")
         assert (limit or deployments[name].get("concurrency_limit")) == 1, name
 

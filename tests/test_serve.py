@@ -80,9 +80,9 @@ def test_serve_runs_the_deployments_of_prefect_yaml_from_one_process(tmp_path: P
                 found = {d["name"]: d for d in _api(url, "/deployments/filter")}
             except OSError:  # a 503 while the server is still starting up under load
                 return {}
-            return found if len(found) == 5 else {}
+            return found if len(found) == 6 else {}
 
-        deployments = _wait(served, 90, "five served deployments")
+        deployments = _wait(served, 90, "six served deployments")
         declared = yaml.safe_load((REPO_ROOT / "prefect.yaml").read_text(encoding="utf-8"))["deployments"]
         assert {spec["name"] for spec in declared} == set(deployments)
         for spec in declared:

@@ -68,6 +68,14 @@ def suggest(db: Database, ref: ThreadRef, text: str) -> CandidateView | None:
         return _view(candidate)
 
 
+def known(db: Database, ref: ThreadRef) -> bool:
+    """True when the thread has a live flag or was suggested before: a scan need not fetch it again."""
+    if find_flag(db, ref) is not None:
+        return True
+    with db.transaction() as session:
+        return session.scalar(select(Candidate.id).where(Candidate.thread_key == ref.key)) is not None
+
+
 def _open(session: Session, candidate_id: int) -> Candidate:
     candidate = session.get(Candidate, candidate_id)
     if candidate is None:
