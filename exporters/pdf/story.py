@@ -44,6 +44,7 @@ from exporters.pdf.styles import (
 )
 from exporters.pdf.text import Piece, markup, pieces, visible_text
 from exporters.pdf.words import WordCache
+from schemas.errors import RenderError
 from schemas.thread import PLATFORM_LABELS, REMOVAL_REASON_LABELS, Completeness, Item, Media
 
 log = logging.getLogger(__name__)
@@ -463,7 +464,8 @@ class ThreadStory:
     def _removed_item(self, number: int, item: Item, owner: str) -> Iterator[Flowable]:
         """Removed item ``S{number}``; ``owner`` is its label ("Innlegget", "Kommentar 7")."""
         removal = item.removal
-        assert removal is not None
+        if removal is None:
+            raise RenderError(f"Element {item.id!r} står blant de fjernede elementene, men er ikke fjernet")
         yield PageBreakUnder(80)
         yield Bookmark(self.outline, f"S{number}. {owner}", 1)
         rows = [
