@@ -25,6 +25,7 @@ from exporters.pdf.story_media import MediaBlocks
 from exporters.pdf.story_parts import Bookmark, OutlineEntry, StoryContext, oslo_time
 from exporters.pdf.story_removed import RemovedSection
 from exporters.pdf.styles import NOTE, SECTION
+from schemas.findings import Finding
 
 __all__ = ["Chunk", "FlowableStream", "OutlineEntry", "ThreadStory", "Unit", "completeness_text", "oslo_time"]
 
@@ -131,15 +132,15 @@ class ThreadStory:
         self.context.outline = entries
 
     @property
-    def warnings(self) -> list[str]:
+    def warnings(self) -> list[Finding]:
         """Non-fatal problems found so far (the renderer empties this before each chunk)."""
         return self.context.warnings
 
     @warnings.setter
-    def warnings(self, messages: list[str]) -> None:
+    def warnings(self, messages: list[Finding]) -> None:
         self.context.warnings = messages
 
-    def log_warnings(self, warnings: Iterable[str]) -> None:
+    def log_warnings(self, warnings: Iterable[Finding]) -> None:
         for message in warnings:
             log.warning("%s/%s: %s", self.header.platform.value, self.header.thread_id, message)
 

@@ -14,6 +14,7 @@ from exporters.pdf.paragraphs import markup_paragraph
 from exporters.pdf.story_parts import MAX_IMAGE_HEIGHT, StoryContext
 from exporters.pdf.styles import FRAME_WIDTH, NOTE, PLACEHOLDER, indent_of, indented
 from exporters.pdf.text import markup
+from schemas.findings import Finding
 from schemas.thread import Media
 
 
@@ -43,7 +44,9 @@ class MediaBlocks:
             if path is None:
                 reason = "ugyldig filsti" if media.path and self.media_dir else "ikke fanget"
                 if media.path:
-                    self.context.warn(f"{owner}: {kind_label.lower()} {media.id} ({media.path}): {reason}")
+                    rule = "media-refused" if self.media_dir else "media-missing"
+                    self.context.warn(Finding(rule, f"{kind_label.lower()} {media.id} ({media.path}): {reason}",
+                                              owner, "warning"))
                 yield placeholder(
                     f"{kind_label} {xml_escape(media.id)} kan ikke vises: {reason}."
                     + (f"<br/>{markup(media.url)}" if media.url else ""),
@@ -54,7 +57,9 @@ class MediaBlocks:
                 try:
                     yield image_flowable(prepare_image(path), width, MAX_IMAGE_HEIGHT)
                 except ImageError as problem:
-                    self.context.warn(f"{owner}: {kind_label.lower()} {media.id} ({media.path}): {problem}")
+                    self.context.warn(Finding("image-placeholder",
+                                              f"{kind_label.lower()} {media.id} ({media.path}): {problem}",
+                                              owner, "warning"))
                     yield placeholder(
                         f"{kind_label} {xml_escape(media.id)} kan ikke vises: {xml_escape(str(problem))}."
                         f"<br/>Originalfilen ligger i pakken: {markup(media.path or '')}",

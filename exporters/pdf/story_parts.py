@@ -14,6 +14,7 @@ from exporters.pdf.fonts import BODY, route
 from exporters.pdf.styles import FRAME_HEIGHT
 from exporters.pdf.text import Piece, visible_text
 from exporters.pdf.words import WordCache
+from schemas.findings import Finding
 
 NAME_CACHE = 4096  # header runs of author names kept (a thread may have as many authors as comments)
 OSLO = ZoneInfo("Europe/Oslo")
@@ -117,8 +118,8 @@ class StoryContext:
 
     outline: list[OutlineEntry] = field(default_factory=list)
     words: WordCache = field(default_factory=WordCache)  # equal words shared by this thread's paragraphs
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
 
-    def warn(self, message: str) -> None:
+    def warn(self, finding: Finding) -> None:
         """Record a non-fatal problem; the caller logs it (chunks may be rendered in worker processes)."""
-        self.warnings.append(message)
+        self.warnings.append(finding)
