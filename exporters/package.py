@@ -9,7 +9,7 @@ import hashlib
 import logging
 import mimetypes
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Literal
@@ -23,6 +23,7 @@ from privacy.redact import redact_thread
 from privacy.screen import Screener, ScreeningConfig, safe_display_title
 from schemas.capture import capture_bytes
 from schemas.errors import CaptureError
+from schemas.findings import Finding
 from schemas.package import (
     MANIFEST_NAME,
     FileRole,
@@ -53,7 +54,7 @@ class BuiltPackage:
     manifest: Manifest
     pdf: PdfResult
     comments: int
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
     screening: ScreeningResult | None = None  # offsets only; also in the package as screening.json
 
 
@@ -71,7 +72,7 @@ def _entry(root: Path, rel: str, role: FileRole, title: str | None = None) -> Pa
 
 
 def _copy_media(
-    thread: Thread, media_dir: Path | None, root: Path, warnings: list[str]
+    thread: Thread, media_dir: Path | None, root: Path, warnings: list[Finding]
 ) -> list[tuple[str, FileRole, str]]:
     """Copy captured media into the package; screenshots of removed items become vedlegg.
 
@@ -91,7 +92,7 @@ def _copy_media(
         seen.add(media.path)
         here = f"{where}: element {item_id}: {field} (media {media.id})"
         if media_dir is None:
-            warnings.append(f"{here} {media.path!r}: filen ble ikke samlet inn")
+            warnings.append(Finding("media-missing", f"{media.path!r}: filen ble ikke samlet inn", here, "warning"))
             return
         base = PurePosixPath(media.path.replace("\x00", "")).name or "media"
         if role == "vedlegg":
@@ -108,10 +109,11 @@ def _copy_media(
                         digest.update(block)
                         out.write(block)
         except CaptureError as exc:
-            warnings.append(str(exc))
+            warnings.append(Finding("media-refused", str(exc), here, "warning"))
             return
         if media.sha256 and digest.hexdigest() != media.sha256:
-            warnings.append(f"{here} {media.path!r}: filen stemmer ikke med sha256-verdien")
+            warnings.append(Finding("media-checksum", f"{media.path!r}: filen stemmer ikke med sha256-verdien", here,
+                                    "warning"))
         copied.append((rel, role, title))
 
     for item in thread.all_items():
@@ -182,9 +184,12 @@ def _build(
     (root / "capture").mkdir(parents=True)
     (root / CAPTURE_PATH).write_bytes(raw)
 
-    warnings: list[str] = []
+    warnings: list[Finding] = []
     copied = _copy_media(thread, media_dir, root, warnings)
-    evidence = copy_evidence(thread, capture_root, root, warnings)
+    evidence_problems: list[str] = []
+    evidence = copy_evidence(thread, capture_root, root, evidence_problems)
+    thread_where = f"tråd {thread.platform.value}/{thread.thread_id}"
+    warnings += [Finding("evidence-refused", problem, thread_where, "warning") for problem in evidence_problems]
 
     pdf_rel = f"DOKUMENT/{package_id}.pdf"
     cover = CoverInfo(
@@ -195,7 +200,7 @@ def _build(
     )
     (root / "DOKUMENT").mkdir(exist_ok=True)
     pdf = render_thread_pdf(thread, root / pdf_rel, cover=cover, media_dir=media_dir, pdfa_part=pdfa_part)
-    warnings.extend(pdf.warnings)
+    warnings.extend(replace(w, where=f"{thread_where}: {w.where}") for w in pdf.warnings)
 
     files = [_entry(root, pdf_rel, "hoveddokument", thread.display_title)]
     result = _screen(thread, package_id, screening)
@@ -205,7 +210,8 @@ def _build(
         variant = render_thread_pdf(
             redacted, root / redacted_rel, cover=cover, media_dir=media_dir, pdfa_part=pdfa_part
         )
-        warnings.extend(w for w in variant.warnings if w not in pdf.warnings)
+        warnings.extend(replace(w, where=f"{thread_where}: {w.where}") for w in variant.warnings
+                        if w not in pdf.warnings)
         files.append(_entry(root, redacted_rel, "skjermet", f"{redacted.display_title} (skjermet variant)"))
     (root / SCREENING_FILE).write_bytes(result.to_bytes())
     files += [_entry(root, rel, role, title) for rel, role, title in copied]
@@ -223,9 +229,9 @@ def _build(
         previous_package_id=previous_package_id,
     )
     (root / MANIFEST_NAME).write_bytes(manifest.to_bytes())  # last: the package is complete
-    warnings = [escape_unsafe(w) for w in warnings]
+    warnings = [replace(w, message=escape_unsafe(w.message), where=escape_unsafe(w.where)) for w in warnings]
     for warning in warnings:
-        log.warning(warning)
+        log.warning("%s", warning)
     return BuiltPackage(
         package_id=package_id,
         title=safe_display_title(thread, result),  # printed by the CLI and the flow's artifact

@@ -26,6 +26,7 @@ from exporters.package import BuiltPackage, build_package
 from noark.model import NoarkContext
 from privacy.screen import ScreeningConfig, safe_display_title
 from schemas.capture import capture_bytes
+from schemas.findings import Finding
 from schemas.package import package_id_for, safe_segment, thread_key
 from schemas.text import escape_unsafe
 from schemas.thread import Flag, Thread
@@ -45,7 +46,7 @@ class ExportResult:
     pages: int | None = None
     bytes: int | None = None
     previous_package_id: str | None = None
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
 
     def summary(self) -> str:
         if self.status == "unchanged":
@@ -214,7 +215,7 @@ def summary_lines(run: ExportRun, bucket_url: str) -> list[tuple[str, bool]]:
         lines.append((f"{'skrevet' if result.status == 'written' else 'uendret'}  {escape_unsafe(result.url)}", False))
         lines.append((f"         {escape_unsafe(result.title)}", False))
         lines.append((f"         {escape_unsafe(result.summary())}", False))
-        lines += [(f"         advarsel: {escape_unsafe(w)}", False) for w in result.warnings]
+        lines += [(f"         advarsel: {escape_unsafe(str(w))}", False) for w in result.warnings]
     lines += [(f"FEILET   {escape_unsafe(key)}: {escape_unsafe(message)}", True) for key, message in run.failures]
     written = sum(1 for r in run.results if r.status == "written")
     lines.append((f"\n{written} pakke(r) skrevet, {len(run.results) - written} uendret, {len(run.failures)} feilet.",

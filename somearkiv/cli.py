@@ -290,7 +290,7 @@ def pdf(
     )
     result = render_capture_pdf(capture, out, cover=cover, media_dir=media, pdfa_part=settings.pdfa_part)
     for warning in result.warnings:
-        typer.echo(f"advarsel: {warning}")
+        typer.echo(f"advarsel: {escape_unsafe(str(warning))}")
     typer.echo(f"skrev {out}: {result.pages} sider, {result.size} byte, PDF/A-{settings.pdfa_part}b")
 
 

@@ -75,7 +75,7 @@ def test_missing_media_is_reported_not_fatal(tmp_path: Path) -> None:
         exported_at=EXPORTED,
         ctx=_ctx(),
     )
-    assert any("m9" in w and "gone.jpg" in w and "100_200" in w for w in built.warnings)
+    assert any("m9" in str(w) and "gone.jpg" in str(w) and "100_200" in str(w) for w in built.warnings)
     assert (built.directory / MANIFEST_NAME).is_file()
 
 

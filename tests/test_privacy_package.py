@@ -164,7 +164,7 @@ def test_logs_never_print_the_matched_personal_data(tmp_path: Path, caplog: pyte
     with caplog.at_level(logging.DEBUG):
         built = build_package(thread, None, media_dir=None, work_dir=tmp_path, exported_at=EXPORTED, ctx=context())
     assert len(built.screening.hits) == 4
-    logged = caplog.text + "\n".join(built.warnings)
+    logged = caplog.text + "\n".join(map(str, built.warnings))
     assert "screening: 4 treff" in caplog.text
     for secret in (number, "010185", "41234567", "kari.nordmann", "demens", "Åse Ødegård", "(fjernet tekst)"):
         assert secret not in logged

@@ -20,6 +20,7 @@ from reportlab.pdfbase.pdfdoc import PDFDocument
 
 from exporters.pdf.reportlab_compat import WIDTHS_MAX, string_width
 from exporters.pdf.words import Word
+from schemas.errors import RenderError
 
 Key = tuple[str, str | None, int]  # (font, colour, subset) of a segment of text
 RawSegment = tuple[Key, bytes]  # a segment's subset codes
@@ -35,7 +36,8 @@ def color_of(value: str) -> colors.Color:
 @cache
 def fill_code(color: colors.Color) -> str:
     """``PDFTextObject.setFillColor``'s operator for an RGB colour."""
-    assert type(color) is colors.Color, color
+    if type(color) is not colors.Color:
+        raise RenderError(f"Tekstfarge {color!r} er ikke en RGB-farge")
     return f"{fp_str((color.red, color.green, color.blue))} rg"
 
 

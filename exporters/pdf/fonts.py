@@ -217,6 +217,7 @@ class FontSet:
 
     chain: tuple[str, ...]
     coverage: dict[str, frozenset[int] | dict[int, int]]
+    redirected: dict[int, int]  # the replacement font's coverage (``coverage[REPLACEMENT]``, the same dict)
 
     def has(self, font: str, cp: int) -> bool:
         return cp in self.coverage[font]
@@ -275,8 +276,9 @@ def font_set() -> FontSet:
     )
     # The replacement font covers exactly the code points redirected into it (filled in on demand); the font
     # itself is made when the first one is (``_replacement_font``).
-    coverage[REPLACEMENT] = {}
-    return FontSet(chain=(*_NOTO_FILES,), coverage=coverage)
+    redirected: dict[int, int] = {}
+    coverage[REPLACEMENT] = redirected
+    return FontSet(chain=(*_NOTO_FILES,), coverage=coverage, redirected=redirected)
 
 
 _replacement: KeepingTTFont | None = None
@@ -304,8 +306,7 @@ def _replacement_font() -> KeepingTTFont:
 def _redirect_to_replacement(cp: int) -> None:
     """Make the replacement font draw a visible glyph for ``cp`` (an empty one for ignorables, a blank for spaces)."""
     fonts = font_set()
-    redirected = fonts.coverage[REPLACEMENT]
-    assert isinstance(redirected, dict)
+    redirected = fonts.redirected
     if cp in redirected:
         return
     face = _replacement_font().face

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 
 from schemas.errors import ConfigError
+from schemas.findings import Finding
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class PdfResult:
     pages: int
     size: int
     sha256: str
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)  # render warnings (a placeholder for an image)
     workers: int = 1  # processes that rendered the chunks (1 = the calling process)
 
 

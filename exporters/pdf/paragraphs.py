@@ -39,6 +39,7 @@ from exporters.pdf.reportlab_compat import paragraph_class, string_width
 from exporters.pdf.rtl import base_level, has_rtl
 from exporters.pdf.text import Piece
 from exporters.pdf.words import BREAK, TIGHT_MARGIN, Tight, Word, WordCache, split_word, split_words
+from schemas.errors import RenderError
 
 
 def markup_paragraph(text: str, style: ParagraphStyle) -> Flowable:
@@ -110,9 +111,13 @@ class RunsParagraph(Flowable):
     @property
     def lines(self) -> list[list[Word]]:
         """The lines of the last ``wrap`` (words per line)."""
+        return self._wrapped()[1]
+
+    def _wrapped(self) -> tuple[float, list[list[Word]]]:
+        """(available width, lines) of the last ``wrap``."""
         if self._lines is None:
-            raise ValueError("RunsParagraph: wrap() først")
-        return self._lines[1]
+            raise RenderError("Avsnittet er ikke brutt i linjer ennå (wrap() må kalles først)")
+        return self._lines
 
     def getSpaceBefore(self) -> float:  # noqa: N802 (reportlab API)
         space: float = self.style.spaceBefore
@@ -125,9 +130,9 @@ class RunsParagraph(Flowable):
     def _word_list(self) -> list[Word | None]:
         if self.parts is not None:
             return split_words(self.parts, self.style.fontSize, self.word_cache)
-        assert self._lines is not None  # a split part: its words, with the original line ends as breaks
+        # a split part: its words, with the original line ends as breaks
         out: list[Word | None] = []
-        for number, line in enumerate(self._lines[1]):
+        for number, line in enumerate(self._wrapped()[1]):
             if number:
                 out.append(BREAK)
             out.extend(line)
@@ -245,12 +250,12 @@ class RunsParagraph(Flowable):
         colour changes and ``Tj`` with the subset codes (``Encoder``), ``Tw`` when a line's spaces shrink.
         Words joined by a space in the font of the run that held it.
         """
-        assert self._lines is not None
+        wrapped = self._wrapped()
         style = self.style
         encoder = encoder_of(canv._doc)
         size = style.fontSize
         left = style.leftIndent
-        max_width = self._lines[0] - left - style.rightIndent
+        max_width = wrapped[0] - left - style.rightIndent
         leading, fill = style_codes(style)
         out = [f"BT 1 0 0 1 {fp_str(x + left, y + self.height - size)} Tm {leading} TL {fill}"]
         append = out.append
@@ -259,7 +264,7 @@ class RunsParagraph(Flowable):
         font_now: tuple[str, int] | None = None
         color_now: str | None = None
         bases = self._bases if self.rtl else None
-        for number, line in enumerate(self._lines[1]):
+        for number, line in enumerate(wrapped[1]):
             if number:
                 append("T*")
             if not line:

@@ -62,6 +62,7 @@ from exporters.pdf.styles import (
 from exporters.pdf.text import visible_text
 from exporters.pdf.writer import FLATE_LEVEL, write_document
 from schemas.errors import RenderError
+from schemas.findings import Finding
 from schemas.thread import PLATFORM_LABELS, Thread
 
 BODY_POSTSCRIPT_NAME = "DejaVuSans"  # BaseFont of the body font, after the subset tag
@@ -237,7 +238,7 @@ class ChunkResult:
     path: str
     pages: int
     outline: str  # file of the chunk's outline entries (``OutlineFile``)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
 
 
 class OutlineFile:

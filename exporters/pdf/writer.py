@@ -34,6 +34,7 @@ import pikepdf
 from exporters.pdf.merge import font_key, subset_tag
 from exporters.pdf.pdfa import fix_tounicode_bytes
 from exporters.pdf.story import OutlineEntry
+from schemas.errors import RenderError
 
 PAGES_PER_NODE = 128  # kids per intermediate page tree node (PDF/A-1 limits arrays to 8191 elements)
 # zlib level of every stream compressed here (page content above all, and the font programs). Level 3 instead of
@@ -135,7 +136,8 @@ class PdfWriter:
     def finish(self, root: int, info: int) -> None:
         offsets = self.offsets
         missing = [number for number in range(1, self.count + 1) if offsets[number] < 0]
-        assert not missing, f"objects reserved but never written: {missing[:5]}"
+        if missing:
+            raise RenderError(f"PDF-objekter reservert, men aldri skrevet: {missing[:5]}")
         file_id = self.digest.hexdigest()[:32].encode()
         start = self.position
         self._write(b"xref\n0 %d\n0000000000 65535 f \n" % (self.count + 1))
