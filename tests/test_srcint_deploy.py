@@ -43,7 +43,7 @@ def test_served_deployments_mirror_prefect_yaml() -> None:
     declared = {spec["name"]: spec for spec in
                 yaml.safe_load((REPO_ROOT / "prefect.yaml").read_text(encoding="utf-8"))["deployments"]}
     served = {d.name: d for d in served_deployments()}
-    assert set(served) == set(declared) == {"nightly", "on-demand", "fixity", "capture", "deliver"}
+    assert set(served) == set(declared) == {"nightly", "on-demand", "fixity", "capture", "candidates", "deliver"}
     for name, spec in declared.items():
         deployment = served[name]
         assert (deployment.parameters or {}) == (spec.get("parameters") or {}), name
