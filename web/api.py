@@ -14,12 +14,12 @@ existing flag) or a status move that is not allowed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from schemas.errors import InputError, SomearkivError
 from schemas.refs import ThreadRef
@@ -42,6 +42,7 @@ from workflow.models import FlagStatus
 from workflow.users import UnknownUserError
 
 USER_HEADER = "X-Somearkiv-User"
+_FLAG_JSON: TypeAdapter[FlagView] = TypeAdapter(FlagView)  # FlagView is the response model too
 
 
 class FlagIn(BaseModel):
@@ -67,43 +68,6 @@ class StatusIn(BaseModel):
     comment: str | None = Field(default=None, max_length=4000)
 
 
-class StatusChangeOut(BaseModel):
-    from_status: str | None
-    to_status: str
-    at: datetime
-    by: str
-    comment: str | None
-
-
-class FlagOut(BaseModel):
-    id: int
-    platform: str
-    post_id: str
-    thread_key: str
-    thread_url: str | None
-    account: str | None
-    kind: str
-    case_number: str | None
-    title: str | None
-    reason: str | None
-    note: str | None
-    flagged_by: str
-    flagged_at: datetime
-    deadline: date | None
-    status: str
-    status_comment: str | None
-    updated_at: datetime
-    origin: str
-    history: list[StatusChangeOut]
-
-    @classmethod
-    def of(cls, v: FlagView) -> FlagOut:
-        data: dict[str, Any] = {name: getattr(v, name) for name in cls.model_fields if name != "history"}
-        data["history"] = [StatusChangeOut(**{k: getattr(h, k) for k in StatusChangeOut.model_fields})
-                           for h in v.history]
-        return cls(**data)
-
-
 def current_user(x_somearkiv_user: Annotated[str | None, Header()] = None) -> str:
     """The calling user (placeholder: the ``X-Somearkiv-User`` header; the web app's sign-in replaces it)."""
     if not x_somearkiv_user or not x_somearkiv_user.strip():
@@ -118,7 +82,7 @@ def router(db: Database, parse_url: Callable[[str], ThreadRef] = parse_thread_ur
     """The flag routes over ``db``; the web app mounts this router."""
     api = APIRouter(prefix="/api")
     @api.post("/flags", status_code=201)
-    def create_flag(body: FlagIn, user: CurrentUser) -> FlagOut:
+    def create_flag(body: FlagIn, user: CurrentUser) -> FlagView:
         if body.url is not None and (body.platform is not None or body.post_id is not None):
             raise InputError("oppgi enten url eller platform + post_id, ikke begge")
         if body.url is not None:
@@ -131,7 +95,7 @@ def router(db: Database, parse_url: Callable[[str], ThreadRef] = parse_thread_ur
             ref=ref, kind=body.kind, by=user, case_number=body.case_number, new_case_title=body.new_case_title,
             reason=body.reason, note=body.note, deadline=body.deadline, origin="api",
         ))
-        return FlagOut.of(view)
+        return view
 
     @api.get("/flags")
     def get_flags(
@@ -142,26 +106,26 @@ def router(db: Database, parse_url: Callable[[str], ThreadRef] = parse_thread_ur
         case_number: str | None = Query(default=None, max_length=40),
         limit: int = Query(default=100, ge=1, le=1000),
         offset: int = Query(default=0, ge=0),
-    ) -> list[FlagOut]:
+    ) -> list[FlagView]:
         found = list_flags(db, FlagFilter(status=status, platform=platform, kind=kind, flagged_by=flagged_by,
                                           case_number=case_number, limit=limit, offset=offset))
-        return [FlagOut.of(v) for v in found]
+        return list(found)
 
     @api.get("/flags/{flag_id}")
-    def get_one(flag_id: int) -> FlagOut:
-        return FlagOut.of(get_flag(db, flag_id))
+    def get_one(flag_id: int) -> FlagView:
+        return get_flag(db, flag_id)
 
     @api.post("/flags/{flag_id}/status")
-    def move_flag(flag_id: int, body: StatusIn, user: CurrentUser) -> FlagOut:
+    def move_flag(flag_id: int, body: StatusIn, user: CurrentUser) -> FlagView:
         if body.status is FlagStatus.WITHDRAWN:
             raise InputError("bruk DELETE /api/flags/{id} for å trekke tilbake et flagg")
-        return FlagOut.of(set_status(db, flag_id, body.status, by=user, comment=body.comment))
+        return set_status(db, flag_id, body.status, by=user, comment=body.comment)
 
     @api.delete("/flags/{flag_id}")
     def delete_flag(
         flag_id: int, user: CurrentUser, comment: str | None = Query(default=None, max_length=4000)
-    ) -> FlagOut:
-        return FlagOut.of(unflag(db, flag_id, by=user, comment=comment))
+    ) -> FlagView:
+        return unflag(db, flag_id, by=user, comment=comment)
 
     return api
 
@@ -174,7 +138,7 @@ def error_response(exc: Exception) -> JSONResponse:
     """The JSON answer to a known error: 400 bad input, 403 unknown user, 404 no such flag, 409 conflict."""
     body: dict[str, Any] = {"detail": str(exc)}
     if isinstance(exc, FlagExistsError):
-        body["existing"] = FlagOut.of(exc.existing).model_dump(mode="json")
+        body["existing"] = _FLAG_JSON.dump_python(exc.existing, mode="json")
         return JSONResponse(body, status_code=409)
     if isinstance(exc, UnknownUserError):
         return JSONResponse(body, status_code=403)
