@@ -50,23 +50,6 @@ STATUS_LABELS: dict[str, str] = {
 }
 
 
-class Numbers(BaseModel):
-    """The numbers the archive assigned (from the kvittering)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    journalaar: int | None = None
-    journalsekvensnummer: int | None = None
-    journalpostnummer: int | None = None
-    saksaar: int | None = None
-    sakssekvensnummer: int | None = None
-    registrering_system_id: str | None = None
-    mappe_system_id: str | None = None
-
-    def assigned(self) -> AssignedNumbers:
-        return AssignedNumbers(**self.model_dump())
-
-
 class Attempt(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -88,7 +71,7 @@ class DeliveryRecord(BaseModel):
     attempts: list[Attempt] = Field(default_factory=list)
     updated_at: AwareDatetime
     failure: str | None = Field(default=None, description="Why the last attempt failed (shown to the archivist)")
-    numbers: Numbers | None = None
+    numbers: AssignedNumbers | None = None
     receipt_melding_id: str | None = None
     receipt_sha256: str | None = None
     notes: list[str] = Field(default_factory=list, description="Duplicate or late answers, for the record")
@@ -173,7 +156,7 @@ def assigned_numbers(sink: Sink, package_id: str) -> AssignedNumbers | None:
     record = read_delivery(sink, package_id)
     if record is None or record.status != "kvittert" or record.numbers is None:
         return None
-    return record.numbers.assigned()
+    return record.numbers
 
 
 # -- the outgoing message -----------------------------------------------------------------------------------
@@ -371,7 +354,7 @@ class _Run:
                 record.notes.append(f"ugyldig kvittering {message.melding_id}: {str(exc)[:200]}")
                 self.save(record)
             return
-        numbers = Numbers(**kvittering.numbers.__dict__)
+        numbers = kvittering.numbers
         if record.status == "kvittert":
             same = "samme" if numbers == record.numbers else "ANDRE"
             record.notes.append(
@@ -527,7 +510,7 @@ def deliver(
         record = run.records[package_id]
         if record is None:
             continue
-        numbers = record.numbers.assigned() if record.numbers else None
+        numbers = record.numbers if record.numbers else None
         message = record.failure or ("journalført" if record.status == "kvittert" else "")
         result.results.append(
             DeliveryResult(

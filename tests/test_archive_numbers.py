@@ -7,12 +7,13 @@ from pathlib import Path
 
 from lxml import etree
 
+from delivery.messages import AssignedNumbers
 from noark.ids import journalpost_system_id
 from noark.testing import sample_context, sample_flag, sample_thread, write_package
 from noark.uttrekk import build_uttrekk
 from noark.uttrekk.numbering import ExtractionNumbering, NumberRequest
 from pipeline.archive_numbers import ReceiptNumbering, receipts_by_journalpost
-from pipeline.delivery import DELIVERIES_DIR, DeliveryRecord, Numbers
+from pipeline.delivery import DELIVERIES_DIR, DeliveryRecord
 from storage.local import LocalSink
 
 N5 = {"n": "http://www.arkivverket.no/standarder/noark5/arkivstruktur"}
@@ -23,7 +24,7 @@ def _at(day: int) -> datetime:
     return datetime(2026, 3, day, 10, 0, tzinfo=UTC)
 
 
-def _kvittert(sink: LocalSink, package_id: str, numbers: Numbers, status: str = "kvittert") -> None:
+def _kvittert(sink: LocalSink, package_id: str, numbers: AssignedNumbers, status: str = "kvittert") -> None:
     record = DeliveryRecord(
         package_id=package_id,
         receiver_account="00000000-0000-0000-0000-000000000001",
@@ -54,8 +55,8 @@ def _bucket(tmp_path: Path) -> tuple[LocalSink, list[str]]:
 def test_receipts_are_found_per_journalpost_and_only_when_kvittert(tmp_path: Path) -> None:
     sink, packages = _bucket(tmp_path)
     first, second = packages[0], packages[1]
-    _kvittert(sink, first, Numbers(journalaar=2026, journalsekvensnummer=4711, journalpostnummer=3))
-    _kvittert(sink, second, Numbers(journalaar=2026, journalsekvensnummer=4712), status="mottatt")
+    _kvittert(sink, first, AssignedNumbers(journalaar=2026, journalsekvensnummer=4711, journalpostnummer=3))
+    _kvittert(sink, second, AssignedNumbers(journalaar=2026, journalsekvensnummer=4712), status="mottatt")
     found = receipts_by_journalpost(sink, packages)
     manifest = sink.read_manifest(first)
     assert list(found) == [journalpost_system_id(manifest.platform, manifest.thread_id)]
@@ -64,8 +65,8 @@ def test_receipts_are_found_per_journalpost_and_only_when_kvittert(tmp_path: Pat
 def test_receipt_numbers_win_and_the_rest_fall_back() -> None:
     requests = [NumberRequest(f"jp{i}", f"m{i}", date(2026, 3, i + 1), None, new_case=(i == 2)) for i in range(3)]
     receipts = {
-        "jp1": Numbers(journalaar=2025, journalsekvensnummer=900, journalpostnummer=2).assigned(),
-        "jp2": Numbers(journalaar=2026, journalsekvensnummer=77, saksaar=2026, sakssekvensnummer=555).assigned(),
+        "jp1": AssignedNumbers(journalaar=2025, journalsekvensnummer=900, journalpostnummer=2),
+        "jp2": AssignedNumbers(journalaar=2026, journalsekvensnummer=77, saksaar=2026, sakssekvensnummer=555),
     }
     numbering = ReceiptNumbering(receipts, ExtractionNumbering())
     journal = numbering.journal_numbers(requests)
@@ -84,7 +85,8 @@ def test_an_uttrekk_carries_the_archives_numbers(tmp_path: Path, xsd_dir: Path) 
     _kvittert(
         sink,
         third,
-        Numbers(journalaar=2026, journalsekvensnummer=321, journalpostnummer=1, saksaar=2026, sakssekvensnummer=4242),
+        AssignedNumbers(journalaar=2026, journalsekvensnummer=321, journalpostnummer=1, saksaar=2026,
+                        sakssekvensnummer=4242),
     )
     numbering = ReceiptNumbering(receipts_by_journalpost(sink, packages), ExtractionNumbering())
     result = build_uttrekk(sink, tmp_path / "u", ctx=sample_context(), xsd_dir=xsd_dir, numbering=numbering, **MARCH)

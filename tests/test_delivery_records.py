@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from delivery.messages import AssignedNumbers
 from pipeline.delivery import (
     DELIVERIES_DIR,
     Attempt,
     DeliveryRecord,
-    Numbers,
     assigned_numbers,
     read_delivery,
     write_delivery,
@@ -31,7 +31,7 @@ def _record(package_id: str, status: str = "kvittert") -> DeliveryRecord:
         status=status,  # type: ignore[arg-type]
         attempts=[Attempt(melding_id="0b9f1a56-0000-4000-8000-000000000002", sent_at=NOW, outcome="kvittert")],
         updated_at=NOW,
-        numbers=Numbers(journalaar=2026, journalsekvensnummer=117, saksaar=2026, sakssekvensnummer=1042),
+        numbers=AssignedNumbers(journalaar=2026, journalsekvensnummer=117, saksaar=2026, sakssekvensnummer=1042),
     )
 
 
