@@ -23,7 +23,8 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from pipeline.delivery import Attempt, DeliveryRecord, Numbers, write_delivery
+from delivery.messages import AssignedNumbers
+from pipeline.delivery import Attempt, DeliveryRecord, write_delivery
 from pipeline.export import ExportConfig, stage_thread, upload_package
 from pipeline.package_index import sync_index
 from schemas.refs import ThreadRef
@@ -99,7 +100,7 @@ def test_package_page_shows_the_delivery_state_and_the_archives_numbers(world: W
     write_delivery(world.deps.sink, DeliveryRecord(
         package_id=delivered.package_id, receiver_account="arkiv", status="kvittert", updated_at=at,
         attempts=[Attempt(melding_id="m1", sent_at=at, outcome="kvittert")],
-        numbers=Numbers(journalaar=2026, journalsekvensnummer=415, journalpostnummer=3, saksaar=2026,
+        numbers=AssignedNumbers(journalaar=2026, journalsekvensnummer=415, journalpostnummer=3, saksaar=2026,
                         sakssekvensnummer=1042)))
     write_delivery(world.deps.sink, DeliveryRecord(
         package_id=failed.package_id, receiver_account="arkiv", status="feilet", updated_at=at,
