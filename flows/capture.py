@@ -117,5 +117,5 @@ def capture_threads(
             logger.warning("%s: %s", outcome.key, outcome.message.splitlines()[0][:300])
         else:
             print(f"{outcome.key}: {outcome.status}, {outcome.comments} kommentarer, {outcome.removed} borte, "
-                  f"{outcome.edited} endret")
+                  f"{outcome.edited} endret" + (" (uendret)" if outcome.unchanged else ""))
     return [asdict(o) for o in outcomes]

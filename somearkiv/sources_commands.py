@@ -96,6 +96,8 @@ def capture_lines(outcomes: list[dict[str, object]]) -> CommandResult:
         if status == "captured":
             line = (f"{key}: hentet, {outcome.get('comments', 0)} kommentarer, {outcome.get('removed', 0)} borte, "
                     f"{outcome.get('edited', 0)} endret")
+            if outcome.get("unchanged"):
+                line += " (uendret: ingen ny versjon, hentingen er ført i observasjonsloggen)"
             if outcome.get("partial_errors"):
                 line += f", {outcome['partial_errors']} delvise feil fra plattformen"
             result.lines.append(line)

@@ -34,6 +34,7 @@ class CaptureOutcome:
     edited: int = 0
     partial_errors: int = 0
     message: str = ""
+    unchanged: bool = False  # nothing changed: the canonical capture was kept, the look logged
 
 
 def capture_one(root: Path, ref: ThreadRef, registry: AccountRegistry, lookup: Lookup, config: SourcesConfig,
@@ -60,7 +61,8 @@ def capture_one(root: Path, ref: ThreadRef, registry: AccountRegistry, lookup: L
     thread = capture.thread
     return CaptureOutcome(key, "captured", comments=len(thread.comments), removed=len(result.observed.removed),
                           edited=len(result.observed.edited),
-                          partial_errors=len(capture.partial_errors) + len(result.media_errors))
+                          partial_errors=len(capture.partial_errors) + len(result.media_errors),
+                          unchanged=result.unchanged)
 
 
 def recapture_refs(root: Path, registry: AccountRegistry, lookup: Lookup, config: SourcesConfig,
