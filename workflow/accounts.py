@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 from sqlalchemy import select
@@ -104,7 +104,8 @@ def platform_of(value: str) -> Platform:
 
 def default_key(platform: str, handle: str) -> str:
     """A key for an account registered without one: ``<platform>-<handle>``, lower case, [a-z0-9._-]."""
-    base = re.sub(r"[^a-z0-9._-]+", "-", f"{platform}-{handle}".lower()).strip("-._")[:80]
+    base = re.sub(r"[^a-z0-9._-]+", "-", f"{platform}-{handle.strip().lstrip('@')}".lower())
+    base = re.sub(r"-{2,}", "-", base).strip("-._")[:80]
     return base if base and base[0].isalnum() else f"k{base}"[:80]
 
 
@@ -216,8 +217,13 @@ def add_account(db: Database, platform: str, handle: str, *, name: str, owning_u
             require_user(session, by, Role.ADMIN)
         if find_account(session, plat, handle) is not None:
             raise WorkflowError(f"kontoen {plat.value}/{handle} finnes allerede")
-        if session.scalar(select(Account).where(Account.key == record.key)) is not None:
+        taken = set(session.scalars(select(Account.key)))
+        if record.key in taken and key is not None:
             raise WorkflowError(f"kontonøkkelen {record.key} er i bruk; velg en annen med --key")
+        if record.key in taken:  # a generated key: the next free one
+            stem = record.key[:74]
+            free = next(f"{stem}-{n}" for n in range(2, len(taken) + 3) if f"{stem}-{n}" not in taken)
+            record = replace(record, key=free)
         account = Account()
         _apply(account, record)
         session.add(account)

@@ -24,7 +24,8 @@ _REF_CHECK = ("credentials_ref IS NULL OR credentials_ref LIKE 'env:%' OR creden
 
 
 def _key(platform: str, handle: str, taken: set[str], row_id: int) -> str:
-    base = re.sub(r"[^a-z0-9._-]+", "-", f"{platform}-{handle}".lower()).strip("-._")[:70] or f"konto-{row_id}"
+    base = re.sub(r"[^a-z0-9._-]+", "-", f"{platform}-{handle.strip().lstrip('@')}".lower())
+    base = re.sub(r"-{2,}", "-", base).strip("-._")[:70] or f"konto-{row_id}"
     key = base if base[0].isalnum() else f"k{base}"
     if key in taken:
         key = f"{key}-{row_id}"
