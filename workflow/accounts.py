@@ -29,7 +29,7 @@ from workflow.users import require_user
 
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
 REF_PATTERN = re.compile(r"^(env|secret|settings):[A-Za-z0-9_.-]{1,120}$")
-USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,199}$")
+USERNAME_PATTERN = re.compile(r"^[^\s/\\.][^/\\]{0,199}$")  # as user names: no paths, any letters
 MAX_LIST = 50
 
 
