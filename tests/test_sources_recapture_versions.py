@@ -114,3 +114,22 @@ def test_a_hostile_observation_log_is_skipped_not_trusted(tmp_path: Path) -> Non
         _capture(root, server.url)
         assert _capture(root, server.url)[1] is True
     assert len(read_observation_log(root, KEY)) == 2
+
+
+def test_an_unchanged_look_keeps_the_thread_in_the_recapture_window(tmp_path: Path) -> None:
+    from schemas.thread import Observation
+    from sources.connectors.runner import recapture_refs
+    from sources.connectors.store import append_observation
+
+    root = tmp_path / "capture"
+    with replay_server() as server:
+        _serve(server)
+        server.add("/v25.0/100064123456789/published_posts", Reply.json({"data": []}))
+        _capture(root, server.url)
+        captured = load_thread(root / "threads" / f"{KEY}.json").captured_at
+        config = config_for(server.url, Sleeps())
+        later = captured + timedelta(days=30)
+        assert recapture_refs(root, REGISTRY, {"env:T": "x"}.get, config, later - timedelta(days=1))[0] == []
+        append_observation(root, KEY, Observation(at=later, source="api", comments_seen=3, note="uendret"))
+        found, failures = recapture_refs(root, REGISTRY, {"env:T": "x"}.get, config, later - timedelta(days=1))
+    assert failures == [] and [r.key for r in found] == [KEY]

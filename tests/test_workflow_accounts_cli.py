@@ -93,6 +93,16 @@ def test_hostile_import_is_one_line_and_changes_nothing(db_url: str, tmp_path: P
     code, _, err = run("account", "import", str(tmp_path / "missing.json"), "--by", "ada")
     assert code == 2 and "kan ikke lese" in err
     assert run("account", "list")[1].startswith("Ingen kontoer registrert")
+    code, _, err = run("account", "add", "x", "FjordvikVeg", "--name", "Veg", "--unit", "Veg", "--credentials",
+                       TOKEN, "--by", "ada")
+    assert code == 2 and "aldri selve nøkkelen" in err and TOKEN not in err
+    code, _, err = run("account", "add", "x", "@FjordvikVeg", "--name", "Veg", "--unit", "Veg", "--id",
+                         "900000000000000001", "--editor", "ingrid", "--credentials", "secret:x-veg", "--arkivdel",
+                         "Sosiale medier", "--series", "X", "--by", "ada")
+    assert code == 0, err
+    line = run("account", "list")[1]
+    assert line.startswith("x-fjordvikveg: x/@FjordvikVeg (id 900000000000000001)") and "MANGLER" not in line
+    assert "nøkkel: secret:x-veg; arkivdel: Sosiale medier / X" in line
 
 
 def _everything(root: Path, url: str) -> str:

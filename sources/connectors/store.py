@@ -100,6 +100,12 @@ def append_observation(root: Path, key: str, observation: Observation) -> Path:
     return path
 
 
+def last_observed(root: Path, key: str, thread: Thread) -> datetime:
+    """When the thread was last looked at: its capture time or a later unchanged look in the observation log."""
+    logged = [o.at for o in read_observation_log(root, key) if o.source == "api"]
+    return max([thread.captured_at, *logged])
+
+
 def _with_logged_looks(root: Path, key: str, previous: Thread) -> Thread:
     """``previous`` with the looks logged since it was written (unchanged re-captures) in its observations."""
     known = {(o.at, o.source) for o in previous.observations}
