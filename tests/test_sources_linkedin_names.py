@@ -81,3 +81,26 @@ def test_hostile_lookup_answers() -> None:
     assert names["urn:li:organization:99"] == "LinkedIn-organisasjon 99"
     assert "organisasjonsnavn ikke hentet" in (broken.thread.observations[-1].note or "")
     assert broken.thread.captured_at <= datetime.now(UTC)
+
+
+def test_many_organizations_are_looked_up_in_batches_of_fifty() -> None:
+    def comment(n: int) -> dict[str, object]:
+        urn = f"urn:li:comment:(urn:li:activity:7390000000000000001,{7390000000000100000 + n})"
+        return {"$URN": urn, "commentUrn": urn, "id": str(n), "actor": f"urn:li:organization:{5000 + n % 120}",
+                "message": {"text": f"k{n}"}, "created": {"time": 1762165000000 + n},
+                "lastModified": {"time": 1762165000000 + n}}
+
+    elements = [comment(n) for n in range(240)]  # 120 distinct organizations, each twice
+    pages = [Reply.json({"elements": elements[i:i + 100], "paging": {"start": i, "count": 100}})
+             for i in range(0, 240, 100)]
+    with replay_server() as server:
+        server.add(f"/rest/posts/{POST}", fixture("linkedin/post.json"))
+        for index, page in enumerate(pages):
+            server.add(COMMENTS, page, query={"start": str(index * 100)})
+        server.add(LOOKUP, lambda request: Reply.json({"results": {
+            i: {"localizedName": f"Org {i}"} for i in request.query["ids"][5:-1].split(",")}}))
+        capture = _fetch(server.url)
+        lookups = server.hits(LOOKUP)
+    assert [len(h.query["ids"][5:-1].split(",")) for h in lookups] == [50, 50, 20]
+    assert {c.author.display_name for c in capture.thread.comments} == {f"Org {5000 + i}" for i in range(120)}
+    assert capture.thread.observations[-1].note is None  # every name found, no members: nothing to say
