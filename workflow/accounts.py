@@ -109,13 +109,17 @@ def default_key(platform: str, handle: str) -> str:
     return base if base and base[0].isalnum() else f"k{base}"[:80]
 
 
+def _names_of(account: Account) -> set[str]:
+    """Every name the account goes by, lower case without ``@``: handle, platform id, aliases."""
+    return {account.handle.lstrip("@").lower(), (account.platform_id or "").lower(),
+            *(a.lstrip("@").lower() for a in _json_list(account.aliases))} - {""}
+
+
 def find_account(session: Session, platform: Platform, handle: str) -> Account | None:
     """The account by platform and handle, platform id or alias (case-insensitive: URLs vary in case)."""
     wanted = handle.strip().lstrip("@").lower()
     for account in session.scalars(select(Account).where(Account.platform == platform.value)):
-        names = {account.handle.lstrip("@").lower(), (account.platform_id or "").lower(),
-                 *(a.lstrip("@").lower() for a in _json_list(account.aliases))}
-        if wanted in names:
+        if wanted in _names_of(account):
             return account
     return None
 
@@ -233,17 +237,30 @@ def add_account(db: Database, platform: str, handle: str, *, name: str, owning_u
         return _view(account)
 
 
-def _match(session: Session, record: AccountRecord) -> Account | None:
-    """The stored account ``record`` is: by key, else by platform id or handle; a clash is a WorkflowError."""
-    by_key = session.scalar(select(Account).where(Account.key == record.key))
-    plat = Platform(record.platform)
-    by_name = find_account(session, plat, record.handle)
-    if by_name is None and record.platform_id:
-        by_name = find_account(session, plat, record.platform_id)
-    if by_key is not None and by_name is not None and by_key.id != by_name.id:
-        raise WorkflowError(f"konto {record.key!r}: {record.platform}/{record.handle} er allerede registrert "
-                            f"som {by_name.key!r}")
-    return by_key or by_name
+class _Index:
+    """The stored accounts by key and by (platform, name), loaded once per import."""
+
+    def __init__(self, session: Session) -> None:
+        self.by_key: dict[str, Account] = {}
+        self.by_name: dict[tuple[str, str], Account] = {}
+        for account in session.scalars(select(Account).order_by(Account.id)):
+            self.add(account)
+
+    def add(self, account: Account) -> None:
+        self.by_key[account.key] = account
+        for name in _names_of(account):
+            self.by_name.setdefault((account.platform, name), account)
+
+    def match(self, record: AccountRecord) -> Account | None:
+        """The stored account ``record`` is: by key, else by handle or platform id; a clash is a WorkflowError."""
+        by_key = self.by_key.get(record.key)
+        by_name = self.by_name.get((record.platform, record.handle.lstrip("@").lower()))
+        if by_name is None and record.platform_id:
+            by_name = self.by_name.get((record.platform, record.platform_id.lower()))
+        if by_key is not None and by_name is not None and by_key.id != by_name.id:
+            raise WorkflowError(f"konto {record.key!r}: {record.platform}/{record.handle} er allerede registrert "
+                                f"som {by_name.key!r}")
+        return by_key or by_name
 
 
 def upsert_accounts(db: Database, records: list[AccountRecord], *, by: str,
@@ -260,13 +277,15 @@ def upsert_accounts(db: Database, records: list[AccountRecord], *, by: str,
     with db.transaction() as session:
         if check_user:
             require_user(session, by, Role.ADMIN)
+        index = _Index(session)
         for record in cleaned:
-            account = _match(session, record)
+            account = index.match(record)
             if account is None:
                 account = Account()
                 _apply(account, record)
                 session.add(account)
                 session.flush()
+                index.add(account)
                 audit.append(session, actor=by, action="account.create", entity=f"account:{account.id}",
                              data={**record.audit_data(), "via": "registry"})
                 changes.append(RegistryChange(record.key, "created"))
@@ -279,6 +298,7 @@ def upsert_accounts(db: Database, records: list[AccountRecord], *, by: str,
                 continue
             _apply(account, record)
             session.flush()
+            index.add(account)
             audit.append(session, actor=by, action="account.registry", entity=f"account:{account.id}",
                          data={"key": record.key, "changed": list(changed),
                                "before": {k: before.get(k) for k in changed}, "after": {k: after[k] for k in changed}})
