@@ -11,18 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows.capture import _only, lookup_credential, platform_slot
+from flows.capture import _only, load_registry, lookup_credential, platform_slot
 from pipeline.settings import Settings
 from schemas.errors import ConfigError, SomearkivError
 from schemas.refs import ThreadRef
 from schemas.text import escape_unsafe
-from sources.accounts import AccountEntry, load_accounts, resolve_credential
+from sources.accounts import AccountEntry, resolve_credential
 from sources.connectors import connector_for
 from sources.connectors.config import SourcesConfig
 from sources.connectors.runner import Lookup
@@ -107,10 +106,7 @@ def scan_candidates(days: int = 2, accounts_file: str | None = None,
         raise ConfigError(f"days må være mellom 1 og 400, ikke {days}")
     logger = get_run_logger()
     settings = Settings()
-    path = Path(accounts_file) if accounts_file else settings.accounts_file
-    if path is None:
-        raise ConfigError("kontoregisteret er ikke satt opp: sett SOMEARKIV_ACCOUNTS_FILE")
-    registry = _only(load_accounts(path), accounts)
+    registry = _only(load_registry(settings, accounts_file, None, warn=logger.warning), accounts)  # the database's
     Database(settings.workflow().database_url).dispose()  # fails early, naming the database, when it is missing
     since = datetime.now(UTC) - timedelta(days=days)
     futures = [

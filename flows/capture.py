@@ -6,13 +6,17 @@ Each platform has its own concurrency limit (a semaphore per platform in this pr
 tagged ``somearkiv-<platform>`` so a Prefect tag concurrency limit can cap them across workers).
 Credentials are looked up here, at the edge: ``env:NAME`` from the environment, ``secret:NAME`` from a
 Prefect Secret block, ``settings:NAME`` from ``SOMEARKIV_<NAME>``.
+
+The accounts come from the workflow database (``pipeline.accounts.registry_from_db``); accounts that lack
+editors or a credentials reference are left out with a warning naming them. ``accounts_file`` reads a
+registry file directly instead (a demo or test without a database).
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
@@ -21,6 +25,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from pipeline.accounts import registry_from_db
 from pipeline.settings import Settings
 from schemas.errors import ConfigError
 from schemas.refs import ThreadRef
@@ -73,6 +78,26 @@ def _only(registry: AccountRegistry, keys: list[str] | None) -> AccountRegistry:
     return registry.model_copy(update={"accounts": [a for a in registry.accounts if a.key in keys]})
 
 
+def load_registry(settings: Settings, accounts_file: str | None, database_url: str | None,
+                  warn: Callable[[str], object] | None = None) -> AccountRegistry:
+    """The registry from the file when one is named, else from the workflow database."""
+    if accounts_file:
+        return load_accounts(Path(accounts_file))
+    from workflow.db import Database
+
+    db = Database(database_url or settings.workflow().database_url)
+    try:
+        found = registry_from_db(db)
+    finally:
+        db.dispose()
+    for line in found.incomplete:
+        if warn is not None:
+            warn(line)
+    if not found.registry.accounts and not found.incomplete:
+        raise ConfigError("kontoregisteret er tomt: registrer kontoene med «somearkiv account import FIL»")
+    return found.registry
+
+
 @task(name="capture-thread", cache_policy=NO_CACHE)
 def capture_thread_task(ref: ThreadRef, root: Path, registry: AccountRegistry, config: SourcesConfig,
                         policy: MediaPolicy, limit: int) -> CaptureOutcome:
@@ -87,15 +112,14 @@ def capture_threads(
     capture_dir: str | None = None,
     accounts_file: str | None = None,
     accounts: list[str] | None = None,
+    database_url: str | None = None,
 ) -> list[dict[str, object]]:
     """Fetch ``refs`` and (with ``recapture_days``) the accounts' recent threads into the capture folder;
-    ``accounts`` (registry keys) limits the re-capture to those accounts."""
+    ``accounts`` (registry keys) limits the re-capture to those accounts. The registry is the workflow
+    database's (``database_url``, default the settings'), or the file ``accounts_file`` when given."""
     logger = get_run_logger()
     settings = Settings()
-    path = Path(accounts_file) if accounts_file else settings.accounts_file
-    if path is None:
-        raise ConfigError("kontoregisteret er ikke satt opp: sett SOMEARKIV_ACCOUNTS_FILE")
-    registry = load_accounts(path)
+    registry = load_registry(settings, accounts_file, database_url, warn=logger.warning)
     root = Path(capture_dir) if capture_dir else settings.capture_dir
     config, policy = settings.sources(), settings.media_policy()
     wanted: dict[str, ThreadRef] = {ref.key: ref for ref in refs or []}
@@ -117,5 +141,5 @@ def capture_threads(
             logger.warning("%s: %s", outcome.key, outcome.message.splitlines()[0][:300])
         else:
             print(f"{outcome.key}: {outcome.status}, {outcome.comments} kommentarer, {outcome.removed} borte, "
-                  f"{outcome.edited} endret")
+                  f"{outcome.edited} endret" + (" (uendret)" if outcome.unchanged else ""))
     return [asdict(o) for o in outcomes]

@@ -50,6 +50,7 @@ from schemas.thread import Flag, Thread
 from sources.folder import Catalog, load_catalog
 from storage.config import S3Config, TimestampConfig
 from storage.factory import open_sink
+from workflow.accounts import noark_targets
 from workflow.db import Database, current_revision, make_engine
 
 OSLO = ZoneInfo("Europe/Oslo")  # høringsfrist is a date in Norway
@@ -187,6 +188,8 @@ def export_threads(
     )
     deadline = Deadline(config.run_deadline_minutes)
     db = _open_database(settings)
+    if db is not None:  # each account's arkivdel/series from the accounts registry
+        config = replace(config, noark_targets=noark_targets(db))
     try:
         catalog = load_catalog(Path(source_dir) if source_dir else settings.samples_dir)
         selection = select_for_export(catalog, db, datetime.now(OSLO).date(), threads)

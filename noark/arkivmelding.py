@@ -13,7 +13,7 @@ import posixpath
 from lxml import etree
 
 from noark import codes
-from noark.model import Journalpost, Mappe, NoarkContext, Registrering, Skjerming
+from noark.model import SERIES_SYSTEM, Journalpost, Mappe, NoarkContext, Registrering, Skjerming
 from noark.xmlutil import FIKS_ARKIVMELDING, FIKS_METADATAKATALOG, XSI, text
 
 # Short codes for the Noark text values we use (Noark 5 tjenestegrensesnitt code lists).
@@ -88,6 +88,13 @@ def _mappe(root: etree._Element, mappe: Mappe, ctx: NoarkContext) -> None:
     _kode(node, "dokumentmedium", codes.DOKUMENTMEDIUM_ELEKTRONISK)
     _sub(node, "opprettetDato", mappe.opprettet_dato)
     _sub(node, "opprettetAv", mappe.opprettet_av)
+    if ctx.arkivdel_code:  # the account's arkivdel (accounts registry)
+        _kode(node, "arkivdel", ctx.arkivdel_code, ctx.arkivdel_code)
+    if ctx.series:  # the account's series, as a class the receiving archive can map
+        klassifikasjon = etree.SubElement(node, _AM + "klassifikasjon")
+        _sub(klassifikasjon, "klassifikasjonssystemID", SERIES_SYSTEM)
+        _sub(klassifikasjon, "klasseID", ctx.series)
+        _sub(klassifikasjon, "tittel", ctx.series)
     _ekstern_noekkel(node, ctx, mappe.system_id)
     if sak:
         _sub(node, "saksdato", sak.saksdato)

@@ -6,7 +6,7 @@ Field names are the metadatakatalog's names in snake_case; the XML writers put t
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from noark import codes, ids
@@ -47,6 +47,10 @@ class NoarkContext:
     # (display_names: user id or e-mail → name); when only an e-mail or a user id is known, this name instead.
     saksansvarlig_fallback: str = DEFAULT_SAKSANSVARLIG
     display_names: Mapping[str, str] = field(default_factory=dict)
+    # The account's own target from the accounts registry (``with_target``): arkivmelding then names the
+    # arkivdel (mappe.arkivdel) and the series (mappe.klassifikasjon); None: the settings' arkivdel only.
+    arkivdel_code: str | None = None
+    series: str | None = None
 
     @property
     def arkiv_system_id(self) -> str:
@@ -59,6 +63,18 @@ class NoarkContext:
     @property
     def arkivskaper(self) -> str:
         return self.arkivskaper_id or self.municipality
+
+
+SERIES_SYSTEM = "somearkiv-serie"  # klassifikasjonssystemID of the series a registry account names
+
+
+def with_target(ctx: NoarkContext, arkivdel: str | None, series: str | None = None) -> NoarkContext:
+    """``ctx`` for one account's thread: the account's arkivdel (arkivstruktur's arkivdel title and systemID,
+    arkivmelding's mappe.arkivdel) and series; ``ctx`` itself when the account names no arkivdel."""
+    if not arkivdel or not arkivdel.strip():
+        return ctx
+    return replace(ctx, arkivdel_title=arkivdel.strip(), arkivdel_code=arkivdel.strip(),
+                   series=series.strip() if series and series.strip() else None)
 
 
 @dataclass(frozen=True)

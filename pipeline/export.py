@@ -15,7 +15,7 @@ import shutil
 import socket
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Literal
 
 from exporters.package import BuiltPackage, build_package
-from noark.model import NoarkContext
+from noark.model import NoarkContext, with_target
 from privacy.screen import ScreeningConfig, safe_display_title
 from schemas.capture import capture_bytes
 from schemas.findings import Finding
@@ -75,6 +75,12 @@ class ExportConfig:
     pdfa_part: Literal["1", "2"] = "2"
     screening: ScreeningConfig | None = None  # None: the bundled rules
     run_deadline_minutes: float = 360.0
+    # (platform, account id) → (arkivdel, series) from the accounts registry; other threads: ``noark``'s arkivdel
+    noark_targets: Mapping[tuple[str, str], tuple[str, str | None]] = field(default_factory=dict)
+
+    def noark_for(self, thread: Thread) -> NoarkContext:
+        target = self.noark_targets.get((thread.platform.value, thread.account.id))
+        return with_target(self.noark, *target) if target else self.noark
 
 
 class Deadline:
@@ -161,7 +167,7 @@ def stage_thread(
         media_dir=media_dir,
         work_dir=config.work_dir,
         exported_at=exported_at,
-        ctx=config.noark,
+        ctx=config.noark_for(thread),
         pdfa_part=config.pdfa_part,
         previous_package_id=previous.package_id if previous else None,
         screening=config.screening,

@@ -194,7 +194,7 @@ def _account(ref: ThreadRef, registry: AccountRegistry, root: Path) -> tuple[Acc
     if entry is None:
         raise ConfigError(f"{PLATFORM_LABELS[ref.platform]}: ingen konto i kontoregisteret for "
                           f"{ref.account or '(adressen nevner ingen konto)'}; "
-                          "legg kontoen inn i SOMEARKIV_ACCOUNTS_FILE")
+                          "registrer kontoen med «somearkiv account import»")
     post_id = ref.post_id
     if ref.platform is Platform.FACEBOOK and post_id.isdigit():
         post_id = f"{entry.platform_id}_{post_id}"  # the Graph API's id of a Page post

@@ -642,17 +642,76 @@ def user_list() -> None:
 @account_app.command("add")
 def account_add(
     platform: Annotated[str, typer.Argument(help="facebook, instagram, x, tiktok, linkedin, youtube")],
-    handle: Annotated[str, typer.Argument(help="Kontoens navn eller id slik adressene viser den")],
+    handle: Annotated[str, typer.Argument(help="Kontoens navn slik adressene viser den")],
     name: Annotated[str, typer.Option("--name", help="Visningsnavn")],
     unit: Annotated[str, typer.Option("--unit", help="Enhet med redaktøransvar")],
+    key: Annotated[str | None, typer.Option("--key", help="Lokal nøkkel (standard plattform-konto)")] = None,
+    platform_id: Annotated[str | None, typer.Option("--id", help="Plattformens id for kontoen (API-et)")] = None,
+    editor: Annotated[list[str] | None, typer.Option("--editor", help="Ansvarlig redaktør; kan gjentas")] = None,
+    credentials: Annotated[str | None, typer.Option(
+        "--credentials", help="Referanse til nøkkelen: env:NAVN, secret:NAVN eller settings:NAVN")] = None,
+    arkivdel: Annotated[str | None, typer.Option("--arkivdel", help="Noark-arkivdel (standard innstillingen)")] = None,
+    series: Annotated[str | None, typer.Option("--series", help="Noark-serie/klasse")] = None,
     by: ByOption = None,
 ) -> None:
-    """Registrer en av kommunens kontoer (admin)."""
+    """Registrer en av kommunens kontoer (admin). Hele registeret: «somearkiv account import FIL»."""
     from workflow.accounts import add_account
 
     with _database() as db:
-        view = add_account(db, platform, handle, name=name, owning_unit=unit, by=_by(by))
+        view = add_account(db, platform, handle, name=name, owning_unit=unit, by=_by(by), key=key,
+                           platform_id=platform_id, editors=tuple(editor or ()), credentials_ref=credentials,
+                           noark_arkivdel=arkivdel, noark_series=series)
     typer.echo(f"konto lagt til: {view.platform}/{view.handle} ({view.name}, {view.owning_unit})")
+
+
+@account_app.command("import")
+def account_import(
+    path: Annotated[Path, typer.Argument(help="Kontoregisteret som JSON eller YAML")],
+    by: ByOption = None,
+) -> None:
+    """Les kontoregisteret fra fil inn i databasen (admin): nye kontoer opprettes, endrede oppdateres.
+
+    Filen valideres først; én feil stopper hele importen, og ingenting endres."""
+    from pipeline.accounts import import_registry
+    from somearkiv.sources_commands import shown
+
+    with _database() as db:
+        changes = import_registry(db, path, by=_by(by))
+    words = {"created": "opprettet", "updated": "oppdatert", "unchanged": "uendret"}
+    for change in changes:
+        detail = f" ({', '.join(change.fields)})" if change.fields else ""
+        typer.echo(f"{shown(change.key)}: {words[change.change]}{detail}")
+    counts = {w: sum(1 for c in changes if c.change == k) for k, w in words.items()}
+    typer.echo(f"{len(changes)} kontoer: " + ", ".join(f"{n} {w}" for w, n in counts.items()))
+
+
+@account_app.command("list")
+def account_list() -> None:
+    """List kontoene i registeret, med enhet, redaktører, nøkkelreferanse og arkivdel."""
+    from somearkiv.sources_commands import account_lines
+
+    with _database() as db:
+        lines = account_lines(db, Settings().arkivdel_title)
+    for line in lines:
+        typer.echo(line)
+
+
+@account_app.command("export")
+def account_export(
+    out: Annotated[Path | None, typer.Option("--out", help="Fil å skrive (standard: skjermen)")] = None,
+) -> None:
+    """Skriv kontoregisteret som JSON (samme format som «account import» leser; aldri nøklene selv)."""
+    from pipeline.accounts import export_registry
+
+    with _database() as db:
+        text = export_registry(db)
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    temporary = out.with_name(f".{out.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(out)
+    typer.echo(f"skrev {out}")
 
 
 @crisis_app.command("declare")
@@ -735,9 +794,9 @@ def moderate(
 ) -> None:
     """Ta vare på en kommentar (innsamling og skjermbilde), og skjul eller slett den først da."""
     from flows.capture import lookup_credential
+    from pipeline.accounts import registry_from_db
     from pipeline.moderation import ModerationConfig, ModerationRequest
     from pipeline.moderation import moderate as run_moderation
-    from sources.accounts import load_accounts
     from storage.audit import AuditLog
     from storage.timestamp import timestamper_for
 
@@ -745,13 +804,11 @@ def moderate(
         if len(text) > MAX_ARGUMENT_CHARS:
             raise _fail(f"et argument er lengre enn {MAX_ARGUMENT_CHARS} tegn")
     sink, settings = _sink(bucket)
-    if settings.accounts_file is None:
-        raise _fail("kontoregisteret er ikke satt opp: sett SOMEARKIV_ACCOUNTS_FILE")
-    config = ModerationConfig(capture_dir=settings.capture_dir, registry=load_accounts(settings.accounts_file),
-                              sources=settings.sources(), media_policy=settings.media_policy())
     log = AuditLog(sink, retention=settings.retention(), timestamper=timestamper_for(settings.timestamps()))
     request = ModerationRequest(target=target, action=action, reason=reason, by=_by(by), thread_url=thread)
     with _database() as db:
+        config = ModerationConfig(capture_dir=settings.capture_dir, registry=registry_from_db(db).registry,
+                                  sources=settings.sources(), media_policy=settings.media_policy())
         outcome = run_moderation(db, request, config, lookup_credential, audit_log=log)
     record = outcome.record
     done = {"hide": "skjult", "delete": "slettet"}[record.action]
@@ -787,7 +844,11 @@ def import_(
     from somearkiv.sources_commands import run_import
 
     settings = Settings()
-    result = run_import(path, out or settings.capture_dir, account_key=account, accounts_file=settings.accounts_file)
+    if account is None:
+        result = run_import(path, out or settings.capture_dir)
+    else:
+        with _database() as db:
+            result = run_import(path, out or settings.capture_dir, account_key=account, db=db)
     for line in result.lines:
         typer.echo(line)
     if result.problems:
@@ -803,26 +864,28 @@ def capture(
     days: Annotated[int, typer.Option(min=1, max=36500, help="Med --account: tråder fra så mange dager")] = 14,
     out: OutOption = None,
     accounts_file: Annotated[
-        Path | None, typer.Option("--accounts", help="Kontoregisteret (standard SOMEARKIV_ACCOUNTS_FILE)")
+        Path | None, typer.Option("--accounts", help="Les kontoene fra denne filen i stedet for databasen")
     ] = None,
 ) -> None:
     """Hent tråder fra plattformene til innsamlingsmappen (Prefect-flyten capture-threads).
 
-    En ny henting sammenlignes med den forrige: kommentarer som er borte, beholdes og merkes, endret tekst
-    blir en revisjon. Avslutter med 1 når en tråd ikke kunne hentes."""
-    from flows.capture import capture_threads
+    Kontoene står i arbeidsflytdatabasen («somearkiv account import»). En ny henting sammenlignes med den
+    forrige: kommentarer som er borte, beholdes og merkes, endret tekst blir en revisjon; en henting uten
+    endringer gir ingen ny versjon. Avslutter med 1 når en tråd ikke kunne hentes."""
+    from flows.capture import capture_threads, load_registry
     from somearkiv.prefect_server import temporary_prefect_server
     from somearkiv.sources_commands import capture_lines, refs_from_urls, shown
-    from sources.accounts import load_accounts
 
     settings = Settings()
     if not urls and not account:
         raise _fail("oppgi adressen til minst ett innlegg, eller --account KONTO")
     refs = refs_from_urls(urls or [])
-    registry_path = accounts_file or settings.accounts_file
-    if registry_path is None:
-        raise _fail("kontoregisteret er ikke satt opp: sett SOMEARKIV_ACCOUNTS_FILE eller bruk --accounts")
-    known = {a.key for a in load_accounts(registry_path).accounts}
+    file = str(accounts_file) if accounts_file else None
+    database_url = None if file else settings.workflow().database_url
+    incomplete: list[str] = []
+    known = {a.key for a in load_registry(settings, file, database_url, warn=incomplete.append).accounts}
+    for line in incomplete:
+        typer.echo(f"advarsel: {shown(line)}", err=True)
     for key in account or []:
         if key not in known:
             raise _fail(f"--account {shown(key)!r}: finnes ikke i kontoregisteret ({', '.join(sorted(known))})")
@@ -830,7 +893,7 @@ def capture(
     with temporary_prefect_server():
         state = capture_threads(
             refs=refs or None, recapture_days=days if account else None, capture_dir=str(root),
-            accounts_file=str(registry_path), accounts=account or None, return_state=True,
+            accounts_file=file, accounts=account or None, database_url=database_url, return_state=True,
         )
         if not state.is_completed():
             raise InputError(shown(state.message or "innhentingen stoppet"))

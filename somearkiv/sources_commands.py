@@ -11,11 +11,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from schemas.errors import ConfigError, InputError
 from schemas.refs import ThreadRef
 from schemas.text import escape_label, escape_unsafe
 from schemas.thread import Account
+
+if TYPE_CHECKING:
+    from workflow.db import Database
 
 MAX_SHOWN = 300
 # Bidirectional controls and other invisible formatting that could reorder or hide what a terminal shows.
@@ -35,28 +39,49 @@ class CommandResult:
     problems: bool = False
 
 
-def _account(accounts_file: Path | None, key: str | None) -> Account | None:
+def _account(db: Database | None, key: str | None) -> Account | None:
+    """The registry account ``key`` (from the workflow database) the imported threads belong to."""
     if key is None:
         return None
-    from sources.accounts import load_accounts
+    from workflow.accounts import account_records
 
-    if accounts_file is None:
-        raise ConfigError("--account krever kontoregisteret: sett SOMEARKIV_ACCOUNTS_FILE")
-    entry = next((a for a in load_accounts(accounts_file).accounts if a.key == key), None)
-    if entry is None:
-        raise InputError(f"--account {shown(key)!r}: finnes ikke i kontoregisteret {accounts_file}")
-    return entry.thread_account()
+    if db is None:
+        raise ConfigError("--account krever arbeidsflytdatabasen (somearkiv db upgrade)")
+    record = next((r for r in account_records(db) if r.key == key), None)
+    if record is None:
+        raise InputError(f"--account {shown(key)!r}: finnes ikke i kontoregisteret")
+    return Account(id=record.api_id, name=record.name, url=record.url, owning_unit=record.owning_unit)
+
+
+def account_lines(db: Database, default_arkivdel: str) -> list[str]:
+    """``somearkiv account list``: one line per account (what it lacks, editors who are no users)."""
+    from workflow.accounts import account_records
+
+    records = account_records(db)
+    lines = []
+    for r in records:
+        target = f"{r.noark_arkivdel}" + (f" / {r.noark_series}" if r.noark_series else "") if r.noark_arkivdel \
+            else f"{default_arkivdel} (innstilling)"
+        ident = r.handle if r.platform_id in (None, r.handle) else f"{r.handle} (id {r.platform_id})"
+        editors = ", ".join(f"{e} (ukjent bruker)" if e in r.unknown_editors else e for e in r.editors) or "–"
+        line = (f"{r.key}: {r.platform}/{ident} «{r.name}», {r.owning_unit}; redaktører: {editors}; "
+                f"nøkkel: {r.credentials_ref or '–'}; arkivdel: {target}" + ("" if r.active else "; inaktiv"))
+        missing = r.missing()
+        if missing:
+            line += f"; MANGLER {', '.join(missing)}"
+        lines.append(shown(line))
+    return lines or ["Ingen kontoer registrert. Bruk «somearkiv account import FIL»."]
 
 
 def run_import(path: Path, out: Path, *, account_key: str | None = None,
-               accounts_file: Path | None = None) -> CommandResult:
+               db: Database | None = None) -> CommandResult:
     """Import platform exports (a file, a folder or a zip) into the capture folder ``out``."""
     from schemas.package import thread_key
     from sources.imports import import_path, write_threads
 
     if not path.exists() and not path.is_symlink():
         raise InputError(f"{shown(str(path))}: finnes ikke")
-    report = import_path(path, _account(accounts_file, account_key))
+    report = import_path(path, _account(db, account_key))
     broken = len(report.skipped)  # files that could not be read (duplicates below are not a problem)
     seen: set[str] = set()
     unique = []
@@ -96,6 +121,8 @@ def capture_lines(outcomes: list[dict[str, object]]) -> CommandResult:
         if status == "captured":
             line = (f"{key}: hentet, {outcome.get('comments', 0)} kommentarer, {outcome.get('removed', 0)} borte, "
                     f"{outcome.get('edited', 0)} endret")
+            if outcome.get("unchanged"):
+                line += " (uendret: ingen ny versjon, hentingen er ført i observasjonsloggen)"
             if outcome.get("partial_errors"):
                 line += f", {outcome['partial_errors']} delvise feil fra plattformen"
             result.lines.append(line)

@@ -1,7 +1,9 @@
 """The accounts registry: the municipality's pages and channels, who is responsible and where threads go.
 
-A validated file (JSON, or YAML when the name ends in ``.yaml``/``.yml``) until the project's database holds
-it::
+The workflow database holds the registry (``workflow.accounts``, migration 0005); this module is its
+validated file format (JSON, or YAML when the name ends in ``.yaml``/``.yml``), read by
+``somearkiv account import`` and written by ``somearkiv account export``, and the in-memory registry the
+connectors use (``pipeline.accounts.registry_from_db`` builds it from the database)::
 
     {"accounts": [{"key": "fjordvik-facebook", "platform": "facebook", "platform_id": "100064123456789",
                    "display_name": "Fjordvik kommune", "owning_unit": "Kommunikasjonsavdelingen",
@@ -61,7 +63,7 @@ class AccountEntry(_Strict):
     credential_kind: Literal["bearer", "api_key"] = "bearer"
     scopes: list[str] = Field(default_factory=list)
     business_id: str | None = Field(default=None, description="TikTok business_id (open_id)")
-    noark: NoarkTarget
+    noark: NoarkTarget | None = Field(default=None, description="None: the settings' arkivdel")
     aliases: list[str] = Field(default_factory=list, description="Handles/URL names the account also goes by")
 
     def thread_account(self) -> Account:

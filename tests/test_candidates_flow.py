@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from flows.candidates import AccountScan, scan_account, scan_candidates, summary_markdown
+from pipeline.accounts import import_registry
 from schemas.refs import ThreadRef
 from schemas.thread import FlagKind, Platform
 from sources.accounts import AccountRegistry
@@ -163,11 +164,12 @@ def test_a_true_flow_run_suggests_and_publishes_the_summary(prefect_harness: Non
     server.add("/2/users/900000000000000001/tweets", Reply.json({"title": "Internal"}, 500))
     accounts = tmp_path / "accounts.json"
     accounts.write_text(json.dumps(registry_data()), encoding="utf-8")
+    import_registry(sqlite_db, accounts, by="ada")  # the scan reads the registry from the database
     monkeypatch.setenv("TOKEN", TOKEN)
     monkeypatch.setenv("SOMEARKIV_DATABASE_URL", sqlite_db.engine.url.render_as_string(hide_password=False))
     monkeypatch.setenv("SOMEARKIV_REPLAY_BASE_URL", server.url)
     monkeypatch.setenv("SOMEARKIV_SOURCES_MAX_ATTEMPTS", "1")
-    result = scan_candidates(days=365, accounts_file=str(accounts))
+    result = scan_candidates(days=365)
     by_account = {r["account"]: r for r in result}
     assert by_account["fjordvik-facebook"]["suggested"] == 1
     assert by_account["fjordvik-x"]["ok"] is False and by_account["fjordvik-instagram"]["ok"] is True

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from pipeline.accounts import import_registry
 from somearkiv.cli import app
 from storage.audit import AuditLog
 from storage.local import LocalSink
@@ -18,6 +19,7 @@ from tests.replay.helpers import TOKEN
 from tests.replay.methods import MethodReplayServer, method_replay_server
 from tests.replay.server import Reply, fixture
 from tests.test_moderation_flow import ACCOUNTS, FB_COMMENT, FB_URL
+from workflow.db import Database
 
 Run = tuple[int, str, str]
 
@@ -32,9 +34,12 @@ def env(sqlite_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
          "owning_unit": "Kommunikasjon", "editors": ["ingrid"], "credentials_ref": "env:MOD_TEST_TOKEN",
          "aliases": aliases, "noark": {"arkivdel": "Dialog"}, **({"business_id": "o"} if platform == "tiktok" else {})}
         for key, platform, pid, aliases in ACCOUNTS]}), encoding="utf-8")
+    registry = Database(f"sqlite:///{db}")  # moderation reads the accounts registry from the database
+    import_registry(registry, accounts, by="ada")
+    registry.dispose()
     with method_replay_server() as server:
         serve_all(server)
-        for name, value in {"SOMEARKIV_DATABASE_URL": f"sqlite:///{db}", "SOMEARKIV_ACCOUNTS_FILE": str(accounts),
+        for name, value in {"SOMEARKIV_DATABASE_URL": f"sqlite:///{db}",
                             "SOMEARKIV_CAPTURE_DIR": str(tmp_path / "captures"),
                             "SOMEARKIV_BUCKET": str(tmp_path / "bucket"), "SOMEARKIV_REPLAY_BASE_URL": server.url,
                             "MOD_TEST_TOKEN": TOKEN}.items():

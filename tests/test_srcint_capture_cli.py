@@ -87,15 +87,17 @@ def test_capture_urls_then_recapture_an_account_and_package_it(tmp_path: Path, a
     assert codes.MERKNADSTYPE_FULLSTENDIGHET in kinds
 
 
-def test_bad_urls_unknown_accounts_and_missing_registry_are_one_line_exit_2(tmp_path: Path, accounts: Path) -> None:
+def test_bad_urls_unknown_accounts_and_missing_registry_are_one_line_exit_2(tmp_path: Path, accounts: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOMEARKIV_DATABASE_URL", f"sqlite:///{tmp_path / 'never-created.sqlite3'}")
     out = tmp_path / "captures"
     for args in (["https://example.com/\u202efoo"], ["https://fb.watch/abc"], ["--account", "nei\x07"], []):
         code, output = _invoke("capture", *args, "--out", str(out), "--accounts", str(accounts))
         assert code == 2, (args, output)
         assert output.count("\n") == 1 and output.startswith("feil: ")
         assert "\u202e" not in output and "\x07" not in output
-    code, output = _invoke("capture", YOUTUBE, "--out", str(out))
-    assert code == 2 and "SOMEARKIV_ACCOUNTS_FILE" in output
+    code, output = _invoke("capture", YOUTUBE, "--out", str(out))  # the registry is the database's: none here
+    assert code == 2 and "somearkiv db upgrade" in output
     assert not out.exists()  # nothing was fetched or written
 
 

@@ -3,7 +3,6 @@ input (malformed files, duplicates, control characters, bidi overrides, broken z
 
 from __future__ import annotations
 
-import json
 import os
 import zipfile
 from pathlib import Path
@@ -53,10 +52,8 @@ def test_a_missing_path_or_a_broken_zip_is_one_line_and_exit_2(tmp_path: Path) -
     assert not (tmp_path / "c" / "threads").exists() or not any((tmp_path / "c" / "threads").iterdir())
 
 
-def test_unknown_account_is_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    accounts = tmp_path / "accounts.json"
-    accounts.write_text(json.dumps({"accounts": []}))
-    monkeypatch.setenv("SOMEARKIV_ACCOUNTS_FILE", str(accounts))
+def test_unknown_account_is_exit_2(tmp_path: Path, seeded_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOMEARKIV_DATABASE_URL", seeded_url)  # the registry is the workflow database's
     code, output = _invoke("import", str(build_export(tmp_path / "e")), "--account", "finnes\x1bikke")
     assert code == 2 and "finnes⟨U+001B⟩ikke" in output and output.count("\n") == 1
 

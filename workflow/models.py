@@ -103,17 +103,52 @@ class UserRole(Base):
 
 
 class Account(Base):
-    """A municipality page/channel/account on one platform, with the unit that has redaktøransvar."""
+    """A municipality page/channel/account on one platform: the accounts registry (migration 0005).
+
+    ``handle`` is the name URLs carry (``fjordvikkommune``, ``@FjordvikVeg``); ``platform_id`` is the id the
+    platform's API wants (a Page id, a numeric user id, a channel id ``UC…``; None: the handle is the id).
+    ``credentials_ref`` is a reference (``env:NAME``, ``secret:NAME``, ``settings:NAME``), never a token: a
+    check constraint refuses anything else. ``noark_arkivdel``/``noark_series``: where the account's threads
+    are filed (None: the settings' arkivdel)."""
 
     __tablename__ = "accounts"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), doc="Local id of the account ([a-z0-9._-])")
     platform: Mapped[str] = mapped_column(String(20))
-    handle: Mapped[str] = mapped_column(String(200), doc="The platform's id or handle as URLs carry it")
+    handle: Mapped[str] = mapped_column(String(200), doc="The account's name as URLs carry it")
+    platform_id: Mapped[str | None] = mapped_column(String(200), doc="The API's id; None: the handle")
     name: Mapped[str] = mapped_column(String(200))
     owning_unit: Mapped[str] = mapped_column(String(200))
     url: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(default=True)
-    __table_args__ = (UniqueConstraint("platform", "handle", name="uq_accounts_platform_handle"),)
+    aliases: Mapped[str] = mapped_column(Text, default="[]", doc="JSON list of other handles/URL names")
+    credentials_ref: Mapped[str | None] = mapped_column(String(140), doc="Where the token is; never the token")
+    credential_kind: Mapped[str] = mapped_column(String(10), default="bearer")
+    scopes: Mapped[str] = mapped_column(Text, default="[]", doc="JSON list of the scopes the token has")
+    business_id: Mapped[str | None] = mapped_column(String(200), doc="TikTok business_id (open_id)")
+    noark_arkivdel: Mapped[str | None] = mapped_column(String(200))
+    noark_series: Mapped[str | None] = mapped_column(String(200))
+    editors: Mapped[list[AccountEditor]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="AccountEditor.username"
+    )
+    __table_args__ = (
+        UniqueConstraint("platform", "handle", name="uq_accounts_platform_handle"),
+        UniqueConstraint("key", name="uq_accounts_key"),
+        CheckConstraint("credential_kind IN ('bearer', 'api_key')", name="ck_accounts_credential_kind"),
+        CheckConstraint(
+            "credentials_ref IS NULL OR credentials_ref LIKE 'env:%' OR credentials_ref LIKE 'secret:%' "
+            "OR credentials_ref LIKE 'settings:%'",
+            name="ck_accounts_credentials_ref",
+        ),
+    )
+
+
+class AccountEditor(Base):
+    """A responsible editor of an account, by user name (validated; not a foreign key: see workflow/README)."""
+
+    __tablename__ = "account_editors"
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    username: Mapped[str] = mapped_column(String(200), primary_key=True)
 
 
 class Case(Base):

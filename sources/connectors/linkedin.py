@@ -2,13 +2,22 @@
 
 ``GET /rest/socialActions/{urn}/comments`` with ``start``/``count`` paging (the end is a page shorter than
 ``count``), replies by asking the same for a comment URN. The ``LinkedIn-Version`` header is a setting
-(versions are sunset after about a year). Actors are URNs; names are not resolved. An edit shows only as
-``lastModified`` later than ``created``. Auth: a member token of a page administrator with
-``r_organization_social`` (newer portals: ``r_organization_social_feed``).
+(versions are sunset after about a year). An edit shows only as ``lastModified`` later than ``created``.
+Auth: a member token of a page administrator with ``r_organization_social`` (newer portals:
+``r_organization_social_feed``).
+
+Actors are URNs. Organizations (``urn:li:organization:ID``) get their name from the Organization Lookup
+API, one batch call per 50 ids (``GET /rest/organizationsLookup?ids=List(1,2)``, ``results[id].localizedName``);
+the account's own organization is named from the registry. Members (``urn:li:person:…``): the API does not
+give a page administrator the names of the members who comment, so a member keeps the URN as author id and
+gets a stable label (``LinkedIn-medlem`` and 8 hex digits of the URN's SHA-256, the same in every capture);
+the capture's observation note says so. A failed name lookup never fails the capture: the names fall back
+to labels and the note says why.
 """
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +30,27 @@ from sources.connectors.common import ConnectorBase, as_int, as_str, as_text, di
 from sources.connectors.http import ApiClient, Response, Verdict, error_text
 
 RENEW = "logg inn på nytt som sideadministrator og gi appen r_organization_social (Community Management API)"
+ORGANIZATION = "urn:li:organization:"
+PERSON = "urn:li:person:"
+LOOKUP_BATCH = 50
+MAX_NAME = 200
+
+
+def member_label(urn: str) -> str:
+    """A stable, non-identifying label for a member whose name LinkedIn does not give."""
+    return f"LinkedIn-medlem {hashlib.sha256(urn.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}"
+
+
+def organization_label(urn: str) -> str:
+    return f"LinkedIn-organisasjon {urn.removeprefix(ORGANIZATION)[:60]}"
+
+
+def _clean_name(value: Any) -> str | None:
+    """A looked-up name fit for one line: control characters dropped, at most ``MAX_NAME`` characters."""
+    if not isinstance(value, str):
+        return None
+    text = " ".join("".join(ch for ch in value if ch.isprintable() or ch == " ").split())[:MAX_NAME]
+    return text or None
 
 
 class LinkedInConnector(ConnectorBase):
@@ -88,7 +118,7 @@ class LinkedInConnector(ConnectorBase):
         return Item(
             id=urn,
             parent_id=as_str(node.get("parentComment")) or None,
-            author=Author(id=actor, display_name=actor,
+            author=Author(id=actor, display_name=actor,  # named in _named() once every actor is known
                           is_municipality=actor == f"urn:li:organization:{self.account.id}"),
             created_at=created,
             edited_at=edited if edited is not None and edited > created else None,
@@ -133,8 +163,65 @@ class LinkedInConnector(ConnectorBase):
                         if child is not None:
                             comments.append(child if child.parent_id else child.model_copy(
                                 update={"parent_id": item.id}))
-            return self.finish(ref, post=post, comments=comments, url=post.url or "", started=started,
-                               exchanges=client.exchanges, errors=errors, reported=reported)
+            names, note = self._names(client, [post, *comments], where)
+            post, comments = self._named(post, names), [self._named(c, names) for c in comments]
+            capture = self.finish(ref, post=post, comments=comments, url=post.url or "", started=started,
+                                  exchanges=client.exchanges, errors=errors, reported=reported)
+        if note is None:
+            return capture
+        thread = capture.thread
+        observations = [o.model_copy(update={"note": note}) if o.source == "api" and o.at == started else o
+                        for o in thread.observations]
+        return Capture(thread=thread.model_copy(update={"observations": observations}),
+                                 exchanges=capture.exchanges, partial_errors=capture.partial_errors)
+
+    def _names(self, client: ApiClient, items: list[Item], where: str) -> tuple[dict[str, str], str | None]:
+        """Display names by actor URN, and the capture note on names that could not be had."""
+        own = f"{ORGANIZATION}{self.account.id}"
+        names: dict[str, str] = {own: self.account.name}
+        actors = list(dict.fromkeys(item.author.id for item in items))
+        orgs = [a for a in actors if a.startswith(ORGANIZATION) and a != own
+                and a.removeprefix(ORGANIZATION).isdigit() and len(a) < 80]
+        problems: list[str] = []
+        for start in range(0, len(orgs), LOOKUP_BATCH):
+            batch = orgs[start:start + LOOKUP_BATCH]
+            ids = ",".join(a.removeprefix(ORGANIZATION) for a in batch)
+            try:
+                data = client.get_json("/rest/organizationsLookup", {"ids": f"List({ids})"},
+                                       what=f"{where}, organisasjonsnavn")
+            except SourceError as exc:
+                problems.append(f"organisasjonsnavn ikke hentet ({str(exc).splitlines()[0][:160]})")
+                continue
+            results = dig(data, "results")
+            for urn in batch:
+                name = _clean_name(dig(results, urn.removeprefix(ORGANIZATION), "localizedName"))
+                if name is not None:
+                    names[urn] = name
+            missing = [u for u in batch if u not in names]
+            if missing:
+                problems.append(f"{len(missing)} organisasjon(er) uten navn i oppslaget")
+        members = [a for a in actors if a.startswith(PERSON)]
+        parts = []
+        if members:
+            parts.append(f"{len(members)} LinkedIn-medlem(mer) står med URN og fast etikett (LinkedIn-medlem "
+                         "+ 8 tegn): LinkedIn gir ikke sideadministratorer navnet på medlemmer som kommenterer")
+        parts += problems
+        return names, "; ".join(parts) if parts else None
+
+    @staticmethod
+    def _named(item: Item, names: dict[str, str]) -> Item:
+        actor = item.author.id
+        if actor in names:
+            name = names[actor]
+        elif actor.startswith(PERSON):
+            name = member_label(actor)
+        elif actor.startswith(ORGANIZATION):
+            name = organization_label(actor)
+        else:
+            return item
+        if name == item.author.display_name:
+            return item
+        return item.model_copy(update={"author": item.author.model_copy(update={"display_name": name})})
 
     def list_recent(self, account: AccountRef, since: datetime) -> list[ThreadRef]:
         where = f"LinkedIn, organisasjon {account.name} ({account.platform_id})"

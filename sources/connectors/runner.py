@@ -20,7 +20,7 @@ from sources.capture import load_thread
 from sources.connectors import connector_for
 from sources.connectors.base import ThreadGoneError
 from sources.connectors.config import SourcesConfig
-from sources.connectors.store import MediaPolicy, write_capture, write_gone
+from sources.connectors.store import MediaPolicy, last_observed, write_capture, write_gone
 
 Lookup = Callable[[str], str | None]
 
@@ -34,6 +34,7 @@ class CaptureOutcome:
     edited: int = 0
     partial_errors: int = 0
     message: str = ""
+    unchanged: bool = False  # nothing changed: the canonical capture was kept, the look logged
 
 
 def capture_one(root: Path, ref: ThreadRef, registry: AccountRegistry, lookup: Lookup, config: SourcesConfig,
@@ -60,7 +61,8 @@ def capture_one(root: Path, ref: ThreadRef, registry: AccountRegistry, lookup: L
     thread = capture.thread
     return CaptureOutcome(key, "captured", comments=len(thread.comments), removed=len(result.observed.removed),
                           edited=len(result.observed.edited),
-                          partial_errors=len(capture.partial_errors) + len(result.media_errors))
+                          partial_errors=len(capture.partial_errors) + len(result.media_errors),
+                          unchanged=result.unchanged)
 
 
 def recapture_refs(root: Path, registry: AccountRegistry, lookup: Lookup, config: SourcesConfig,
@@ -83,10 +85,10 @@ def recapture_refs(root: Path, registry: AccountRegistry, lookup: Lookup, config
             continue
         owner = next((a for a in registry.accounts if a.platform is thread.platform
                       and a.platform_id == thread.account.id), None)
-        if owner is None or thread.captured_at < since or thread.source != "api":
+        key = thread_key(thread.platform, thread.thread_id)
+        if owner is None or thread.source != "api" or last_observed(root, key, thread) < since:
             continue
         if thread.post.removal is not None and thread.post.removal.state == "deleted":
             continue
-        key = thread_key(thread.platform, thread.thread_id)
         refs.setdefault(key, ThreadRef(thread.platform, thread.thread_id, owner.key, thread.url))
     return list(refs.values()), failures

@@ -5,10 +5,17 @@ Layout added to the folder format::
     threads/<key>.json                       the canonical thread (merged with the previous capture)
     media/<key>/<media id>.<ext>             media fetched at capture time (platform URLs expire)
     evidence/<key>/<UTC time>.jsonl.gz       the raw API exchanges of each capture (sources.evidence)
+    observations/<key>.jsonl                 looks that found nothing changed (append-only, one JSON line each)
 
 Order makes a failed capture leave nothing half-written: media and evidence first (new files only), the
 thread JSON last, by atomic rename. A re-capture is merged with the previous one
 (:func:`sources.observe.merge_captures`), so what disappeared stays, marked.
+
+Versions: a re-capture that observes no change (no new, edited, removed or re-appeared item, no changed
+count, text or completeness; only the observation time differs) does not rewrite ``threads/<key>.json``.
+Its raw responses are still kept (the evidence file, as for every capture) and the look is appended to the
+observation log. The canonical capture, and so the package id, changes only with the content; the logged
+looks join the thread's ``observations`` at the next capture that does change something.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ import httpx
 from schemas.capture import capture_bytes
 from schemas.errors import CaptureError, SourceError
 from schemas.package import safe_segment, thread_key
-from schemas.thread import Item, Media, Thread
+from schemas.thread import Item, Media, Observation, Thread
 from sources.capture import load_thread
 from sources.connectors.base import Capture, PartialError
 from sources.evidence import write_evidence
@@ -54,6 +61,66 @@ class WriteResult:
     observed: ObserveReport
     media_fetched: int = 0
     media_errors: list[PartialError] = field(default_factory=list)
+    unchanged: bool = False  # nothing changed since the last capture: the thread JSON was not rewritten
+
+
+MAX_LOG_LINE = 4096
+
+
+def observation_log_path(root: Path, key: str) -> Path:
+    return root / "observations" / f"{key}.jsonl"
+
+
+def read_observation_log(root: Path, key: str) -> list[Observation]:
+    """The looks logged for ``key`` (lines that do not parse are skipped: the log is a record, not a source)."""
+    path = observation_log_path(root, key)
+    if not path.is_file() or path.is_symlink():
+        return []
+    found: list[Observation] = []
+    with path.open("rb") as handle:
+        for line in handle:
+            if len(line) > MAX_LOG_LINE:
+                continue
+            try:
+                found.append(Observation.model_validate_json(line))
+            except ValueError:
+                continue
+    return found
+
+
+def append_observation(root: Path, key: str, observation: Observation) -> Path:
+    """Append one look to the key's observation log (one JSON line, flushed and fsynced)."""
+    path = observation_log_path(root, key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = observation.model_dump_json(exclude_none=True).encode("utf-8", errors="backslashreplace") + b"\n"
+    with path.open("ab") as handle:
+        handle.write(line)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return path
+
+
+def last_observed(root: Path, key: str, thread: Thread) -> datetime:
+    """When the thread was last looked at: its capture time or a later unchanged look in the observation log."""
+    logged = [o.at for o in read_observation_log(root, key) if o.source == "api"]
+    return max([thread.captured_at, *logged])
+
+
+def _with_logged_looks(root: Path, key: str, previous: Thread) -> Thread:
+    """``previous`` with the looks logged since it was written (unchanged re-captures) in its observations."""
+    known = {(o.at, o.source) for o in previous.observations}
+    logged = [o for o in read_observation_log(root, key)
+              if o.at > previous.captured_at and (o.at, o.source) not in known]
+    if not logged:
+        return previous
+    return previous.model_copy(update={"observations": [*previous.observations, *logged]})
+
+
+def same_content(previous: Thread, merged: Thread) -> bool:
+    """True when ``merged`` differs from ``previous`` only in when it was observed."""
+    comparable = merged.model_copy(update={"captured_at": previous.captured_at,
+                                           "observations": previous.observations})
+    return capture_bytes(comparable) == capture_bytes(previous)
 
 
 def _fetch_media(client: httpx.Client, media: Media, folder: Path, key: str, policy: MediaPolicy,
@@ -131,9 +198,17 @@ def write_capture(root: Path, capture: Capture, policy: MediaPolicy | None = Non
                     fetched[media.id] = _fetch_media(client, media, root / "media", key, policy, errors)
     thread = thread.model_copy(update={"post": _with_media(thread.post, fetched),
                                        "comments": [_with_media(c, fetched) for c in thread.comments]})
-    merged, report = merge_captures(previous, thread)
+    merged, report = merge_captures(_with_logged_looks(root, key, previous) if previous else None, thread)
     evidence_path = root / "evidence" / key / f"{thread.captured_at.strftime('%Y%m%dT%H%M%S%fZ')}.jsonl.gz"
     write_evidence(capture.exchanges, evidence_path)
+    if previous is not None and same_content(previous, merged):
+        seen = len(thread.comments)
+        append_observation(root, key, Observation(
+            at=thread.captured_at, source="api", comments_seen=seen,
+            note=f"uendret siden innsamlingen {previous.captured_at:%Y-%m-%d %H:%M} UTC; bevis {evidence_path.name}"))
+        return WriteResult(key=key, thread_path=thread_path, evidence_path=evidence_path, observed=report,
+                           media_fetched=sum(1 for m in fetched.values() if m.path), media_errors=errors,
+                           unchanged=True)
     thread_path.parent.mkdir(parents=True, exist_ok=True)
     temporary = thread_path.with_name(f".{thread_path.name}.{os.getpid()}.tmp")
     try:
