@@ -193,9 +193,6 @@ class Settings(BaseSettings):
         False, description="Deliver only packages the archivist approved (`somearkiv approve`)"
     )
 
-    accounts_file: Path | None = Field(
-        None, description="Accounts registry (JSON/YAML): pages, units, editors, credential references"
-    )
     capture_dir: Path = Field(REPO_ROOT / "captures", description="Capture folder the capture flow writes")
     facebook_base_url: str = Field(DEFAULT_BASE_URLS[Platform.FACEBOOK], description="Graph API host (Facebook)")
     instagram_base_url: str = Field(
