@@ -1,0 +1,236 @@
+"""Export claims on SQLite and PostgreSQL: one winner per package, expiry and take-over, and the export steps
+(``stage_thread``/``upload_package``) that wait for another run's package instead of writing it again."""
+
+from __future__ import annotations
+
+import pickle
+import threading
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from exporters.package import BuiltPackage
+from pipeline.export import ExportConfig, ExportResult, planned_package_id, stage_thread, upload_package
+from pipeline.settings import Settings
+from schemas.errors import ConfigError, WorkflowError
+from schemas.package import thread_key
+from storage.factory import open_sink
+from storage.local import LocalSink
+from tests.factories import make_thread
+from workflow.claims import ClaimRegistry, run_holder
+from workflow.models import ExportClaim
+
+BUCKET = "s3://arkiv/pakker"
+EXPORTED = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def _registry(url: str, name: str, **options: object) -> ClaimRegistry:
+    return ClaimRegistry(url, holder=f"test/{name}", **options)  # type: ignore[arg-type]
+
+
+def test_the_first_claim_wins_and_the_others_see_who_holds_it(seeded_url: str) -> None:
+    a, b = _registry(seeded_url, "a"), _registry(seeded_url, "b")
+    try:
+        assert a.acquire(BUCKET, "pkg-1", "facebook-1").won
+        again = a.acquire(BUCKET, "pkg-1", "facebook-1")  # re-entrant for the holder
+        assert again.won and again.taken_over_from is None
+        held = b.acquire(BUCKET, "pkg-1", "facebook-1")
+        assert (held.state, held.holder) == ("held", "test/a") and held.expires_at is not None
+        assert b.acquire("s3://annen/bøtte", "pkg-1", "facebook-1").won  # another bucket: another claim
+        assert not b.finish(BUCKET, "pkg-1") and not b.release(BUCKET, "pkg-1") and not b.owns(BUCKET, "pkg-1")
+        assert a.owns(BUCKET, "pkg-1") and a.finish(BUCKET, "pkg-1")
+        assert b.acquire(BUCKET, "pkg-1", "facebook-1").state == "done"
+        assert not a.owns(BUCKET, "pkg-1")  # done: nothing left to hold
+        retaken = b.acquire(BUCKET, "pkg-1", "facebook-1", retake_done=True)  # the package went missing
+        assert retaken.won and retaken.taken_over_from == "test/a"
+        assert b.release(BUCKET, "pkg-1")
+        assert a.holder_of(BUCKET, "pkg-1") is None
+        assert a.acquire(BUCKET, "pkg-1", "facebook-1").won  # released: free at once
+    finally:
+        a.close()
+        b.close()
+
+
+def test_an_expired_claim_is_taken_over_once_and_the_old_holder_cannot_finish(seeded_url: str) -> None:
+    dead = _registry(seeded_url, "dead", lease=timedelta(milliseconds=300))
+    takers = [_registry(seeded_url, f"taker{i}") for i in range(4)]
+    try:
+        assert dead.acquire(BUCKET, "pkg-2", "facebook-2").won
+        assert takers[0].acquire(BUCKET, "pkg-2", "facebook-2").state == "held"
+        time.sleep(0.6)  # the dead holder's heartbeat stopped: the lease ran out
+        outcomes = _race(lambda reg: reg.acquire(BUCKET, "pkg-2", "facebook-2").state, takers)
+        assert Counter(outcomes.values()) == Counter({"won": 1, "held": 3})
+        winner = next(r for r, state in outcomes.items() if state == "won")
+        assert winner.holder_of(BUCKET, "pkg-2").taken_over_from == "test/dead"  # type: ignore[union-attr]
+        assert not dead.owns(BUCKET, "pkg-2") and not dead.finish(BUCKET, "pkg-2")
+        assert not dead.release(BUCKET, "pkg-2")
+        assert winner.finish(BUCKET, "pkg-2")
+    finally:
+        for registry in [dead, *takers]:
+            registry.close()
+
+
+def _race(action, registries: list[ClaimRegistry]) -> dict[ClaimRegistry, object]:  # type: ignore[no-untyped-def]
+    barrier = threading.Barrier(len(registries))
+    results: dict[ClaimRegistry, object] = {}
+    errors: list[BaseException] = []
+
+    def run(registry: ClaimRegistry) -> None:
+        try:
+            barrier.wait(timeout=30)
+            results[registry] = action(registry)
+        except BaseException as exc:
+            errors.append(exc)
+
+    workers = [threading.Thread(target=run, args=(r,)) for r in registries]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert not errors, errors
+    return results
+
+
+def test_racing_runs_each_package_is_won_exactly_once(seeded_url: str) -> None:
+    registries = [_registry(seeded_url, f"run{i}") for i in range(6)]
+    packages = [f"pkg-race-{n}" for n in range(15)]
+    try:
+        outcomes = _race(
+            lambda reg: [p for p in packages if reg.acquire(BUCKET, p, "facebook-race").won], registries
+        )
+        won = Counter(p for got in outcomes.values() for p in got)  # type: ignore[attr-defined]
+        assert won == Counter(packages)
+        with registries[0].db.transaction() as session:
+            holders = dict(session.execute(select(ExportClaim.package_id, ExportClaim.holder)
+                                           .where(ExportClaim.package_id.in_(packages))).all())
+        for registry, got in outcomes.items():
+            assert all(holders[p] == registry.holder for p in got)  # type: ignore[attr-defined]
+    finally:
+        for registry in registries:
+            registry.close()
+
+
+def test_the_heartbeat_keeps_claims_alive_and_releases_them_at_the_end(seeded_url: str) -> None:
+    lease = timedelta(milliseconds=600)
+    holder, other = _registry(seeded_url, "beating", lease=lease), _registry(seeded_url, "other")
+    try:
+        with holder.kept_alive(interval=timedelta(milliseconds=100)):
+            assert holder.acquire(BUCKET, "pkg-3", "facebook-3").won
+            assert holder.acquire(BUCKET, "pkg-4", "facebook-4").won
+            assert holder.finish(BUCKET, "pkg-4")
+            time.sleep(1.5)  # well past the lease: renewed meanwhile
+            assert other.acquire(BUCKET, "pkg-3", "facebook-3").state == "held"
+        assert other.holder_of(BUCKET, "pkg-3") is None  # released when the run ended
+        assert other.holder_of(BUCKET, "pkg-4").state == "done"  # type: ignore[union-attr]
+        assert other.acquire(BUCKET, "pkg-3", "facebook-3").won
+    finally:
+        holder.close()
+        other.close()
+
+
+def test_hostile_keys_are_refused_and_a_registry_pickles(seeded_url: str) -> None:
+    a = _registry(seeded_url, "a\x00\n")
+    try:
+        assert a.holder == "test/a??"
+        hostile = [("s3://b/\x00", "p", "k"), ("s3://b", "p\ud800", "k"), ("s3://b", "p", "k\x1b[2J"),
+                   ("s3://b", "p" * 301, "k"), ("s3://b", "", "k"), ("s" * 1001, "p", "k")]
+        for bucket, package_id, key in hostile:
+            with pytest.raises(WorkflowError, match="ugyldig"):
+                a.acquire(bucket, package_id, key)
+        rtl = "s3://بوتة/\u202eأرشيف"  # right-to-left and a bidi override: a key like any other, kept exactly
+        assert a.acquire(rtl, "facebook-1-0123456789abcdef", "facebook-1").won
+        assert a.holder_of(rtl, "facebook-1-0123456789abcdef").holder == "test/a??"  # type: ignore[union-attr]
+        copy = pickle.loads(pickle.dumps(a))  # what a build process receives: no engine, the same holder
+        try:
+            assert copy.holder == a.holder and copy.owns(rtl, "facebook-1-0123456789abcdef")
+        finally:
+            copy.close()
+    finally:
+        a.close()
+    with pytest.raises(ConfigError):
+        ClaimRegistry(seeded_url, lease=timedelta(0))
+    assert run_holder("flow-1").split("/")[2] == "flow-1" and run_holder() != run_holder()
+
+
+# -- the export steps with claims ---------------------------------------------------------------------
+
+
+def _config(tmp_path: Path, name: str) -> ExportConfig:
+    settings = Settings(_env_file=None, work_dir=tmp_path / name)
+    return ExportConfig(work_dir=settings.work_dir, noark=settings.noark(), pdfa_part=settings.pdfa_part)
+
+
+def test_a_second_run_waits_for_the_first_runs_package_and_writes_nothing(seeded_url: str, tmp_path: Path) -> None:
+    sink = open_sink(str(tmp_path / "bucket"))
+    assert isinstance(sink, LocalSink)
+    thread = make_thread()
+    first, second = _registry(seeded_url, "first"), _registry(seeded_url, "second")
+    try:
+        built = stage_thread(thread, None, sink=sink, media_dir=None, config=_config(tmp_path, "w1"),
+                             exported_at=EXPORTED, claims=first)
+        assert isinstance(built, BuiltPackage)
+        seen: list[BuiltPackage | ExportResult] = []
+        waiter = threading.Thread(target=lambda: seen.append(stage_thread(
+            thread, None, sink=sink, media_dir=None, config=_config(tmp_path, "w2"), exported_at=EXPORTED,
+            claims=second)))
+        waiter.start()
+        time.sleep(1.0)
+        assert not seen  # still waiting for the first run
+        upload_package(built, sink, first)
+        waiter.join(timeout=30)
+        assert len(seen) == 1 and isinstance(seen[0], ExportResult)
+        assert (seen[0].status, seen[0].package_id) == ("unchanged", built.package_id)
+        assert not (tmp_path / "w2").exists() or not any((tmp_path / "w2").rglob("manifest.json"))
+        assert second.holder_of(sink.url, built.package_id).state == "done"  # type: ignore[union-attr]
+        assert sink.list_packages() == [built.package_id]
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_run_that_waits_too_long_fails_the_thread_naming_the_holder(seeded_url: str, tmp_path: Path) -> None:
+    sink = open_sink(str(tmp_path / "bucket"))
+    thread = make_thread()
+    package_id = planned_package_id(thread)
+    holder = _registry(seeded_url, "slow")
+    impatient = _registry(seeded_url, "impatient", max_wait=timedelta(milliseconds=300))
+    try:
+        assert holder.acquire(sink.url, package_id, thread_key(thread.platform, thread.thread_id)).won
+        with pytest.raises(WorkflowError, match="test/slow"):
+            stage_thread(thread, None, sink=sink, media_dir=None, config=_config(tmp_path, "w"),
+                         exported_at=EXPORTED, claims=impatient)
+        assert holder.owns(sink.url, package_id)  # the holder keeps its claim
+        assert sink.list_packages() == []
+    finally:
+        holder.close()
+        impatient.close()
+
+
+def test_a_failed_build_releases_and_a_lost_claim_uploads_nothing(seeded_url: str, tmp_path: Path) -> None:
+    sink = open_sink(str(tmp_path / "bucket"))
+    thread = make_thread()
+    package_id = planned_package_id(thread)
+    a = _registry(seeded_url, "a", lease=timedelta(milliseconds=300))
+    b = _registry(seeded_url, "b")
+    try:
+        broken = _config(tmp_path, "w")
+        (tmp_path / "w").write_text("not a folder")  # the build cannot stage anything
+        with pytest.raises(Exception):  # noqa: B017  (whatever the build raises, the claim must go)
+            stage_thread(thread, None, sink=sink, media_dir=None, config=broken, exported_at=EXPORTED, claims=a)
+        assert a.holder_of(sink.url, package_id) is None
+
+        built = stage_thread(thread, None, sink=sink, media_dir=None, config=_config(tmp_path, "w1"),
+                             exported_at=EXPORTED, claims=a)
+        assert isinstance(built, BuiltPackage)
+        time.sleep(0.6)  # a's lease runs out (no heartbeat) and b takes the package over
+        assert b.acquire(sink.url, package_id, "k").won
+        with pytest.raises(WorkflowError, match="overtatt"):
+            upload_package(built, sink, a)
+        assert sink.list_packages() == []
+    finally:
+        a.close()
+        b.close()
