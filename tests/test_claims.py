@@ -234,3 +234,38 @@ def test_a_failed_build_releases_and_a_lost_claim_uploads_nothing(seeded_url: st
     finally:
         a.close()
         b.close()
+
+
+def test_two_runs_indexing_the_same_new_packages_both_succeed(seeded_url: str) -> None:
+    """``add_packages`` from two runs at once (two workers): no duplicate-key error, each package indexed once."""
+    from workflow.db import Database
+    from workflow.packages import PackageRow, add_packages, known_package_ids
+
+    rows = [PackageRow(package_id=f"facebook-{n}-{n:016x}", thread_key=f"facebook-{n}", platform="facebook",
+                       account="fjordvik", owning_unit="Kommunikasjon", title=f"Tråd {n}", case_number=None,
+                       flag_kind="archive-worthy", comments=n, sensitive=False, exported_at=EXPORTED)
+            for n in range(200)]
+    databases = [Database(seeded_url) for _ in range(3)]
+    try:
+        barrier = threading.Barrier(len(databases))
+        added: list[int] = []
+        errors: list[BaseException] = []
+
+        def index(db: Database) -> None:
+            try:
+                barrier.wait(timeout=30)
+                added.append(add_packages(db, rows))
+            except BaseException as exc:
+                errors.append(exc)
+
+        workers = [threading.Thread(target=index, args=(db,)) for db in databases]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(timeout=60)
+        assert not errors, errors
+        assert sum(added) == len(rows)
+        assert known_package_ids(databases[0]) >= {row.package_id for row in rows}
+    finally:
+        for db in databases:
+            db.dispose()

@@ -157,7 +157,7 @@ def test_two_workers_export_each_package_exactly_once(
             found = _api(url, f"/work_pools/{POOL}/workers/filter", {})
             return sum(1 for w in found if w.get("status") == "ONLINE") == 2
 
-        _wait(online, 60, "two online workers")
+        _wait(online, 120, "two online workers")
         runs = [_api(url, f"/deployments/{deployment['id']}/create_flow_run", {"parameters": {}})["id"]
                 for _ in range(2)]
 
@@ -166,7 +166,7 @@ def test_two_workers_export_each_package_exactly_once(
             return states if all(s["state"]["type"] in TERMINAL for s in states) else None
 
         try:
-            done = _wait(finished, 150, "both flow runs to finish", every=0.5)
+            done = _wait(finished, 300, "both flow runs to finish", every=0.5)
         except AssertionError:
             raise AssertionError("\n".join(p.read_text(errors="replace")[-3000:] for p in logs)) from None
 

@@ -144,8 +144,8 @@ class ClaimRegistry:
                       "holder": self.holder, "state": "held", "claimed_at": at, "expires_at": at + self.lease}
             insert = pg_insert if self.db.dialect == "postgresql" else sqlite_insert
             statement = insert(ExportClaim).values(**values).on_conflict_do_nothing(
-                index_elements=["bucket", "package_id"])
-            if getattr(session.execute(statement), "rowcount", 0) == 1:
+                index_elements=["bucket", "package_id"]).returning(ExportClaim.id)
+            if session.scalar(statement) is not None:  # a row came back: our insert created the claim
                 return ClaimOutcome("won", self.holder, at + self.lease)
             claim = session.scalars(select(ExportClaim).where(self._key(bucket, package_id)).with_for_update()).one()
             expires = utc(claim.expires_at)
