@@ -269,3 +269,18 @@ def test_two_runs_indexing_the_same_new_packages_both_succeed(seeded_url: str) -
     finally:
         for db in databases:
             db.dispose()
+
+
+def test_a_run_whose_database_went_away_ends_its_block_quietly(tmp_path: Path) -> None:
+    """Releasing at the end is best effort: a database gone by then must not fail a finished export run."""
+    from workflow.db import upgrade
+
+    url = f"sqlite:///{tmp_path / 'gone.sqlite3'}"
+    upgrade(url)
+    registry = ClaimRegistry(url, holder="test/gone", lease=timedelta(seconds=30))
+    with registry.kept_alive():
+        assert registry.acquire(BUCKET, "pkg-5", "facebook-5").won
+        registry.close()
+        (tmp_path / "gone.sqlite3").unlink()
+        (tmp_path / "gone.sqlite3").mkdir()  # not a database any more
+    assert registry._db is None
