@@ -16,7 +16,7 @@ import socket
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -182,7 +182,8 @@ def stage_thread(
         )
     except BaseException:
         if claims is not None:
-            claims.release(sink.url, package_id)
+            with suppress(Exception):  # the build's error is the one to report; an unreleased claim expires
+                claims.release(sink.url, package_id)
         raise
 
 
