@@ -284,3 +284,24 @@ def test_a_run_whose_database_went_away_ends_its_block_quietly(tmp_path: Path) -
         (tmp_path / "gone.sqlite3").unlink()
         (tmp_path / "gone.sqlite3").mkdir()  # not a database any more
     assert registry._db is None
+
+
+def test_a_crashed_workers_thread_is_taken_over_once_its_claim_expires(seeded_url: str, tmp_path: Path) -> None:
+    sink = open_sink(str(tmp_path / "bucket"))
+    thread = make_thread()
+    package_id = planned_package_id(thread)
+    crashed = _registry(seeded_url, "crashed", lease=timedelta(milliseconds=800))  # no heartbeat: it died
+    survivor = _registry(seeded_url, "survivor")
+    try:
+        assert crashed.acquire(sink.url, package_id, thread_key(thread.platform, thread.thread_id)).won
+        began = time.monotonic()
+        built = stage_thread(thread, None, sink=sink, media_dir=None, config=_config(tmp_path, "w"),
+                             exported_at=EXPORTED, claims=survivor)
+        assert isinstance(built, BuiltPackage) and time.monotonic() - began >= 0.5  # waited for the lease
+        assert survivor.holder_of(sink.url, package_id).taken_over_from == "test/crashed"  # type: ignore[union-attr]
+        upload_package(built, sink, survivor)
+        assert sink.list_packages() == [package_id]
+        assert survivor.holder_of(sink.url, package_id).state == "done"  # type: ignore[union-attr]
+    finally:
+        crashed.close()
+        survivor.close()
