@@ -4,7 +4,7 @@ moto S3 server and a real PostgreSQL database, all on 127.0.0.1 with ports the O
 
 The runs start within a second or two of each other over the same threads, so the second run reaches threads
 the first is still building. Without the export claims this fails: a package's files get a second version
-(seen: ``screening.json`` written twice under one manifest)."""
+(seen: ``arkivstruktur.xml``, ``arkivmelding.xml`` and others written twice under one manifest)."""
 
 from __future__ import annotations
 
