@@ -17,6 +17,7 @@ run in a Failed state whose message is that one line, without a traceback.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +28,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 from prefect.client.schemas.objects import State
+from prefect.runtime import flow_run
 from prefect.states import Failed
 
 from exporters.package import BuiltPackage
@@ -51,6 +53,7 @@ from sources.folder import Catalog, load_catalog
 from storage.config import S3Config, TimestampConfig
 from storage.factory import open_sink
 from workflow.accounts import noark_targets
+from workflow.claims import ClaimRegistry, run_holder
 from workflow.db import Database, current_revision, make_engine
 
 OSLO = ZoneInfo("Europe/Oslo")  # høringsfrist is a date in Norway
@@ -59,21 +62,23 @@ OSLO = ZoneInfo("Europe/Oslo")  # høringsfrist is a date in Norway
 @task(name="build-package", cache_policy=NONE)
 def build_package_task(
     thread: Thread, flag: Flag, media_dir: Path | None, bucket: str, s3: S3Config, config: ExportConfig,
-    exported_at: datetime,
+    exported_at: datetime, claims: ClaimRegistry | None = None,
 ) -> BuiltPackage | ExportResult:
     """Render the PDF/A and Noark XML of one thread into a staged package (or: unchanged in the bucket)."""
     return stage_thread(
-        thread, flag, sink=open_sink(bucket, s3), media_dir=media_dir, config=config, exported_at=exported_at
+        thread, flag, sink=open_sink(bucket, s3), media_dir=media_dir, config=config, exported_at=exported_at,
+        claims=claims,
     )
 
 
 @task(name="upload-package", retries=3, retry_delay_seconds=[1, 2, 4], cache_policy=NONE)
 def upload_package_task(
-    built: BuiltPackage, bucket: str, s3: S3Config, timestamps: TimestampConfig | None = None
+    built: BuiltPackage, bucket: str, s3: S3Config, timestamps: TimestampConfig | None = None,
+    claims: ClaimRegistry | None = None,
 ) -> ExportResult:
     """Put the staged package into the bucket, manifest last (retried: this is network I/O); with a TSA the
     manifest gets its RFC 3161 token as it is stored."""
-    return written_result(built, upload_package(built, open_sink(bucket, s3, timestamps)))
+    return written_result(built, upload_package(built, open_sink(bucket, s3, timestamps), claims))
 
 
 def _index_packages(settings: Settings, bucket_url: str, s3: S3Config) -> None:
@@ -89,6 +94,11 @@ def _index_packages(settings: Settings, bucket_url: str, s3: S3Config) -> None:
         logger.info("pakkeoversikten: %d nye pakker", synced.added)
     finally:
         db.dispose()
+
+
+def _claims(settings: Settings, db: Database | None) -> ClaimRegistry | None:
+    """This run's export claims (several workers, one bucket); None without a usable database."""
+    return None if db is None else ClaimRegistry(settings.workflow().database_url, holder=run_holder(flow_run.get_id()))
 
 
 def _error_text(state: State[Any], deadline: Deadline) -> str:
@@ -133,6 +143,7 @@ def _open_database(settings: Settings) -> Database | None:
 def _export(
     catalog: Catalog, selection: ExportSelection, threads: list[str] | None, bucket_url: str, s3: S3Config,
     config: ExportConfig, deadline: Deadline, timestamps: TimestampConfig | None = None,
+    claims: ClaimRegistry | None = None,
 ) -> ExportRun:
     """Build and upload each chosen thread in turn, each task bounded by the time left."""
     chosen, refused = selection.chosen, selection.refused
@@ -153,7 +164,8 @@ def _export(
                 continue
             build = build_package_task.with_options(timeout_seconds=deadline.remaining())
             state = build(
-                item.thread, item.flag, catalog.media_dir, bucket_url, s3, run_config, exported_at, return_state=True
+                item.thread, item.flag, catalog.media_dir, bucket_url, s3, run_config, exported_at, claims,
+                return_state=True,
             )
             if state.is_failed() or state.is_crashed():
                 failures.append((item.key, _error_text(state, deadline)))
@@ -165,7 +177,7 @@ def _export(
             upload = upload_package_task.with_options(
                 timeout_seconds=max(deadline.remaining(), 0.001), retry_condition_fn=no_retry_after_deadline
             )
-            uploaded = upload(built, bucket_url, s3, timestamps, return_state=True)
+            uploaded = upload(built, bucket_url, s3, timestamps, claims, return_state=True)
             if uploaded.is_failed() or uploaded.is_crashed():
                 failures.append((item.key, _error_text(uploaded, deadline)))
             else:
@@ -193,7 +205,9 @@ def export_threads(
     try:
         catalog = load_catalog(Path(source_dir) if source_dir else settings.samples_dir)
         selection = select_for_export(catalog, db, datetime.now(OSLO).date(), threads)
-        run = _export(catalog, selection, threads, bucket_url, s3, config, deadline, settings.timestamps())
+        claims = _claims(settings, db)
+        with claims.kept_alive() if claims is not None else nullcontext():
+            run = _export(catalog, selection, threads, bucket_url, s3, config, deadline, settings.timestamps(), claims)
         if db is not None:
             run = ExportRun(results=run.results, failures=run.failures + record_exports(db, selection, run.results))
     except SomearkivError as exc:  # input that stops the whole run: one line, no traceback

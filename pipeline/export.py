@@ -16,7 +16,7 @@ import socket
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -26,11 +26,13 @@ from exporters.package import BuiltPackage, build_package
 from noark.model import NoarkContext, with_target
 from privacy.screen import ScreeningConfig, safe_display_title
 from schemas.capture import capture_bytes
+from schemas.errors import WorkflowError
 from schemas.findings import Finding
 from schemas.package import package_id_for, safe_segment, thread_key
 from schemas.text import escape_unsafe
 from schemas.thread import Flag, Thread
 from storage.base import PutResult, Sink
+from workflow.claims import ClaimRegistry
 
 
 @dataclass(frozen=True)
@@ -154,31 +156,81 @@ def stage_thread(
     media_dir: Path | None,
     config: ExportConfig,
     exported_at: datetime,
+    claims: ClaimRegistry | None = None,
 ) -> BuiltPackage | ExportResult:
-    """Build the package in the work dir, or the "unchanged" result when the bucket has this exact capture."""
+    """Build the package in the work dir, or the "unchanged" result when the bucket has this exact capture.
+
+    With ``claims`` (several workers on one bucket) the package is claimed first: a package another run is
+    building is waited for and then "unchanged"; our claim is released if the build fails.
+    """
     raw = capture_bytes(thread)
     package_id = planned_package_id(thread, raw)
     if sink.has_package(package_id):
         return unchanged_result(thread, sink, package_id)
-    previous = sink.latest_package_for(thread_key(thread.platform, thread.thread_id))
-    return build_package(
-        thread,
-        flag,
-        media_dir=media_dir,
-        work_dir=config.work_dir,
-        exported_at=exported_at,
-        ctx=config.noark_for(thread),
-        pdfa_part=config.pdfa_part,
-        previous_package_id=previous.package_id if previous else None,
-        screening=config.screening,
-        raw=raw,
-    )
+    if claims is not None and not _claim(claims, sink, package_id, thread_key(thread.platform, thread.thread_id)):
+        return unchanged_result(thread, sink, package_id)
+    try:
+        if claims is not None and sink.has_package(package_id):  # completed between our look and our claim
+            claims.finish(sink.url, package_id)
+            return unchanged_result(thread, sink, package_id)
+        previous = sink.latest_package_for(thread_key(thread.platform, thread.thread_id))
+        return build_package(
+            thread,
+            flag,
+            media_dir=media_dir,
+            work_dir=config.work_dir,
+            exported_at=exported_at,
+            ctx=config.noark_for(thread),
+            pdfa_part=config.pdfa_part,
+            previous_package_id=previous.package_id if previous else None,
+            screening=config.screening,
+            raw=raw,
+        )
+    except BaseException:
+        if claims is not None:
+            with suppress(Exception):  # the build's error is the one to report; an unreleased claim expires
+                claims.release(sink.url, package_id)
+        raise
 
 
-def upload_package(built: BuiltPackage, sink: Sink) -> PutResult:
-    """Put a staged package into the bucket (manifest last), then drop the staging copy."""
+def _claim(claims: ClaimRegistry, sink: Sink, package_id: str, key: str) -> bool:
+    """True once this run holds the claim on ``package_id``; False when another run put the package in the
+    bucket meanwhile (waited for, up to ``claims.max_wait``; then a WorkflowError naming the holder)."""
+    end = time.monotonic() + claims.max_wait.total_seconds()
+    delay = 0.1
+    retake_done = False
+    while True:
+        outcome = claims.acquire(sink.url, package_id, key, retake_done=retake_done)
+        if outcome.won:
+            return True
+        if sink.has_package(package_id):
+            return False
+        if outcome.state == "done":  # done by a run whose package is not in this bucket (any more): ours now
+            retake_done = True
+            continue
+        if time.monotonic() >= end:
+            raise WorkflowError(
+                f"tråd {key}: pakken {package_id} eksporteres av en annen kjøring ({outcome.holder}), som ikke ble "
+                f"ferdig innen {claims.max_wait.total_seconds():g} sekunder; prøves igjen ved neste kjøring"
+            )
+        time.sleep(delay)
+        delay = min(delay * 1.5, 2.0)
+
+
+def upload_package(built: BuiltPackage, sink: Sink, claims: ClaimRegistry | None = None) -> PutResult:
+    """Put a staged package into the bucket (manifest last), then drop the staging copy.
+
+    With ``claims`` the claim must still be ours (else nothing is written: a WorkflowError naming the thread)
+    and is marked done after the upload.
+    """
+    if claims is not None and not claims.owns(sink.url, built.package_id):
+        shutil.rmtree(built.directory, ignore_errors=True)
+        raise WorkflowError(f"tråd {built.manifest.thread_key}: en annen kjøring har overtatt pakken "
+                            f"{built.package_id}; ikke lastet opp herfra")
     result = sink.put_package(built.directory, built.manifest)
     shutil.rmtree(built.directory, ignore_errors=True)
+    if claims is not None:
+        claims.finish(sink.url, built.package_id)
     return result
 
 

@@ -365,3 +365,28 @@ class Candidate(Base):
     decided_at: Mapped[datetime | None] = mapped_column(_TS)
     flag_id: Mapped[int | None] = mapped_column(ForeignKey("flags.id"))
     __table_args__ = (CheckConstraint("state IN ('open', 'confirmed', 'dismissed')", name="ck_candidates_state"),)
+
+
+class ExportClaim(Base):
+    """A run's claim on building and uploading one package into one bucket (see ``workflow.claims``).
+
+    One row per (bucket, package id): the insert that creates it wins; a ``held`` claim whose ``expires_at``
+    has passed (its holder stopped renewing it) may be taken over; ``done`` once the package is uploaded.
+    """
+
+    __tablename__ = "export_claims"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bucket: Mapped[str] = mapped_column(String(1000), doc="The sink's URL (one package id may go to several buckets)")
+    package_id: Mapped[str] = mapped_column(String(300))
+    thread_key: Mapped[str] = mapped_column(String(240))
+    holder: Mapped[str] = mapped_column(String(300), doc="host/pid/flow run id/random of the claiming run")
+    state: Mapped[str] = mapped_column(String(10), default="held")
+    claimed_at: Mapped[datetime] = mapped_column(_TS)
+    expires_at: Mapped[datetime] = mapped_column(_TS, doc="Renewed by the holder's heartbeat while it runs")
+    finished_at: Mapped[datetime | None] = mapped_column(_TS)
+    taken_over_from: Mapped[str | None] = mapped_column(String(300), doc="The holder whose expired claim this took")
+    __table_args__ = (
+        UniqueConstraint("bucket", "package_id", name="uq_export_claims_package"),
+        CheckConstraint("state IN ('held', 'done')", name="ck_export_claims_state"),
+        Index("ix_export_claims_holder", "holder", "state"),
+    )

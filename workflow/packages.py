@@ -11,6 +11,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from schemas.errors import WorkflowError
 from workflow import audit
@@ -66,17 +68,24 @@ def known_package_ids(db: Database) -> set[str]:
 
 
 def add_packages(db: Database, rows: list[PackageRow]) -> int:
-    """Index packages not yet indexed (ids already there are left as they are); returns how many were added."""
+    """Index packages not yet indexed (ids already there are left as they are); returns how many were added.
+
+    Two export runs indexing the same new packages at once (several workers) both succeed: an id another
+    transaction inserted meanwhile is skipped (``ON CONFLICT DO NOTHING``), not an error.
+    """
     with db.transaction() as session:
         known = set(session.scalars(select(PackageRecord.package_id).where(
             PackageRecord.package_id.in_([r.package_id for r in rows]))))
+        insert = pg_insert if db.dialect == "postgresql" else sqlite_insert
         added = 0
         for row in rows:
             if row.package_id in known:
                 continue
-            session.add(PackageRecord(**{f.name: getattr(row, f.name) for f in fields(PackageRow)}))
+            values = {f.name: getattr(row, f.name) for f in fields(PackageRow)}
+            inserted = session.scalar(insert(PackageRecord).values(**values).on_conflict_do_nothing(
+                index_elements=["package_id"]).returning(PackageRecord.package_id))
             known.add(row.package_id)
-            added += 1
+            added += inserted is not None
         return added
 
 
