@@ -179,6 +179,7 @@ def test_screening_lists_masked_hits_and_records_a_decision(bucket: Path, tmp_pa
     upgrade(Settings().workflow().database_url)
     sensitive = next(p for p in _packages(bucket) if (bucket / p / "screening.json").is_file()
                      and b'"hits": []' not in (bucket / p / "screening.json").read_bytes())
+    packages = _packages(bucket)
     code, out = _invoke("screening", sensitive, "--bucket", str(bucket))
     assert code == 0, out
     assert "ubehandlet" in out and "fødselsnummer" in out
@@ -186,6 +187,9 @@ def test_screening_lists_masked_hits_and_records_a_decision(bucket: Path, tmp_pa
     code, out = _invoke("screening", sensitive, "--treff", "1", "--beslutning", "clear", "--by", "arne",
                         "--bucket", str(bucket))
     assert code == 0 and "avkreftet" in out, out
-    assert (bucket / "_screening" / f"{sensitive}.json").is_file()
+    newer = [p for p in _packages(bucket) if p not in packages]
+    assert len(newer) == 1 and f"Ny versjon av pakken: {newer[0]}" in out and f"{newer[0]}: " in out
+    assert (bucket / "_screening" / f"{newer[0]}.json").is_file()
+    assert not (bucket / "_screening" / f"{sensitive}.json").exists()
     code, out = _invoke("screening", sensitive, "--treff", "1", "--beslutning", "maybe", "--bucket", str(bucket))
     assert code == 2 and out.startswith("feil: ")
