@@ -73,6 +73,7 @@ class Screener:
         self.rules_version = f"screen-{ENGINE_VERSION}/ordliste-{self.words.version}"
         self._mailboxes = frozenset(m.lower() for m in self.config.functional_mailboxes)
         self._allowed = frozenset(re.sub(r"[^0-9]", "", n) for n in self.config.allowed_numbers)
+        self._form_lengths = frozenset(len(form) for form in self.words.forms)
 
     # -- text ----------------------------------------------------------------------------------
 
@@ -84,12 +85,18 @@ class Screener:
         elif not any(form in lowered for form in self.words.open_forms):
             patterns = patterns[:1]
         size = len(lowered)
+        lengths = self._form_lengths if lowered is not text else None  # None: lower() may change lengths
         for match in (m for pattern in patterns for m in pattern.finditer(lowered)):
             start = match.start()
             closed_before = start == 0 or not _is_word(lowered[start - 1])
             for end in range(match.end(), start + 1, -1):  # the longest form first, then shorter ones
                 span = lowered[start:end]
-                form = " ".join(span.lower().split()) if not span.isalnum() else span.lower()
+                if span.isalnum():
+                    if lengths is not None and end - start not in lengths:
+                        continue  # no form is this long: skip the lookup
+                    form = span.lower()
+                else:
+                    form = " ".join(span.lower().split())
                 entries = self.words.forms.get(form)
                 if not entries:
                     continue
