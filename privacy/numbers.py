@@ -41,6 +41,7 @@ PHONE_INTL = re.compile(
     rf"(?<![\w+])(?:\+([1-9][0-9]{{0,2}})|00([1-9][0-9]{{0,2}})(?=[ \u00a0\-]))[ \u00a0\-]?(?:\(0\){_SP}?)?"
     rf"([0-9](?:[ \u00a0\-]?[0-9]){{5,13}}){_NOT_AFTER}"
 )
+_NON_DIGIT = re.compile(r"[^0-9]")
 # Cheap test: a text without seven digits close together holds none of the numbers above.
 CANDIDATE = re.compile(r"[0-9](?:[ \u00a0.\-]?[0-9]){6}")
 EMAIL = re.compile(r"(?<![\w.+\-@])([\w+\-]+(?:\.[\w+\-]+)*)@((?:[\w\-]+\.)+[^\W\d_]{2,})(?![\w\-@])")
@@ -145,11 +146,11 @@ def phones(text: str, allowed: frozenset[str]) -> Iterator[Found]:
     or a mobile number, when no other keyword is nearer) and international E.164 numbers."""
     prefixed = "+" in text or "00" in text
     for match in PHONE_NO.finditer(text) if prefixed else ():
-        if re.sub(r"[^0-9]", "", match.group(1)) not in allowed:
+        if _NON_DIGIT.sub("", match.group(1)) not in allowed:
             yield Found(match.start(), match.end(), HitKind.TELEFON, "telefon:+47")
     for match in PHONE_PLAIN.finditer(text):
         raw = match.group(1)
-        digits = re.sub(r"[^0-9]", "", raw)
+        digits = _NON_DIGIT.sub("", raw)
         if digits in allowed:
             continue
         ctx = context(text, match.start())
@@ -159,7 +160,7 @@ def phones(text: str, allowed: frozenset[str]) -> Iterator[Found]:
             yield Found(match.start(), match.end(), HitKind.TELEFON, "telefon:norsk")
     for match in PHONE_INTL.finditer(text) if prefixed else ():
         country = match.group(1) or match.group(2)
-        digits = re.sub(r"[^0-9]", "", match.group(3))
+        digits = _NON_DIGIT.sub("", match.group(3))
         if country == "47" or not 8 <= len(country) + len(digits) <= 15:
             continue
         if context(text, match.start()) != "neg":

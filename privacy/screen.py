@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 from typing import TypedDict
 
@@ -86,7 +87,9 @@ class Screener:
             patterns = patterns[:1]
         size = len(lowered)
         lengths = self._form_lengths if lowered is not text else None  # None: lower() may change lengths
-        for match in (m for pattern in patterns for m in pattern.finditer(lowered)):
+        matches = chain.from_iterable(p.finditer(lowered) for p in patterns) if len(patterns) > 1 else (
+            patterns[0].finditer(lowered))
+        for match in matches:
             start = match.start()
             closed_before = start == 0 or not _is_word(lowered[start - 1])
             for end in range(match.end(), start + 1, -1):  # the longest form first, then shorter ones
