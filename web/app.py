@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from urllib.parse import parse_qs, urlencode
 
 from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -374,10 +375,11 @@ def create_app(deps: Deps) -> FastAPI:
         form = await checked_form(request)
         row = package_for(who, package_id)
         config = RerenderConfig(deps.noark, deps.config.cache_dir / "rerender") if deps.noark else None
-        try:  # synchronous: a thread re-renders in well under a second
-            outcome = record_hit_decision(deps.db, deps.sink, package_id, hit=form.get("treff", ""),
-                                          decision=form.get("beslutning", ""), by=who.username,
-                                          comment=form.get("kommentar", "").strip() or None, config=config)
+        try:  # the request waits for the new version (well under a second), in a worker thread: the app stays usable
+            outcome = await run_in_threadpool(
+                record_hit_decision, deps.db, deps.sink, package_id, hit=form.get("treff", ""),
+                decision=form.get("beslutning", ""), by=who.username,
+                comment=form.get("kommentar", "").strip() or None, config=config)
         except SomearkivError as exc:
             return _package_page(request, who, row, melding=f"Ikke registrert: {exc}", status_code=400)
         return _package_page(request, who, get_package(deps.db, outcome.package_id) or row, melding=outcome.message)
