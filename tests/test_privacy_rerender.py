@@ -24,6 +24,7 @@ from pipeline.package_index import sync_index
 from pipeline.rerender import (
     REVIEW_FILE,
     SCREENING_DIR,
+    DecisionOutcome,
     RerenderConfig,
     apply_decision,
     read_record,
@@ -38,7 +39,7 @@ from schemas.screening import SCREENING_FILE, ScreeningResult
 from schemas.thread import Flag, Item, Thread
 from storage.config import RetentionPolicy
 from storage.local import LocalSink
-from tests.factories import INNBYGGER, T0
+from tests.factories import INNBYGGER, T0, make_thread
 from tests.test_privacy_redact import image_count, leaks, pdf_texts
 from workflow import audit
 from workflow.db import Database, upgrade
@@ -94,9 +95,9 @@ class World:
         texts = {(item_id, name): text for item_id, name, text in thread_texts(self.thread)}
         return {texts[(h.item_id, h.field)][h.start:h.end]: h.key for h in result.hits if h.item_id == "c-kontakt"}
 
-    def decide(self, package_id: str, hit: str, decision: str, **kw: object):  # type: ignore[no-untyped-def]
+    def decide(self, package_id: str, hit: str, decision: str, comment: str | None = None) -> DecisionOutcome:
         return apply_decision(self.db, self.sink, package_id, hit=hit, decision=decision, by="arne",
-                              comment=kw.pop("comment", None), config=self.config, **kw)  # type: ignore[arg-type]
+                              comment=comment, config=self.config)
 
     def events(self) -> list[audit.AuditRecord]:
         with self.db.transaction() as session:
@@ -280,3 +281,26 @@ def test_a_decision_on_an_older_capture_is_refused(world: World, tmp_path: Path)
     with pytest.raises(InputError, match="nyere innsamling"):
         world.decide(world.base, world.keys()[PHONE], "clear")
     assert world.snapshot() == before
+
+
+def test_all_hits_cleared_means_no_skjerming_and_no_redacted_variant(tmp_path: Path, xsd_dir: Path) -> None:
+    comment = Item(id="c1", author=INNBYGGER, created_at=T0, text=f"Sentralbordet har nummer {PHONE}.")
+    thread = make_thread(comments=[comment])
+    settings = Settings(_env_file=None, work_dir=tmp_path / "work")
+    sink = LocalSink(tmp_path / "bucket")
+    built = stage_thread(thread, None, sink=sink, media_dir=None,
+                         config=ExportConfig(work_dir=tmp_path / "work", noark=settings.noark()), exported_at=EXPORTED)
+    assert not isinstance(built, ExportResult) and built.screening is not None and len(built.screening.hits) == 1
+    upload_package(built, sink)
+    url = f"sqlite:///{tmp_path / 'workflow.sqlite3'}"
+    upgrade(url)
+    with Database(url) as db:
+        outcome = apply_decision(db, sink, built.package_id, hit="1", decision="clear", by="arne", comment=None,
+                                 config=RerenderConfig(settings.noark(), tmp_path / "work"))
+    root = tmp_path / "bucket" / outcome.package_id
+    manifest = Manifest.model_validate_json((root / MANIFEST_NAME).read_bytes())
+    assert [f.role for f in manifest.files].count("skjermet") == 0
+    assert b"<skjerming>" not in (root / "arkivstruktur.xml").read_bytes()
+    assert b"<skjerming>" in (tmp_path / "bucket" / built.package_id / "arkivstruktur.xml").read_bytes()
+    report = validate_path(root, xsd_dir)
+    assert report.ok, report.to_text()
