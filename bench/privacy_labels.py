@@ -327,7 +327,8 @@ def main() -> int:
         add(D_TEMPLATES[i % len(D_TEMPLATES)].format(n=n), "d-nummer", n, "d-nummer")
     for i, label in enumerate(["fnr.", "Fødselsnummer:", "personnummer", "fnr", "fødselsnr."] * 2):
         n = split(broken(identity()), i)
-        add(f"Søknaden gjelder {label} {n}, men systemet sier nummeret er feil.", "fodselsnummer", n, "merket")
+        # Invalid check digits right after an identity label: a near-miss (issue 14), not a hit.
+        add(f"Søknaden gjelder {label} {n}, men systemet sier nummeret er feil.", group="merket")
     for i in range(25):
         n = account()
         shown = acc_fmt(n, i) if i % 5 else n

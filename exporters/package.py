@@ -9,6 +9,7 @@ import hashlib
 import logging
 import mimetypes
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -71,34 +72,58 @@ def _entry(root: Path, rel: str, role: FileRole, title: str | None = None) -> Pa
     )
 
 
+def _media_of(thread: Thread) -> Iterator[tuple[Media, str, str, FileRole, str]]:
+    """Every media file of the thread in package order: (media, item id, field, role, title)."""
+    for item in thread.all_items():
+        for index, media in enumerate(item.media):
+            yield media, item.id, f"media[{index}].path", "media", media.alt_text or f"Vedlegg til {item.id}"
+        if item.removal and item.removal.screenshot:
+            yield (item.removal.screenshot, item.id, "removal.screenshot.path", "vedlegg",
+                   f"Skjermbilde før fjerning av {item.id}")
+
+
+def media_package_paths(thread: Thread) -> dict[str, str]:
+    """Where each captured file (by ``Media.path``) is put in the package: ``media/…`` or ``DOKUMENT/vedlegg-…``.
+
+    The names are safe, at most ``MAX_NAME_BYTES`` long and unique (two ``x.png`` in different folders get
+    ``x.png``, ``x-2.png``); a re-rendered version (``pipeline.rerender``) finds the files by these names.
+    """
+    names: dict[str, set[str]] = {"media": set(), "vedlegg": set()}
+    paths: dict[str, str] = {}
+    for media, item_id, _field, role, _title in _media_of(thread):
+        if media.path is None or media.path in paths:
+            continue
+        base = PurePosixPath(media.path.replace("\x00", "")).name or "media"
+        if role == "vedlegg":
+            paths[media.path] = "DOKUMENT/" + safe_file_name(f"vedlegg-{item_id}-{base}", names["vedlegg"])
+        else:
+            paths[media.path] = "media/" + safe_file_name(base, names["media"])
+    return paths
+
+
 def _copy_media(
     thread: Thread, media_dir: Path | None, root: Path, warnings: list[Finding]
 ) -> list[tuple[str, FileRole, str]]:
-    """Copy captured media into the package; screenshots of removed items become vedlegg.
+    """Copy captured media into the package (named by :func:`media_package_paths`); screenshots of removed items
+    become vedlegg.
 
     Returns (relative path, role, title) per copied file. Each ``Media.path`` is opened inside ``media_dir``
     only (``sources.media``); a refused, missing or altered file is a warning naming the thread, the item and
-    the field, not fatal: the capture and the PDF still carry the item. Package file names are made safe,
-    at most ``MAX_NAME_BYTES`` long and unique (two ``x.png`` in different folders get ``x.png``, ``x-2.png``).
+    the field, not fatal: the capture and the PDF still carry the item.
     """
     copied: list[tuple[str, FileRole, str]] = []
     where = f"tråd {thread.platform.value}/{thread.thread_id}"
     seen: set[str] = set()
-    names: dict[str, set[str]] = {"media": set(), "vedlegg": set()}
-
-    def copy(media: Media, item_id: str, field: str, role: FileRole, title: str) -> None:
+    planned = media_package_paths(thread)
+    for media, item_id, field_name, role, title in _media_of(thread):
         if media.path is None or media.path in seen:
-            return
+            continue
         seen.add(media.path)
-        here = f"{where}: element {item_id}: {field} (media {media.id})"
+        here = f"{where}: element {item_id}: {field_name} (media {media.id})"
         if media_dir is None:
             warnings.append(Finding("media-missing", f"{media.path!r}: filen ble ikke samlet inn", here, "warning"))
-            return
-        base = PurePosixPath(media.path.replace("\x00", "")).name or "media"
-        if role == "vedlegg":
-            rel = "DOKUMENT/" + safe_file_name(f"vedlegg-{item_id}-{base}", names["vedlegg"])
-        else:
-            rel = "media/" + safe_file_name(base, names["media"])
+            continue
+        rel = planned[media.path]
         target = root / rel
         try:
             with open_inside(media_dir, media.path, where=here) as source:
@@ -110,18 +135,11 @@ def _copy_media(
                         out.write(block)
         except CaptureError as exc:
             warnings.append(Finding("media-refused", str(exc), here, "warning"))
-            return
+            continue
         if media.sha256 and digest.hexdigest() != media.sha256:
             warnings.append(Finding("media-checksum", f"{media.path!r}: filen stemmer ikke med sha256-verdien", here,
                                     "warning"))
         copied.append((rel, role, title))
-
-    for item in thread.all_items():
-        for index, media in enumerate(item.media):
-            copy(media, item.id, f"media[{index}].path", "media", media.alt_text or f"Vedlegg til {item.id}")
-        if item.removal and item.removal.screenshot:
-            copy(item.removal.screenshot, item.id, "removal.screenshot.path", "vedlegg",
-                 f"Skjermbilde før fjerning av {item.id}")
     return copied
 
 

@@ -166,6 +166,10 @@ def stage_thread(
     raw = capture_bytes(thread)
     package_id = planned_package_id(thread, raw)
     if sink.has_package(package_id):
+        # A screening decision may have made a newer version of this same capture: that one is current.
+        latest = sink.latest_package_for(thread_key(thread.platform, thread.thread_id))
+        if latest is not None and latest.capture_sha256 == hashlib.sha256(raw).hexdigest():
+            package_id = latest.package_id
         return unchanged_result(thread, sink, package_id)
     if claims is not None and not _claim(claims, sink, package_id, thread_key(thread.platform, thread.thread_id)):
         return unchanged_result(thread, sink, package_id)

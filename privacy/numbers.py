@@ -1,18 +1,20 @@
 """Numbers and addresses in free text: fødselsnummer, d-nummer, kontonummer, phone numbers, e-mail.
 
-Identity and account numbers count only with valid check digits (python-stdnum), except an 11-digit number
-written right after an explicit label ("fnr.", "personnummer", "d-nummer"): that is someone's identity number
-with a typo and still identifies them (rule ``…:merket``). Near-misses are rejected by format (dates, postal
-codes and years never have the shapes below) and by context: a number whose nearest preceding keyword is
-"ordre", "faktura", "KID", "saksnummer", … is not personal data.
+Identity and account numbers count only with valid check digits (python-stdnum): a number with invalid check
+digits is a near-miss even right after "fnr" or "fødselsnummer" (issue 14; see ``privacy/README.md``).
+Near-misses are rejected by format (dates, postal codes and years never have the shapes below), by stdnum,
+and by context: a number whose nearest preceding keyword is "ordre", "faktura", "KID", "saksnummer", … is
+not personal data.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from datetime import date
+from typing import NamedTuple
 
+from stdnum.exceptions import ValidationError
 from stdnum.no import fodselsnummer, kontonr
 
 from schemas.screening import HitKind
@@ -39,6 +41,7 @@ PHONE_INTL = re.compile(
     rf"(?<![\w+])(?:\+([1-9][0-9]{{0,2}})|00([1-9][0-9]{{0,2}})(?=[ \u00a0\-]))[ \u00a0\-]?(?:\(0\){_SP}?)?"
     rf"([0-9](?:[ \u00a0\-]?[0-9]){{5,13}}){_NOT_AFTER}"
 )
+_NON_DIGIT = re.compile(r"[^0-9]")
 # Cheap test: a text without seven digits close together holds none of the numbers above.
 CANDIDATE = re.compile(r"[0-9](?:[ \u00a0.\-]?[0-9]){6}")
 EMAIL = re.compile(r"(?<![\w.+\-@])([\w+\-]+(?:\.[\w+\-]+)*)@((?:[\w\-]+\.)+[^\W\d_]{2,})(?![\w\-@])")
@@ -61,8 +64,9 @@ CONTEXT = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Found:
+class Found(NamedTuple):
+    """One finding in a text (a tuple: cheap to make, thousands per thread)."""
+
     start: int
     end: int
     kind: HitKind
@@ -87,29 +91,46 @@ def _identity_kind(digits: str) -> HitKind:
     return HitKind.D_NUMMER if digits[0] in "4567" else HitKind.FODSELSNUMMER
 
 
+def _possible_date(digits: str) -> bool:
+    """Whether the first four digits are a day and month stdnum can accept: 01-31 (d-nummer 41-71) and 01-12
+    (H-nummer 41-52). A necessary condition only, so most near-misses (order and invoice numbers, which
+    rarely start with a date) never reach stdnum; stdnum still decides every number that passes."""
+    day, month = int(digits[:2]), int(digits[2:4])
+    return (1 <= day <= 31 or 41 <= day <= 71) and (1 <= month <= 12 or 41 <= month <= 52)
+
+
 def _valid_identity(digits: str) -> bool:
-    """stdnum's check digits first (cheap), then its full validation (birth date, not in the future)."""
-    return (
-        fodselsnummer.calc_check_digit1(digits[:9]) == digits[9]
+    """stdnum's own checks, cheapest first: a possible date, the two check digits, then the birth date (a real
+    date, not in the future) as ``fodselsnummer.validate`` checks it."""
+    if not (
+        _possible_date(digits)
+        and fodselsnummer.calc_check_digit1(digits[:9]) == digits[9]
         and fodselsnummer.calc_check_digit2(digits[:10]) == digits[10]
-        and fodselsnummer.is_valid(digits)
-    )
+    ):
+        return False
+    try:
+        return fodselsnummer.get_birth_date(digits) <= date.today()
+    except ValidationError:
+        return False
 
 
 def eleven_digit(text: str) -> Iterator[Found]:
-    """Fødselsnummer and d-nummer (valid, or explicitly labelled); unformatted kontonummer after an account word."""
+    """Fødselsnummer and d-nummer with valid check digits (an invalid number is a near-miss even right after
+    "fnr"); unformatted kontonummer after an account word."""
     for match in ELEVEN.finditer(text):
         digits = match.group(1) + match.group(2)
         start, end = match.span()
-        ctx = context(text, start)
-        if ctx == "neg":
-            continue
-        valid_id = _valid_identity(digits)
-        if ctx == "acct" and kontonr.is_valid(digits):
+        if _valid_identity(digits):
+            ctx = context(text, start)
+            if ctx == "neg":
+                continue
+            if ctx == "acct" and kontonr.is_valid(digits):
+                yield Found(start, end, HitKind.KONTONUMMER, "kontonummer:stdnum")
+            else:
+                kind = _identity_kind(digits)
+                yield Found(start, end, kind, f"{kind.value}:stdnum")
+        elif kontonr.is_valid(digits) and context(text, start) == "acct":
             yield Found(start, end, HitKind.KONTONUMMER, "kontonummer:stdnum")
-        elif valid_id or ctx == "id":
-            kind = _identity_kind(digits)
-            yield Found(start, end, kind, f"{kind.value}:{'stdnum' if valid_id else 'merket'}")
 
 
 def accounts(text: str) -> Iterator[Found]:
@@ -125,11 +146,11 @@ def phones(text: str, allowed: frozenset[str]) -> Iterator[Found]:
     or a mobile number, when no other keyword is nearer) and international E.164 numbers."""
     prefixed = "+" in text or "00" in text
     for match in PHONE_NO.finditer(text) if prefixed else ():
-        if re.sub(r"[^0-9]", "", match.group(1)) not in allowed:
+        if _NON_DIGIT.sub("", match.group(1)) not in allowed:
             yield Found(match.start(), match.end(), HitKind.TELEFON, "telefon:+47")
     for match in PHONE_PLAIN.finditer(text):
         raw = match.group(1)
-        digits = re.sub(r"[^0-9]", "", raw)
+        digits = _NON_DIGIT.sub("", raw)
         if digits in allowed:
             continue
         ctx = context(text, match.start())
@@ -139,7 +160,7 @@ def phones(text: str, allowed: frozenset[str]) -> Iterator[Found]:
             yield Found(match.start(), match.end(), HitKind.TELEFON, "telefon:norsk")
     for match in PHONE_INTL.finditer(text) if prefixed else ():
         country = match.group(1) or match.group(2)
-        digits = re.sub(r"[^0-9]", "", match.group(3))
+        digits = _NON_DIGIT.sub("", match.group(3))
         if country == "47" or not 8 <= len(country) + len(digits) <= 15:
             continue
         if context(text, match.start()) != "neg":

@@ -11,12 +11,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
+from typing import TypedDict
 
 from privacy import numbers
 from privacy.numbers import Found
 from privacy.wordlist import DEFAULT_WORDLIST, CompiledWordList, WordList
-from schemas.screening import Hit, HitKind, RestrictedItem, ScreeningResult, masked_display_title, redaction_mark
+from schemas.screening import HitKind, RestrictedItem, ScreeningResult, masked_display_title, redaction_mark
 from schemas.thread import Item, RemovalReason, Thread
 
 ENGINE_VERSION = "1"
@@ -29,6 +31,17 @@ DEFAULT_RESTRICTED_REASONS = frozenset(
 DEFAULT_FUNCTIONAL_MAILBOXES = frozenset(
     {"postmottak", "post", "servicetorget", "kundesenter", "kommunikasjon", "sentralbord", "kontakt", "info"}
 )
+class _HitFields(TypedDict):
+    """A hit before validation: ``ScreeningResult`` validates all of a thread's hits in one call."""
+
+    item_id: str
+    field: str
+    start: int
+    end: int
+    kind: HitKind
+    rule: str
+
+
 def _is_word(char: str) -> bool:
     return char.isalnum() or char == "_"
 
@@ -61,6 +74,7 @@ class Screener:
         self.rules_version = f"screen-{ENGINE_VERSION}/ordliste-{self.words.version}"
         self._mailboxes = frozenset(m.lower() for m in self.config.functional_mailboxes)
         self._allowed = frozenset(re.sub(r"[^0-9]", "", n) for n in self.config.allowed_numbers)
+        self._form_lengths = frozenset(len(form) for form in self.words.forms)
 
     # -- text ----------------------------------------------------------------------------------
 
@@ -72,12 +86,20 @@ class Screener:
         elif not any(form in lowered for form in self.words.open_forms):
             patterns = patterns[:1]
         size = len(lowered)
-        for match in (m for pattern in patterns for m in pattern.finditer(lowered)):
+        lengths = self._form_lengths if lowered is not text else None  # None: lower() may change lengths
+        matches = chain.from_iterable(p.finditer(lowered) for p in patterns) if len(patterns) > 1 else (
+            patterns[0].finditer(lowered))
+        for match in matches:
             start = match.start()
             closed_before = start == 0 or not _is_word(lowered[start - 1])
             for end in range(match.end(), start + 1, -1):  # the longest form first, then shorter ones
                 span = lowered[start:end]
-                form = " ".join(span.lower().split()) if not span.isalnum() else span.lower()
+                if span.isalnum():
+                    if lengths is not None and end - start not in lengths:
+                        continue  # no form is this long: skip the lookup
+                    form = span.lower()
+                else:
+                    form = " ".join(span.lower().split())
                 entries = self.words.forms.get(form)
                 if not entries:
                     continue
@@ -108,6 +130,8 @@ class Screener:
         if "@" in text:
             found += numbers.emails(text, self._mailboxes)
         found += self._words(text)
+        if len(found) < 2:
+            return found
         found.sort(key=lambda f: (f.start, -(f.end - f.start)))
         kept: list[Found] = []
         for item in found:
@@ -120,10 +144,11 @@ class Screener:
 
     def screen_thread(self, thread: Thread) -> ScreeningResult:
         """Hits in every text of the thread, and the items restricted whole."""
-        hits: list[Hit] = []
-        for item_id, field_name, text in thread_texts(thread):
-            for f in self.screen_text(text):
-                hits.append(Hit(item_id=item_id, field=field_name, start=f.start, end=f.end, kind=f.kind, rule=f.rule))
+        hits: list[_HitFields] = [  # validated in one call below: much cheaper than one Hit(...) per hit
+            {"item_id": item_id, "field": field_name, "start": f.start, "end": f.end, "kind": f.kind, "rule": f.rule}
+            for item_id, field_name, text in thread_texts(thread)
+            for f in self.screen_text(text)
+        ]
         restricted = [
             RestrictedItem(item_id=item.id, reason=item.removal.reason.value)
             for item in thread.all_items()
@@ -131,10 +156,14 @@ class Screener:
         ]
         if restricted and self.config.restricted_author_names:
             hits += self._restricted_names(thread, {r.item_id for r in restricted}, hits)
-        hits.sort(key=lambda h: (h.item_id, h.field, h.start))
-        return ScreeningResult(hits=tuple(hits), restricted=tuple(restricted), rules_version=self.rules_version)
+        hits.sort(key=lambda h: (h["item_id"], h["field"], h["start"]))
+        return ScreeningResult.model_validate(
+            {"hits": hits, "restricted": restricted, "rules_version": self.rules_version}
+        )
 
-    def _restricted_names(self, thread: Thread, restricted: set[str], hits: list[Hit]) -> list[Hit]:
+    def _restricted_names(
+        self, thread: Thread, restricted: set[str], hits: list[_HitFields]
+    ) -> list[_HitFields]:
         """The names of restricted items' (non-municipal) authors where they appear in the other items."""
         names: set[str] = set()
         for item in thread.all_items():
@@ -149,8 +178,8 @@ class Screener:
         pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?:s|'s)?(?!\w)")
         taken: dict[tuple[str, str], list[tuple[int, int]]] = {}
         for hit in hits:
-            taken.setdefault((hit.item_id, hit.field), []).append((hit.start, hit.end))
-        found = []
+            taken.setdefault((hit["item_id"], hit["field"]), []).append((hit["start"], hit["end"]))
+        found: list[_HitFields] = []
         for item_id, field_name, text in thread_texts(thread):
             if item_id in restricted:
                 continue
@@ -158,10 +187,8 @@ class Screener:
             for match in pattern.finditer(text):
                 if any(match.start() < end and start < match.end() for start, end in spans):
                     continue
-                found.append(
-                    Hit(item_id=item_id, field=field_name, start=match.start(), end=match.end(), kind=HitKind.NAVN,
-                        rule="navn:skjermet-forfatter")
-                )
+                found.append({"item_id": item_id, "field": field_name, "start": match.start(), "end": match.end(),
+                              "kind": HitKind.NAVN, "rule": "navn:skjermet-forfatter"})
         return found
 
 

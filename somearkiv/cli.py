@@ -347,17 +347,28 @@ def screening(
     by: Annotated[str | None, typer.Option("--by", help="Brukernavnet ditt (standard: $USER)")] = None,
     bucket: BucketOption = None,
 ) -> None:
-    """Vis personopplysningene screeningen fant i en pakke (maskert), og bekreft eller avkreft ett treff."""
+    """Vis personopplysningene screeningen fant i en pakke (maskert), og bekreft eller avkreft ett treff.
+
+    En beslutning lager en ny versjon av pakken med den skjermede varianten laget på nytt; listen som vises
+    etterpå er den nye versjonens.
+    """
+    from pipeline.rerender import RerenderConfig
     from web.package_view import local_copy
     from web.screening_view import load_thread, record_hit_decision, screening_view
 
     sink, settings = _sink(bucket)
-    _, folder = local_copy(sink, package_id, settings.work_dir / "web-cache")
     if hit is not None or decision is not None:
         if hit is None or decision not in {"confirm", "clear"}:
             raise InputError("oppgi både --treff og --beslutning confirm|clear")
-        typer.echo(record_hit_decision(_database(), sink, package_id, folder, hit=hit, decision=decision,
-                                       by=_by(by), comment=comment))
+        db = _database()
+        try:
+            outcome = record_hit_decision(db, sink, package_id, hit=hit, decision=decision, by=_by(by),
+                                          comment=comment, config=RerenderConfig(settings.noark(), settings.work_dir))
+        finally:
+            db.dispose()
+        typer.echo(outcome.message)
+        package_id = outcome.package_id
+    _, folder = local_copy(sink, package_id, settings.work_dir / "web-cache")
     view = screening_view(sink, package_id, folder, load_thread(folder), show_restricted_context=True)
     if not view.present:
         typer.echo(f"{package_id}: ingen screening i pakken")

@@ -179,13 +179,17 @@ def test_screening_lists_masked_hits_and_records_a_decision(bucket: Path, tmp_pa
     upgrade(Settings().workflow().database_url)
     sensitive = next(p for p in _packages(bucket) if (bucket / p / "screening.json").is_file()
                      and b'"hits": []' not in (bucket / p / "screening.json").read_bytes())
+    packages = _packages(bucket)
     code, out = _invoke("screening", sensitive, "--bucket", str(bucket))
     assert code == 0, out
-    assert "ubehandlet" in out and "fødselsnummer" in out
-    assert "010120" not in out  # the demo's fødselsnummer itself is never printed
+    assert "ubehandlet" in out and " treff, " in out
+    assert "010120" not in out and "Camilla" not in out  # neither the demo's number nor a hit's text is printed
     code, out = _invoke("screening", sensitive, "--treff", "1", "--beslutning", "clear", "--by", "arne",
                         "--bucket", str(bucket))
     assert code == 0 and "avkreftet" in out, out
-    assert (bucket / "_screening" / f"{sensitive}.json").is_file()
+    newer = [p for p in _packages(bucket) if p not in packages]
+    assert len(newer) == 1 and f"Ny versjon av pakken: {newer[0]}" in out and f"{newer[0]}: " in out
+    assert (bucket / "_screening" / f"{newer[0]}.json").is_file()
+    assert not (bucket / "_screening" / f"{sensitive}.json").exists()
     code, out = _invoke("screening", sensitive, "--treff", "1", "--beslutning", "maybe", "--bucket", str(bucket))
     assert code == 2 and out.startswith("feil: ")

@@ -155,7 +155,7 @@ def test_a_clean_thread_has_no_variant_and_no_skjerming(tmp_path: Path) -> None:
 
 
 def test_logs_never_print_the_matched_personal_data(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    number = "01018512345"  # not valid, but labelled: a hit (fodselsnummer:merket)
+    number = "01018550063"  # valid (a fictional 1885 birth, individual digits 500-749)
     comment = Item(
         id="c1", author=INNBYGGER, created_at=T0,
         text=f"fnr {number}, ring 41234567, kari.nordmann@gmail.com, mora mi har demens",

@@ -34,8 +34,8 @@ def hit_texts(thread: Thread, result: ScreeningResult) -> list[str]:
 
 
 def secrets(thread: Thread, result: ScreeningResult, redacted: Thread) -> set[str]:
-    """Every hit's text, the restricted authors' names, and every run of three words of a restricted item's
-    texts that the redacted thread does not hold elsewhere."""
+    """Every hit's text, the restricted authors' names, every number in a restricted item, and every run of
+    three words of a restricted item's texts that the redacted thread does not hold elsewhere."""
     remaining = " ".join(" ".join(text.split()) for _, _, text in thread_texts(redacted))
     found = set(hit_texts(thread, result))
     for item in thread.all_items():
@@ -43,6 +43,7 @@ def secrets(thread: Thread, result: ScreeningResult, redacted: Thread) -> set[st
             continue
         found.add(item.author.display_name)
         for _, text in item_texts(item):
+            found.update(m.group() for m in re.finditer(r"\d[\d ]{6,}\d", text))  # any number in it, valid or not
             words = text.split()
             for n in range(len(words) - 2):
                 window = " ".join(words[n : n + 3])

@@ -75,7 +75,7 @@ def _hoering(world: WebWorld) -> PackageRow:
     return rows.rows[0]
 
 
-def _audit(world: WebWorld, entity: str) -> list[audit.AuditRecord]:
+def _audit(world: WebWorld, entity: str | None) -> list[audit.AuditRecord]:
     with world.deps.db.transaction() as session:
         return audit.events(session, entity=entity)
 
@@ -125,7 +125,7 @@ def test_archivist_sees_hits_masked_and_confirms_or_clears_each(world: WebWorld)
     client = signed_in(world, "arne")
     row = _hoering(world)
     page = client.get(f"/pakker/{row.package_id}").text
-    assert "Personopplysninger (screening)" in page and "neste versjon av pakken" in page
+    assert "Personopplysninger (screening)" in page and "ny versjon av pakken" in page
     keys = re.findall(r'name="treff" value="([^"]+)"', page)
     assert keys, "the hoering thread has screening hits"
     secrets_ = [t for t in _hit_texts(world, row.package_id) if len(t) >= 4]
@@ -133,18 +133,26 @@ def test_archivist_sees_hits_masked_and_confirms_or_clears_each(world: WebWorld)
     token = csrf_of(page)
     cleared = client.post(f"/pakker/{row.package_id}/treff", data={"csrf_token": token, "treff": keys[0],
                                                                    "beslutning": "clear"})
-    assert cleared.status_code == 200 and "er avkreftet" in cleared.text and "neste versjon" in cleared.text
+    assert cleared.status_code == 200 and "er avkreftet" in cleared.text and "Ny versjon av pakken" in cleared.text
+    first = world.deps.sink.latest_package_for(row.thread_key)
+    assert first is not None and first.package_id != row.package_id and first.previous_package_id == row.package_id
+    assert f"{first.package_id} (denne)" in cleared.text  # the archivist lands on the new version
     again = client.post(f"/pakker/{row.package_id}/treff", data={"csrf_token": token, "treff": keys[0],
                                                                  "beslutning": "clear"})
     assert "allerede avkreftet" in again.text
-    confirmed = client.post(f"/pakker/{row.package_id}/treff", data={"csrf_token": token, "treff": keys[-1],
-                                                                     "beslutning": "confirm",
-                                                                     "kommentar": "Riktig treff"})
+    confirmed = client.post(f"/pakker/{first.package_id}/treff", data={"csrf_token": token, "treff": keys[-1],
+                                                                       "beslutning": "confirm",
+                                                                       "kommentar": "Riktig treff"})
     assert "bekreftet" in confirmed.text
-    record = json.loads((world.bucket / "_screening" / f"{row.package_id}.json").read_text())
+    second = world.deps.sink.latest_package_for(row.thread_key)
+    assert second is not None and second.previous_package_id == first.package_id
+    record = json.loads((world.bucket / "_screening" / f"{second.package_id}.json").read_text())
     assert [d["decision"] for d in record["decisions"]] == ["clear", "confirm"]
-    events = [e for e in _audit(world, f"package:{row.package_id}") if e.action.startswith("screening.")]
-    assert [e.action for e in events] == ["screening.clear", "screening.confirm"]
+    assert not (world.bucket / "_screening" / f"{row.package_id}.json").exists()  # the old version is untouched
+    events = [e for e in _audit(world, None) if e.action.startswith("screening.")]
+    assert [(e.action, e.entity, e.data["new_package_id"]) for e in events] == [
+        ("screening.clear", f"package:{row.package_id}", first.package_id),
+        ("screening.confirm", f"package:{first.package_id}", second.package_id)]
     assert all(t not in json.dumps(e.data) for e in events for t in secrets_)
     assert events[0].actor == "arne" and events[0].data["hit"] == keys[0]
 
@@ -556,7 +564,7 @@ def test_admin_renames_moves_and_deactivates_an_account(world: WebWorld) -> None
 
 def test_an_editor_sees_titles_with_hits_masked_everywhere(world: WebWorld, tmp_path: Path) -> None:
     thread = candidate_thread().model_copy(update={"thread_id": "7465123098844088888",
-                                                   "title": "Spørsmål om fnr 12345678901 i søknaden"})
+                                                   "title": "Spørsmål om fnr 01018550063 i søknaden"})
     thread = thread.model_copy(update={"post": thread.post.model_copy(update={"id": "7465123098844088888"})})
     config = ExportConfig(work_dir=tmp_path / "work", noark=world.deps.noark, pdfa_part="2")  # type: ignore[arg-type]
     built = stage_thread(thread, None, sink=world.deps.sink, media_dir=None, config=config, exported_at=EXPORTED)
@@ -566,12 +574,12 @@ def test_an_editor_sees_titles_with_hits_masked_everywhere(world: WebWorld, tmp_
     package = built.manifest.package_id
     editor = signed_in(world, "tone")
     queue = editor.get("/gjennomgang?status=alle").text
-    assert "12345678901" not in queue and "[skjermet: personopplysning]" in queue
+    assert "01018550063" not in queue and "[skjermet: personopplysning]" in queue
     page = editor.get(f"/pakker/{package}").text
-    assert "12345678901" not in page and f"/pakker/{package}/sider/" not in page
-    assert "12345678901" not in editor.get("/kandidater").text
+    assert "01018550063" not in page and f"/pakker/{package}/sider/" not in page
+    assert "01018550063" not in editor.get("/kandidater").text
     archivist = signed_in(world, "arne").get("/gjennomgang?status=alle").text
-    assert "Spørsmål om fnr 12345678901 i søknaden" in archivist
+    assert "Spørsmål om fnr 01018550063 i søknaden" in archivist
 
 
 def test_two_archivists_deciding_at_once_keep_both_decisions(world: WebWorld) -> None:
@@ -579,16 +587,19 @@ def test_two_archivists_deciding_at_once_keep_both_decisions(world: WebWorld) ->
     clients = [signed_in(world, "arne"), signed_in(world, "arne")]
     pages = [c.get(f"/pakker/{row.package_id}").text for c in clients]
     keys = re.findall(r'name="treff" value="([^"]+)"', pages[0])
-    assert len(keys) >= 2
+    assert keys
+    choices = ["clear", "confirm"]
 
     def decide(n: int) -> int:
         return clients[n].post(f"/pakker/{row.package_id}/treff", data={
-            "csrf_token": csrf_of(pages[n]), "treff": keys[n], "beslutning": "confirm"}).status_code
+            "csrf_token": csrf_of(pages[n]), "treff": keys[0], "beslutning": choices[n]}).status_code
 
     with ThreadPoolExecutor(2) as pool:
         assert list(pool.map(decide, [0, 1])) == [200, 200]
-    record = json.loads((world.bucket / "_screening" / f"{row.package_id}.json").read_text())
-    assert sorted(d["hit_key"] for d in record["decisions"]) == sorted(keys[:2])
+    latest = world.deps.sink.latest_package_for(row.thread_key)  # the second decision went to the first's version
+    assert latest is not None and latest.previous_package_id not in (None, row.package_id)
+    record = json.loads((world.bucket / "_screening" / f"{latest.package_id}.json").read_text())
+    assert sorted(d["decision"] for d in record["decisions"]) == choices
 
 
 # -- the platform webhook receiver, served by the app -------------------------------------------------

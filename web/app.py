@@ -12,11 +12,13 @@ from typing import Annotated, Any
 from urllib.parse import parse_qs, urlencode
 
 from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from flows.flag_events import emit_flagged_async
+from pipeline.rerender import RerenderConfig
 from pipeline.review import approve_package
 from schemas.errors import InputError, SomearkivError, StorageError
 from schemas.refs import ThreadRef
@@ -372,14 +374,15 @@ def create_app(deps: Deps) -> FastAPI:
     async def decide_hit(request: Request, package_id: str, who: Reviewer) -> Response:
         form = await checked_form(request)
         row = package_for(who, package_id)
-        view = build_view(deps.sink, package_id, deps.config.cache_dir, deps.xsd_dir)
-        try:
-            message = record_hit_decision(deps.db, deps.sink, package_id, view.folder, hit=form.get("treff", ""),
-                                          decision=form.get("beslutning", ""), by=who.username,
-                                          comment=form.get("kommentar", "").strip() or None)
-        except InputError as exc:
+        config = RerenderConfig(deps.noark, deps.config.cache_dir / "rerender") if deps.noark else None
+        try:  # the request waits for the new version (well under a second), in a worker thread: the app stays usable
+            outcome = await run_in_threadpool(
+                record_hit_decision, deps.db, deps.sink, package_id, hit=form.get("treff", ""),
+                decision=form.get("beslutning", ""), by=who.username,
+                comment=form.get("kommentar", "").strip() or None, config=config)
+        except SomearkivError as exc:
             return _package_page(request, who, row, melding=f"Ikke registrert: {exc}", status_code=400)
-        return _package_page(request, who, row, melding=message)
+        return _package_page(request, who, get_package(deps.db, outcome.package_id) or row, melding=outcome.message)
 
     async def _decide(request: Request, package_id: str, who: Person, approved: bool) -> Response:
         form = await checked_form(request)
