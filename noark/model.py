@@ -77,6 +77,16 @@ def with_target(ctx: NoarkContext, arkivdel: str | None, series: str | None = No
                    series=series.strip() if series and series.strip() else None)
 
 
+NoarkTargets = Mapping[tuple[str, str], tuple[str, str | None]]
+"""(platform, account id) → (arkivdel, series), from the accounts registry."""
+
+
+def context_for(ctx: NoarkContext, targets: NoarkTargets, platform: str, account_id: str) -> NoarkContext:
+    """``ctx`` for a thread of this account: its registry target applied, else ``ctx`` itself."""
+    target = targets.get((platform, account_id))
+    return with_target(ctx, *target) if target else ctx
+
+
 @dataclass(frozen=True)
 class Skjerming:
     tilgangsrestriksjon: str

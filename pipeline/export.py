@@ -15,7 +15,7 @@ import shutil
 import socket
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Literal
 
 from exporters.package import BuiltPackage, build_package
-from noark.model import NoarkContext, with_target
+from noark.model import NoarkContext, NoarkTargets, context_for
 from privacy.screen import ScreeningConfig, safe_display_title
 from schemas.capture import capture_bytes
 from schemas.errors import WorkflowError
@@ -78,11 +78,10 @@ class ExportConfig:
     screening: ScreeningConfig | None = None  # None: the bundled rules
     run_deadline_minutes: float = 360.0
     # (platform, account id) → (arkivdel, series) from the accounts registry; other threads: ``noark``'s arkivdel
-    noark_targets: Mapping[tuple[str, str], tuple[str, str | None]] = field(default_factory=dict)
+    noark_targets: NoarkTargets = field(default_factory=dict)
 
     def noark_for(self, thread: Thread) -> NoarkContext:
-        target = self.noark_targets.get((thread.platform.value, thread.account.id))
-        return with_target(self.noark, *target) if target else self.noark
+        return context_for(self.noark, self.noark_targets, thread.platform.value, thread.account.id)
 
 
 class Deadline:

@@ -28,7 +28,7 @@ import json
 import logging
 import mimetypes
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from threading import Lock
@@ -38,7 +38,7 @@ from exporters.package import media_package_paths
 from exporters.pdf import CoverInfo, render_thread_pdf
 from noark.ids import journalpost_system_id
 from noark.mapping import package_metadata
-from noark.model import NoarkContext
+from noark.model import NoarkContext, NoarkTargets, context_for
 from pipeline.export import private_staging
 from pipeline.package_index import sync_index
 from privacy.redact import redact_thread
@@ -68,6 +68,7 @@ class RerenderConfig:
 
     noark: NoarkContext
     work_dir: Path
+    noark_targets: NoarkTargets = field(default_factory=dict)  # the accounts' arkivdel/series, as the export uses
 
 
 @dataclass(frozen=True)
@@ -325,8 +326,8 @@ def apply_decision(
             return DecisionOutcome(f"Treff {number} var allerede {label}.", target.package_id, target.package_id,
                                    number, built=False, changed=False)
         created = max(now, target.created_at + timedelta(milliseconds=1))  # newest: the current version
-        folder, manifest = build_version(stored, updated, ctx=config.noark, work_dir=staging / "new",
-                                         created_at=created)
+        ctx = context_for(config.noark, config.noark_targets, stored.thread.platform.value, stored.thread.account.id)
+        folder, manifest = build_version(stored, updated, ctx=ctx, work_dir=staging / "new", created_at=created)
         new_id = manifest.package_id
         hit_obj = stored.result.hits[number - 1]
         # The event, the carried-over record and the package go together: a failed write rolls the event back;

@@ -355,6 +355,7 @@ def screening(
     from pipeline.rerender import RerenderConfig
     from web.package_view import local_copy
     from web.screening_view import load_thread, record_hit_decision, screening_view
+    from workflow.accounts import noark_targets
 
     sink, settings = _sink(bucket)
     if hit is not None or decision is not None:
@@ -362,8 +363,9 @@ def screening(
             raise InputError("oppgi både --treff og --beslutning confirm|clear")
         db = _database()
         try:
+            config = RerenderConfig(settings.noark(), settings.work_dir, noark_targets(db))
             outcome = record_hit_decision(db, sink, package_id, hit=hit, decision=decision, by=_by(by),
-                                          comment=comment, config=RerenderConfig(settings.noark(), settings.work_dir))
+                                          comment=comment, config=config)
         finally:
             db.dispose()
         typer.echo(outcome.message)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -304,3 +304,13 @@ def test_all_hits_cleared_means_no_skjerming_and_no_redacted_variant(tmp_path: P
     assert b"<skjerming>" in (tmp_path / "bucket" / built.package_id / "arkivstruktur.xml").read_bytes()
     report = validate_path(root, xsd_dir)
     assert report.ok, report.to_text()
+
+
+def test_a_new_version_keeps_the_accounts_arkivdel(world: World) -> None:
+    """The account's registry target (arkivdel) reaches the decided version as it reaches an exported one."""
+    target = {(world.thread.platform.value, world.thread.account.id): ("Sosiale medier – Fjordvik", None)}
+    world.config = replace(world.config, noark_targets=target)
+    made = world.decide(world.base, world.keys()[PHONE], "clear")
+    arkivstruktur = (world.bucket / made.package_id / "arkivstruktur.xml").read_text(encoding="utf-8")
+    assert "Sosiale medier – Fjordvik" in arkivstruktur
+    assert "Sosiale medier – Fjordvik" not in (world.bucket / world.base / "arkivstruktur.xml").read_text("utf-8")

@@ -47,6 +47,7 @@ from web.package_view import build_view, page_image, public_noark
 from web.safe_titles import SafeTitles
 from web.screening_view import load_thread, record_hit_decision, screening_view
 from web.security import SecurityHeaders
+from workflow.accounts import noark_targets
 from workflow.flags import FlagExistsError, FlagFilter, FlagRequest, find_flag, flag_thread, list_flags, set_status
 from workflow.models import FLAG_STATUS_LABELS, FlagStatus, Role
 from workflow.packages import (
@@ -374,7 +375,8 @@ def create_app(deps: Deps) -> FastAPI:
     async def decide_hit(request: Request, package_id: str, who: Reviewer) -> Response:
         form = await checked_form(request)
         row = package_for(who, package_id)
-        config = RerenderConfig(deps.noark, deps.config.cache_dir / "rerender") if deps.noark else None
+        config = (RerenderConfig(deps.noark, deps.config.cache_dir / "rerender", noark_targets(deps.db))
+                  if deps.noark else None)
         try:  # the request waits for the new version (well under a second), in a worker thread: the app stays usable
             outcome = await run_in_threadpool(
                 record_hit_decision, deps.db, deps.sink, package_id, hit=form.get("treff", ""),
