@@ -1,4 +1,5 @@
-"""The renderer's shortcuts give what the long ways give: line drawing, font subsets, Flate streams, encoders."""
+"""The renderer's shortcuts give what the long ways give: line drawing, placing, font subsets, Flate streams,
+encoders."""
 
 from __future__ import annotations
 
@@ -13,11 +14,14 @@ import pytest
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFontFace
 from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
 from exporters.pdf.encoder import encoder_of
 from exporters.pdf.fonts import BODY, BODY_BOLD, REPLACEMENT, SubsetMemoFace, font_set, route
 from exporters.pdf.paragraphs import RunsParagraph
-from exporters.pdf.styles import BODY_TEXT, FRAME_WIDTH, MARGIN_LEFT, META, PAGE_HEIGHT, indented
+from exporters.pdf.placing import place
+from exporters.pdf.story_parts import Bookmark, OutlineEntry, PageBreakUnder
+from exporters.pdf.styles import BODY_TEXT, FRAME_WIDTH, MARGIN_LEFT, META, PAGE_HEIGHT, SECTION, indented
 from exporters.pdf.text import pieces
 from exporters.pdf.words import Tight, joined_runs, split_words
 from exporters.pdf.writer import FLATE_LEVEL, StreamPacker
@@ -159,3 +163,45 @@ def test_an_encoder_is_emptied_once_its_document_is_saved() -> None:
     item.drawOn(third, MARGIN_LEFT, 100)
     assert not encoder.words
     assert encoder_of(second._doc).words
+
+
+class _Doc(BaseDocTemplate):
+    """A one-frame document whose flowables are placed by ``placing.place`` first (``shortcut``) or by
+    reportlab alone."""
+
+    def __init__(self, out: io.BytesIO, *, shortcut: bool) -> None:
+        super().__init__(out, pagesize=(FRAME_WIDTH + 2 * MARGIN_LEFT, 400), invariant=1)
+        self.addPageTemplates([PageTemplate(id="p", frames=[Frame(MARGIN_LEFT, 40, FRAME_WIDTH, 320)])])
+        self.shortcut, self.placed = shortcut, 0
+
+    def handle_flowable(self, flowables: list) -> None:
+        if self.shortcut and place(self, flowables):
+            self.placed += 1
+        else:
+            super().handle_flowable(flowables)
+
+
+def _placed_document(*, shortcut: bool) -> tuple[bytes, list[OutlineEntry], int]:
+    """Headers, bodies, bookmarks and conditional page breaks over several pages (splits, breaks, a section
+    heading kept with the next paragraph)."""
+    font_set()
+    outline: list[OutlineEntry] = []
+    story: list = []
+    for n in range(40):
+        story += [PageBreakUnder(40 + 23 * (n % 5)), Bookmark(outline, f"Kommentar {n}", 1),
+                  RunsParagraph([*HEADER, (BODY, None, f" {n}")], indented(META, n % 3)),
+                  RunsParagraph(pieces(" ".join(WORDS[: 3 + 7 * (n % 5)])), indented(BODY_TEXT, n % 3))]
+        if n % 9 == 4:
+            story += [RunsParagraph(pieces("Seksjon"), SECTION), RunsParagraph(pieces(BODY_LINES[:900]), BODY_TEXT)]
+    out = io.BytesIO()
+    doc = _Doc(out, shortcut=shortcut)
+    doc.build(story)
+    return out.getvalue(), outline, doc.placed
+
+
+def test_placing_shortcut_draws_what_reportlab_draws() -> None:
+    fast, fast_outline, placed = _placed_document(shortcut=True)
+    slow, slow_outline, none = _placed_document(shortcut=False)
+    assert placed > 100 and none == 0
+    assert fast_outline == slow_outline and len({entry.page for entry in fast_outline}) > 3
+    assert fast == slow

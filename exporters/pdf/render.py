@@ -38,13 +38,12 @@ from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
-from reportlab.platypus.doctemplate import _addGeneratedContent
 
 from exporters.pdf.capture_store import CaptureSource
 from exporters.pdf.fonts import BODY, BODY_BOLD, BODY_ITALIC, font_set, route
 from exporters.pdf.models import CoverInfo, PdfResult, RenderOptions
-from exporters.pdf.paragraphs import RunsParagraph
 from exporters.pdf.pdfa import DocumentInfo, stamp_catalog
+from exporters.pdf.placing import place
 from exporters.pdf.reportlab_compat import check_reportlab
 from exporters.pdf.source import Source, ThreadSource
 from exporters.pdf.story import Chunk, FlowableStream, OutlineEntry, ThreadStory
@@ -148,30 +147,10 @@ class ThreadDocTemplate(BaseDocTemplate):
         seed_subsets(self.canv)
 
     def handle_flowable(self, flowables: list[Flowable]) -> None:
-        """``BaseDocTemplate.handle_flowable``, shortened for a ``RunsParagraph`` that fits the frame.
-
-        For such a paragraph (no page/frame break before, not kept with the next flowable) reportlab's
-        ``handle_breakBefore`` and ``handle_keepWithNext`` do nothing, and what is left is the same
-        ``frame.add`` and bookkeeping as here. Anything else, or a paragraph that doesn't fit (``frame.add``
-        changes nothing then), goes through reportlab's own method.
-        """
-        first = flowables[0]
-        if first.__class__ is RunsParagraph:
-            style = first.style
-            if not (
-                getattr(style, "pageBreakBefore", 0) == 1 or getattr(style, "frameBreakBefore", 0) == 1
-                or getattr(style, "keepWithNext", 0)
-                or {"_skipMeNextTime", "keepWithNext", "pageBreakBefore", "frameBreakBefore"} & first.__dict__.keys()
-            ):
-                del flowables[0]
-                frame = self.frame
-                if frame.add(first, self.canv, trySplit=self.allowSplitting):
-                    self._curPageFlowableCount += 1
-                    self.afterFlowable(first)
-                    _addGeneratedContent(flowables, frame)
-                    return
-                flowables.insert(0, first)
-        super().handle_flowable(flowables)
+        """``BaseDocTemplate.handle_flowable``, shortened (``placing.place``) for the thread's own simple flowables
+        that fit the frame; anything else goes through reportlab's own method."""
+        if not place(self, flowables):
+            super().handle_flowable(flowables)
 
     def _footer(self, canv: Canvas, doc: BaseDocTemplate) -> None:
         self.page_count = canv.getPageNumber()
