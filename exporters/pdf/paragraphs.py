@@ -102,8 +102,13 @@ class RunsParagraph(Flowable):
         self._lines = lines  # (available width, lines) of the last wrap
         self.fast_lines = fast_lines  # False: every line through ``_line_segments`` (the same output, slower)
         # right-to-left text: each line is ordered by the bidi algorithm (``rtl``) at its paragraph's level
-        self.rtl = bases is not None or (parts is not None and any(
-            part is not None and has_rtl(part[2]) for part in parts))
+        rtl = bases is not None
+        if not rtl and parts is not None:
+            for part in parts:
+                if part is not None and has_rtl(part[2]):
+                    rtl = True
+                    break
+        self.rtl = rtl
         self._bases = bases  # paragraph level of each line (``rtl`` only)
         self.width: float = 0
         self.height: float = 0
@@ -281,7 +286,7 @@ class RunsParagraph(Flowable):
             if None in known:
                 encs = [encoder.word(word) if enc is None else enc for word, enc in zip(line, known, strict=True)]
             else:
-                encs = cast("list[WordCodes]", known)  # no None left
+                encs = known  # type: ignore[assignment]  # no None left
             segs: list[Segment] | tuple[Segment, ...]
             shrink = 0.0
             if len(line) == 1:

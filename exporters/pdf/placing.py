@@ -11,14 +11,14 @@ a frame with backgrounds, flags set by platypus on the flowable) returns False h
 the caller hands the flowable to reportlab's own method.
 
 Written against reportlab 5.1 (``reportlab_compat.ADAPTED`` fingerprints ``Frame._add``,
-``BaseDocTemplate.handle_flowable`` and ``CondPageBreak.wrap``).
+``BaseDocTemplate.handle_flowable``, ``CondPageBreak.wrap`` and
+``doctemplate._addGeneratedContent``).
 """
 
 from __future__ import annotations
 
 from reportlab import rl_config
 from reportlab.platypus import BaseDocTemplate, Flowable
-from reportlab.platypus.doctemplate import _addGeneratedContent
 
 from exporters.pdf.paragraphs import RunsParagraph
 from exporters.pdf.story_parts import Bookmark, PageBreakUnder
@@ -80,5 +80,8 @@ def place(doc: BaseDocTemplate, flowables: list[Flowable]) -> bool:
     state["_y"] = y
     doc._curPageFlowableCount += 1
     doc.afterFlowable(first)
-    _addGeneratedContent(flowables, frame)
+    generated = state.get("_generated_content")  # ``_addGeneratedContent`` (its ``getattr`` raises inside)
+    if generated:
+        flowables[0:0] = generated
+        del state["_generated_content"]
     return True

@@ -139,6 +139,7 @@ class ThreadDocTemplate(BaseDocTemplate):
         self.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=self._footer)])
         self.footer_right = footer_right
         self.page_count = 0
+        self._footer_code: list[str] | None = None  # the footer's operators, drawn on the first page
 
     def beforeDocument(self) -> None:  # noqa: N802 (reportlab hook)
         # Compression is off for the document, so every stream reportlab writes takes the document's default
@@ -153,11 +154,22 @@ class ThreadDocTemplate(BaseDocTemplate):
             super().handle_flowable(flowables)
 
     def _footer(self, canv: Canvas, doc: BaseDocTemplate) -> None:
+        """The thread's label at the bottom right of every page.
+
+        Drawn on the first page; later pages get the same operators again (the page starts in the same
+        graphics state, the drawing is wrapped in ``q``/``Q`` and leaves the canvas state as it found it, and its
+        font subset codes were assigned on the first page).
+        """
         self.page_count = canv.getPageNumber()
+        if self._footer_code is not None:
+            canv._code.extend(self._footer_code)
+            return
+        start = len(canv._code)
         canv.saveState()
         canv.setFillColor(MUTED_COLOR)
         draw_text(canv, PAGE_WIDTH - MARGIN_RIGHT, FOOTER_Y, self.footer_right, FOOTER_SIZE, align_right=True)
         canv.restoreState()
+        self._footer_code = canv._code[start:]
 
 
 def footer_stream(page: pikepdf.Page, number: int, total: int) -> bytes:

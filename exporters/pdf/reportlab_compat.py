@@ -52,6 +52,7 @@ ADAPTED: dict[str, str] = {
     "reportlab.pdfbase.ttfonts.TTFontFace.addSubsetObjects": "94116bc4d9d93e71",
     "reportlab.pdfbase.ttfonts.TTFontFace.makeSubset": "25b6baf377941767",
     "reportlab.platypus.doctemplate.BaseDocTemplate.handle_flowable": "8b165b1329c03452",
+    "reportlab.platypus.doctemplate._addGeneratedContent": "66e5add9e322d2e4",
     "reportlab.platypus.flowables.CondPageBreak.wrap": "d38a9bbf40e3ea9e",
     "reportlab.platypus.flowables.Flowable.getSpaceAfter": "21d914c72f9c70c5",
     "reportlab.platypus.flowables.Flowable.getSpaceBefore": "cbb440a7bc68d474",
