@@ -6,7 +6,10 @@ from __future__ import annotations
 import io
 import random
 import re
+import subprocess
+import sys
 import zlib
+from pathlib import Path
 
 import pikepdf
 import pypdf
@@ -17,7 +20,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
 from exporters.pdf.encoder import encoder_of
-from exporters.pdf.fonts import BODY, BODY_BOLD, REPLACEMENT, SubsetMemoFace, font_set, route
+from exporters.pdf.fonts import BODY, BODY_BOLD, REPLACEMENT, SubsetMemoFace, font_set, request_seeds, route
 from exporters.pdf.paragraphs import RunsParagraph
 from exporters.pdf.placing import place
 from exporters.pdf.story_parts import Bookmark, OutlineEntry, PageBreakUnder
@@ -25,6 +28,7 @@ from exporters.pdf.styles import BODY_TEXT, FRAME_WIDTH, MARGIN_LEFT, META, PAGE
 from exporters.pdf.text import pieces
 from exporters.pdf.words import Tight, joined_runs, split_words
 from exporters.pdf.writer import FLATE_LEVEL, StreamPacker
+from tests.conftest import REPO_ROOT
 
 WORDS = ["kommunen", "skolen", "brøyting", "høring", "innspill", "ærlig", "østlandet", "åpen", "sámi", "čáhci",
          "đuoddji", "ŋ", "šiella", "takk"]
@@ -205,3 +209,33 @@ def test_placing_shortcut_draws_what_reportlab_draws() -> None:
     assert placed > 100 and none == 0
     assert fast_outline == slow_outline and len({entry.page for entry in fast_outline}) > 3
     assert fast == slow
+
+
+def test_a_font_seeds_its_subset_on_its_first_use_in_a_document() -> None:
+    font_set()
+    font = pdfmetrics.getFont(BODY_BOLD)
+    canvas = Canvas(io.BytesIO(), invariant=1)
+    request_seeds(canvas._doc, (BODY, BODY_BOLD), "øæ中å")  # (中 is not in the font: left out)
+    font.splitString("åx", canvas._doc)
+    codes = font.state[canvas._doc].assignments
+    assert [codes[ord(ch)] for ch in "øæå"] == sorted(codes[ord(ch)] for ch in "øæå")  # seeded in order, first
+    assert codes[ord("x")] == ord("x") and 0x4E2D not in codes  # ASCII keeps its own codes
+    assert canvas._doc not in pdfmetrics.getFont(BODY).state  # not used in this document: not seeded
+    plain = Canvas(io.BytesIO(), invariant=1)
+    font.splitString("å", plain._doc)
+    assert font.state[plain._doc].assignments[ord("å")] == codes[ord("ø")]  # no seeds asked: å comes first
+
+
+def test_a_thread_without_italic_text_never_loads_the_oblique_face(tmp_path: Path) -> None:
+    code = (
+        "import sys\nfrom pathlib import Path\nfrom reportlab.pdfbase import pdfmetrics\n"
+        "from exporters.pdf import RenderOptions, render_thread_pdf\nfrom exporters.pdf.fonts import BODY_ITALIC\n"
+        "from tests.test_pdf_pinned import COVER, synthetic_thread\n"
+        "render_thread_pdf(synthetic_thread(20), Path(sys.argv[1]), cover=COVER, media_dir=None,\n"
+        "                  options=RenderOptions(workers=1))\n"
+        "print(BODY_ITALIC in pdfmetrics.getRegisteredFontNames())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "t.pdf")], cwd=REPO_ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["False"]

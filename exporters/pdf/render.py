@@ -34,13 +34,13 @@ from typing import Literal
 
 import pikepdf
 from reportlab.lib.pagesizes import A4
-from reportlab.pdfbase import pdfdoc, pdfmetrics
+from reportlab.pdfbase import pdfdoc
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 
 from exporters.pdf.capture_store import CaptureSource
-from exporters.pdf.fonts import BODY, BODY_BOLD, BODY_ITALIC, font_set, route
+from exporters.pdf.fonts import BODY, BODY_BOLD, BODY_ITALIC, font_set, request_seeds, route
 from exporters.pdf.models import CoverInfo, PdfResult, RenderOptions
 from exporters.pdf.pdfa import DocumentInfo, stamp_catalog
 from exporters.pdf.placing import place
@@ -217,11 +217,9 @@ def _sha256_of(path: Path) -> str:
 
 
 def seed_subsets(canv: Canvas) -> None:
-    """Give ``SUBSET_SEED`` fixed codes in this document's body font subsets (see ``merge.FontPool``)."""
-    fonts = font_set()
-    for name in (BODY, BODY_BOLD, BODY_ITALIC):
-        font = pdfmetrics.getFont(name)
-        font.splitString("".join(ch for ch in SUBSET_SEED if fonts.has(name, ord(ch))), canv._doc)
+    """Give ``SUBSET_SEED`` fixed codes in this document's body font subsets (see ``merge.FontPool``), each on the
+    font's first use in the document (``fonts.request_seeds``)."""
+    request_seeds(canv._doc, (BODY, BODY_BOLD, BODY_ITALIC), SUBSET_SEED)
 
 
 @dataclass
