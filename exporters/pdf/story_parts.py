@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from reportlab.pdfgen.canvas import Canvas
@@ -66,9 +67,9 @@ def plain(text: str, limit: int = 70) -> str:
 
 
 
-@dataclass(frozen=True)
-class OutlineEntry:
-    """Where a bookmark was drawn: outline ``level``, page number within its chunk (1-based), top y."""
+class OutlineEntry(NamedTuple):
+    """Where a bookmark was drawn: outline ``level``, page number within its chunk (1-based), top y (a named
+    tuple: one per top-level comment, made faster than a frozen dataclass)."""
 
     title: str
     level: int
