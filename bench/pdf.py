@@ -1,7 +1,7 @@
 """Benchmark: thread → PDF/A with reportlab vs the same thread as HTML printed by headless Chromium.
 
     python bench/pdf.py [--sizes 10,300,5000,20000] [--workers 1,2] [--huge] [--repeat 3]
-                        [--chromium-timeout 600] [--no-chromium] [--no-capture]
+                        [--chromium-timeout 600] [--no-chromium] [--no-capture] [--compare CHECKOUT]
 
 Each measurement runs in a fresh subprocess (so peak RSS is that render's own; ``ru_maxrss``), ``--repeat``
 times; ``seconds`` is the median (the machine is noisy), peak RSS the largest of the runs. Threads are
@@ -22,6 +22,10 @@ the parent.
 
 ``--workers`` takes one or more chunk worker counts (``RenderOptions.workers``); each is a separate table row set. A
 row ends in ``DIFFERENT BYTES`` when its PDF differs between runs or from the first worker count's.
+``--compare CHECKOUT`` also times the renderer of another checkout (say ``git worktree add /tmp/old <commit>``)
+run by run in turn with this one, so both see the same load on a shared machine: ``other s`` is its median,
+``vs other`` its seconds over ours. ``load`` is the 1-minute load average when the row ends.
+
 Production renders sequentially (inside Prefect, a multi-threaded process, the fork pool is never used), so
 ``--workers 1`` is the figure that matters there. Chromium runs (``--repeat`` times) once per size; each row
 compares with it.
@@ -32,6 +36,7 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import os
 import random
 import resource
 import shutil
@@ -173,15 +178,8 @@ def worker(kind: str, comments: int, out_dir: Path, timeout: float, workers: int
             "rss_mb": _peak_rss_mb(resource.RUSAGE_CHILDREN), "size": pdf.stat().st_size}
 
 
-def run(kind: str, comments: int, out_dir: Path, timeout: float, workers: int = 2, repeat: int = 1) -> dict:
-    """``repeat`` fresh-process runs: the median seconds, the largest peak RSS figures."""
-    command = [sys.executable, __file__, "--worker", kind, str(comments), str(out_dir), str(timeout), str(workers)]
-    runs = []
-    for _ in range(repeat):
-        done = subprocess.run(command, check=True, capture_output=True, text=True, timeout=timeout + 120)
-        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
-        if "timeout" in runs[-1]:
-            return runs[-1]
+def _merged(runs: list[dict]) -> dict:
+    """Runs of one measurement: the median seconds, the largest peak RSS figures, sha256 None when they differ."""
     merged = dict(runs[0])
     merged["seconds"] = statistics.median(r["seconds"] for r in runs)
     if len({r.get("sha256") for r in runs}) > 1:
@@ -190,6 +188,29 @@ def run(kind: str, comments: int, out_dir: Path, timeout: float, workers: int = 
         if key in merged:
             merged[key] = max(r[key] for r in runs)
     return merged
+
+
+def run_interleaved(kind: str, comments: int, out_dir: Path, timeout: float, workers: int = 2, repeat: int = 1,
+                    scripts: tuple[Path, ...] = (Path(__file__),)) -> list[dict]:
+    """``repeat`` fresh-process runs of each of ``scripts`` (this benchmark, or that of another checkout: its
+    ``--worker`` has the same arguments), taking turns so that each sees the same machine load; per script the
+    median seconds and the largest peak RSS figures."""
+    per_script: list[list[dict]] = [[] for _ in scripts]
+    for _ in range(repeat):
+        for runs, script in zip(per_script, scripts, strict=True):
+            command = [sys.executable, str(script), "--worker", kind, str(comments), str(out_dir), str(timeout),
+                       str(workers)]
+            done = subprocess.run(command, check=True, capture_output=True, text=True, timeout=timeout + 120,
+                                  cwd=script.parent.parent, env={**os.environ, "PYTHONPATH": str(script.parent.parent)})
+            runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+            if "timeout" in runs[-1]:
+                return [runs[-1] for _ in scripts]
+    return [_merged(runs) for runs in per_script]
+
+
+def run(kind: str, comments: int, out_dir: Path, timeout: float, workers: int = 2, repeat: int = 1) -> dict:
+    """``repeat`` fresh-process runs: the median seconds, the largest peak RSS figures."""
+    return run_interleaved(kind, comments, out_dir, timeout, workers, repeat)[0]
 
 
 def capture_table(sizes: list[int], out_dir: Path, timeout: float, repeat: int, model_sha: dict[int, str]) -> None:
@@ -219,6 +240,9 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2", help="chunk worker counts to measure, e.g. 1 or 1,2")
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the median seconds is shown")
     parser.add_argument("--no-capture", action="store_true", help="skip the render_capture_pdf table")
+    parser.add_argument("--compare", type=Path, metavar="CHECKOUT",
+                        help="also time the renderer of another checkout (e.g. a git worktree of an older commit), "
+                             "taking turns with this one run by run; adds its seconds and this one's speedup over it")
     parser.add_argument("--worker", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -227,9 +251,16 @@ def main() -> None:
         return
     worker_counts = [int(w) for w in args.workers.split(",")]
     use_chromium = not args.no_chromium and Path(CHROMIUM).exists()
+    scripts = (Path(__file__).resolve(),)
+    if args.compare is not None:
+        other = (args.compare / "bench" / "pdf.py").resolve()
+        if not other.is_file():
+            parser.error(f"--compare: {other} finnes ikke")
+        scripts += (other,)
     header = (f"{'workers':>7} {'comments':>8} {'pages':>6} {'seconds':>8} {'pages/s':>8} {'comments/s':>10} "
               f"{'input':>7} {'peak RSS':>9} {'worker':>7} "
-              f"{'chromium s':>10} {'chr pages':>9} {'chr RSS':>8} {'speedup':>8}")
+              f"{'chromium s':>10} {'chr pages':>9} {'chr RSS':>8} {'speedup':>8}"
+              + (f" {'other s':>8} {'vs other':>8}" if len(scripts) > 1 else "") + f" {'load':>5}")
     print(header)
     print("-" * len(header))
     model_sha: dict[int, str] = {}
@@ -240,7 +271,8 @@ def main() -> None:
             if use_chromium and not (args.huge and comments == 50_000):
                 theirs = run("chromium", comments, Path(tmp), args.chromium_timeout, repeat=args.repeat)
             for workers in worker_counts:
-                ours = run("reportlab", comments, Path(tmp), args.chromium_timeout, workers, args.repeat)
+                ours, *others = run_interleaved("reportlab", comments, Path(tmp), args.chromium_timeout, workers,
+                                                args.repeat, scripts)
                 first = model_sha.setdefault(comments, ours["sha256"])
                 line = (f"{workers:>7} {comments:>8} {ours['pages']:>6} {ours['seconds']:>8.2f} "
                         f"{ours['pages'] / ours['seconds']:>8.1f} {comments / ours['seconds']:>10.0f} "
@@ -251,6 +283,11 @@ def main() -> None:
                 elif theirs is not None:
                     line += (f" {theirs['seconds']:>10.2f} {theirs['pages']:>9} {theirs['rss_mb']:>6.0f}MB "
                              f"{theirs['seconds'] / ours['seconds']:>7.1f}x")
+                else:
+                    line += f" {'-':>10} {'-':>9} {'-':>8} {'-':>8}"
+                for other in others:
+                    line += f" {other['seconds']:>8.2f} {other['seconds'] / ours['seconds']:>7.2f}x"
+                line += f" {os.getloadavg()[0]:>5.1f}"
                 if ours["sha256"] is None or ours["sha256"] != first:  # the same thread must give the same bytes
                     line += "  DIFFERENT BYTES " + ("between runs" if ours["sha256"] is None else
                                                     f"than with {worker_counts[0]} worker(s)")

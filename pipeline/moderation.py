@@ -33,6 +33,7 @@ from urllib.parse import parse_qsl, urlsplit
 from exporters.screenshot import render_comment_png
 from schemas.capture import capture_bytes
 from schemas.errors import ConfigError, InputError, SomearkivError, SourceError
+from schemas.findings import Finding
 from schemas.package import safe_segment, thread_key
 from schemas.refs import ThreadRef
 from schemas.text import escape_unsafe
@@ -98,7 +99,7 @@ class ModerationOutcome:
     screenshot: Path
     manifest: Path
     platform_request: str | None
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Finding, ...] = ()  # non-fatal problems (an audit event the bucket refused)
 
     @property
     def done(self) -> bool:
@@ -341,7 +342,7 @@ def _record_removal(root: Path, key: str, comment_id: str, removal: Removal) -> 
 
 
 def _bucket_event(log: AuditLog | None, kind: str, actor: str, key: str, record: ModerationView,
-                  extra: dict[str, str]) -> tuple[str, ...]:
+                  extra: dict[str, str]) -> tuple[Finding, ...]:
     """The event in the bucket's audit chain; a bucket that refuses it is a warning (the platform has acted, and
     the workflow database's audit log has the event already)."""
     if log is None:
@@ -353,6 +354,7 @@ def _bucket_event(log: AuditLog | None, kind: str, actor: str, key: str, record:
             "evidence_sha256": record.evidence_sha256 or "", **extra,
         })
     except AuditError as exc:
-        return (f"moderering #{record.id}: hendelsen kom ikke i bøttens revisjonslogg: {exc}",)
+        return (Finding(rule="moderation-audit-refused", where=f"moderering #{record.id}", severity="warning",
+                        message=f"hendelsen kom ikke i bøttens revisjonslogg: {exc}"),)
     return ()
 

@@ -227,7 +227,7 @@ def uttrekk(
         if db is not None:
             db.dispose()
     for warning in result.warnings:
-        typer.echo(f"advarsel: {warning}")
+        typer.echo(f"advarsel: {escape_unsafe(str(warning))}")
     trust = [finding for finding in [*ledger.findings, *view.findings] if finding.severity != "info"]
     for finding in trust:
         typer.echo(f"advarsel: {finding_text(finding)}", err=True)
@@ -828,7 +828,7 @@ def moderate(
     typer.echo(f"skjermbilde: {outcome.screenshot}")
     typer.echo(f"bevis: {outcome.manifest} (sha256 {record.evidence_sha256})")
     for warning in outcome.warnings:
-        typer.echo(f"advarsel: {escape_unsafe(warning)}", err=True)
+        typer.echo(f"advarsel: {escape_unsafe(str(warning))}", err=True)
     if not outcome.done:
         typer.echo(f"feil: moderering #{record.id}: kommentar {escape_unsafe(outcome.comment_id)} i "
                    f"{outcome.thread_key} er IKKE {done}: {escape_unsafe(record.error or '')}; beviset er tatt vare på",

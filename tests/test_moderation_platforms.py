@@ -149,4 +149,6 @@ def test_a_bucket_that_refuses_the_audit_event_is_a_warning_after_the_action(
     (tmp_path / "bucket" / "_audit").write_bytes(b"a file where the audit folder belongs")
     outcome = moderate(sqlite_db, ModerationRequest(FB_URL, "hide", "spam", "ingrid"), config, lookup, audit_log=log)
     assert outcome.done and len(server.actions) == 1
-    assert len(outcome.warnings) == 1 and "revisjonslogg" in outcome.warnings[0]
+    (warning,) = outcome.warnings
+    assert (warning.rule, warning.severity) == ("moderation-audit-refused", "warning")
+    assert "revisjonslogg" in warning.message and warning.where == f"moderering #{outcome.record.id}"

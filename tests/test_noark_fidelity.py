@@ -199,4 +199,5 @@ def test_uttrekk_without_any_case_has_no_journals_and_validates(tmp_path, xsd_di
     result = build_uttrekk(LocalSink(root), tmp_path / "u", ctx=sample_context(), xsd_dir=xsd_dir, **MARCH)
     assert result.report.ok, result.report.to_text()  # ADDML's 0 saksmappe/journalpost match arkivstruktur's
     assert not (result.out_dir / "loependeJournal.xml").exists()
-    assert result.warnings and "ikke skrevet" in result.warnings[0]
+    assert [(f.rule, f.severity) for f in result.warnings] == [("journal-reports-omitted", "warning")]
+    assert "ikke skrevet" in result.warnings[0].message and result.warnings[0].where == str(result.out_dir)

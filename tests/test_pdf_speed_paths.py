@@ -1,11 +1,15 @@
-"""The renderer's shortcuts give what the long ways give: line drawing, font subsets, Flate streams, encoders."""
+"""The renderer's shortcuts give what the long ways give: line drawing, placing, font subsets, Flate streams,
+encoders."""
 
 from __future__ import annotations
 
 import io
 import random
 import re
+import subprocess
+import sys
 import zlib
+from pathlib import Path
 
 import pikepdf
 import pypdf
@@ -13,14 +17,18 @@ import pytest
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFontFace
 from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
 from exporters.pdf.encoder import encoder_of
-from exporters.pdf.fonts import BODY, BODY_BOLD, REPLACEMENT, SubsetMemoFace, font_set, route
+from exporters.pdf.fonts import BODY, BODY_BOLD, REPLACEMENT, SubsetMemoFace, font_set, request_seeds, route
 from exporters.pdf.paragraphs import RunsParagraph
-from exporters.pdf.styles import BODY_TEXT, FRAME_WIDTH, MARGIN_LEFT, META, PAGE_HEIGHT, indented
+from exporters.pdf.placing import place
+from exporters.pdf.story_parts import Bookmark, OutlineEntry, PageBreakUnder
+from exporters.pdf.styles import BODY_TEXT, FRAME_WIDTH, MARGIN_LEFT, META, PAGE_HEIGHT, SECTION, indented
 from exporters.pdf.text import pieces
 from exporters.pdf.words import Tight, joined_runs, split_words
 from exporters.pdf.writer import FLATE_LEVEL, StreamPacker
+from tests.conftest import REPO_ROOT
 
 WORDS = ["kommunen", "skolen", "brøyting", "høring", "innspill", "ærlig", "østlandet", "åpen", "sámi", "čáhci",
          "đuoddji", "ŋ", "šiella", "takk"]
@@ -159,3 +167,78 @@ def test_an_encoder_is_emptied_once_its_document_is_saved() -> None:
     item.drawOn(third, MARGIN_LEFT, 100)
     assert not encoder.words
     assert encoder_of(second._doc).words
+
+
+class _Doc(BaseDocTemplate):
+    """A one-frame document whose flowables are placed by ``placing.place`` first (``shortcut``) or by
+    reportlab alone."""
+
+    def __init__(self, out: io.BytesIO, *, shortcut: bool) -> None:
+        super().__init__(out, pagesize=(FRAME_WIDTH + 2 * MARGIN_LEFT, 400), invariant=1)
+        self.addPageTemplates([PageTemplate(id="p", frames=[Frame(MARGIN_LEFT, 40, FRAME_WIDTH, 320)])])
+        self.shortcut, self.placed = shortcut, 0
+
+    def handle_flowable(self, flowables: list) -> None:
+        if self.shortcut and place(self, flowables):
+            self.placed += 1
+        else:
+            super().handle_flowable(flowables)
+
+
+def _placed_document(*, shortcut: bool) -> tuple[bytes, list[OutlineEntry], int]:
+    """Headers, bodies, bookmarks and conditional page breaks over several pages (splits, breaks, a section
+    heading kept with the next paragraph)."""
+    font_set()
+    outline: list[OutlineEntry] = []
+    story: list = []
+    for n in range(40):
+        story += [PageBreakUnder(40 + 23 * (n % 5)), Bookmark(outline, f"Kommentar {n}", 1),
+                  RunsParagraph([*HEADER, (BODY, None, f" {n}")], indented(META, n % 3)),
+                  RunsParagraph(pieces(" ".join(WORDS[: 3 + 7 * (n % 5)])), indented(BODY_TEXT, n % 3))]
+        if n % 9 == 4:
+            story += [RunsParagraph(pieces("Seksjon"), SECTION), RunsParagraph(pieces(BODY_LINES[:900]), BODY_TEXT)]
+    out = io.BytesIO()
+    doc = _Doc(out, shortcut=shortcut)
+    doc.build(story)
+    return out.getvalue(), outline, doc.placed
+
+
+def test_placing_shortcut_draws_what_reportlab_draws() -> None:
+    fast, fast_outline, placed = _placed_document(shortcut=True)
+    slow, slow_outline, none = _placed_document(shortcut=False)
+    assert placed > 100 and none == 0
+    assert fast_outline == slow_outline and len({entry.page for entry in fast_outline}) > 3
+    assert fast == slow
+
+
+def test_a_font_seeds_its_subset_on_its_first_use_in_a_document() -> None:
+    font_set()
+    font = pdfmetrics.getFont(BODY_BOLD)
+    canvas = Canvas(io.BytesIO(), invariant=1)
+    request_seeds(canvas._doc, (BODY, BODY_BOLD), "øæ中å")  # (中 is not in the font: left out)
+    font.splitString("åx", canvas._doc)
+    codes = font.state[canvas._doc].assignments
+    assert [codes[ord(ch)] for ch in "øæå"] == sorted(codes[ord(ch)] for ch in "øæå")  # seeded in order, first
+    assert codes[ord("x")] == ord("x") and 0x4E2D not in codes  # ASCII keeps its own codes
+    assert canvas._doc not in pdfmetrics.getFont(BODY).state  # not used in this document: not seeded
+    plain = Canvas(io.BytesIO(), invariant=1)
+    font.splitString("å", plain._doc)
+    assert font.state[plain._doc].assignments[ord("å")] == codes[ord("ø")]  # no seeds asked: å comes first
+
+
+def test_the_oblique_face_is_loaded_only_when_a_thread_uses_it(tmp_path: Path) -> None:
+    code = (
+        "import sys\nfrom pathlib import Path\nfrom reportlab.pdfbase import pdfmetrics\n"
+        "from exporters.pdf import RenderOptions, render_thread_pdf\nfrom exporters.pdf.fonts import BODY_ITALIC\n"
+        "from tests.test_pdf_pinned import COVER, synthetic_thread\n"
+        "render_thread_pdf(synthetic_thread(20), Path(sys.argv[1]), cover=COVER, media_dir=None,\n"
+        "                  options=RenderOptions(workers=1))\n"
+        "print(BODY_ITALIC in pdfmetrics.getRegisteredFontNames())\n"
+        "# its first use a reportlab Paragraph in an oblique style (``Ingen kommentarer.``): loaded then\n"
+        "render_thread_pdf(synthetic_thread(0), Path(sys.argv[1]), cover=COVER, media_dir=None)\n"
+        "print(BODY_ITALIC in pdfmetrics.getRegisteredFontNames())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "t.pdf")], cwd=REPO_ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["False", "True"]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import weakref
 from functools import cache
-from typing import cast
 
 from reportlab.lib import colors
 from reportlab.lib.rl_accel import escapePDF, fp_str
@@ -160,11 +159,10 @@ def style_codes(style: ParagraphStyle) -> tuple[str, str]:
 
 def _subset0_codes(assignments: dict[int, int], text: str) -> bytes | None:
     """``text``'s codes when every character already has one in subset 0 (what ``splitString`` would give)."""
-    codes = list(map(assignments.get, map(ord, text)))
-    if None in codes:
+    try:
+        return bytes(map(assignments.__getitem__, map(ord, text)))
+    except (KeyError, ValueError):  # a character without a code yet, or one in a later subset (>= 256)
         return None
-    known = cast("list[int]", codes)  # no None left
-    return bytes(known) if max(known) < 256 else None
 
 
 def merged(segments: list[RawSegment]) -> tuple[Segment, ...]:

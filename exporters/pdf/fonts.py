@@ -99,7 +99,10 @@ class KeepingTTFont(TTFont):
 
     def splitString(self, text: str, doc: PDFDocument,  # noqa: N802 (reportlab API)
                     encoding: str = "utf-8") -> list[tuple[int, bytes]]:
-        """``(subset, codes)`` runs of ``text`` (reportlab's ``TTFont.splitString``)."""
+        """``(subset, codes)`` runs of ``text`` (reportlab's ``TTFont.splitString``); the first one in ``doc``
+        gives the characters ``doc`` asked this font to seed (``request_seeds``) their codes first."""
+        if doc not in self.state:
+            self._seed(doc)
         if "\xa0" not in text:
             split: list[tuple[int, bytes]] = super().splitString(text, doc, encoding)
             return split
@@ -152,6 +155,24 @@ class KeepingTTFont(TTFont):
         if cur:
             results.append((cur_set, bytes(cur)))
         return results
+
+
+    def _seed(self, doc: PDFDocument) -> None:
+        seeds: dict[str, str] | None = getattr(doc, SEEDS, None)
+        chars = None if seeds is None else seeds.pop(self.fontName, None)  # (popped: the call below is the first)
+        if chars:
+            have = self.face.charToGlyph
+            self.splitString("".join(ch for ch in chars if ord(ch) in have), doc)
+
+
+SEEDS = "_sa_subset_seeds"  # a document's attribute: font name → characters that get their codes first
+
+
+def request_seeds(doc: PDFDocument, names: tuple[str, ...], chars: str) -> None:
+    """Have each font of ``names`` give those of ``chars`` it has fixed codes in ``doc`` (in order, before any other
+    text of ``doc`` in that font), so that equal subsets of different documents are byte-identical
+    (``merge.FontPool``). A font seeds on its first use in ``doc``: one ``doc`` never uses need not be loaded."""
+    setattr(doc, SEEDS, dict.fromkeys(names, chars))
 
 
 # -- font programs: each chunk is its own document and embeds its own subsets, mostly equal ones -------------
@@ -229,8 +250,11 @@ _lock = threading.Lock()
 _load_lock = threading.Lock()  # loading a font on first use (``_Coverage``, ``_replacement_font``)
 
 
-# Body faces no style uses, loaded like the fallback fonts (bold oblique: only escapes in bold text).
+# Body faces loaded on first use: bold oblique (only escapes in bold text; loaded like the fallback fonts) and
+# oblique (revisions, notes, removed items, escapes; kept in ``BODY_FAMILY`` only). ``load`` them before a
+# reportlab ``Paragraph`` names them in its style.
 _LAZY_DEJAVU = frozenset({BODY_BOLD_ITALIC})
+_LAZY_BODY = frozenset({BODY_ITALIC})
 
 
 class _Coverage(dict[str, frozenset[int] | dict[int, int]]):
@@ -245,7 +269,7 @@ class _Coverage(dict[str, frozenset[int] | dict[int, int]]):
     def __missing__(self, name: str) -> frozenset[int] | dict[int, int]:
         if name in _NOTO_FILES:
             path = _package_dir("manimgx_fonts") / _NOTO_FILES[name]
-        elif name in _LAZY_DEJAVU:
+        elif name in _LAZY_DEJAVU or name in _LAZY_BODY:
             path = DEJAVU_DIR / _DEJAVU_FILES[name]
         else:
             raise KeyError(name)
@@ -254,7 +278,8 @@ class _Coverage(dict[str, frozenset[int] | dict[int, int]]):
                 return dict.__getitem__(self, name)
             font = _loaded(KeepingTTFont(name, str(path)))
             pdfmetrics.registerFont(font)
-            pdfmetrics.registerFontFamily(name, normal=name, bold=name, italic=name, boldItalic=name)
+            if name not in _LAZY_BODY:
+                pdfmetrics.registerFontFamily(name, normal=name, bold=name, italic=name, boldItalic=name)
             cover = frozenset(font.face.charToGlyph)
             self[name] = cover
             return cover
@@ -266,7 +291,7 @@ def font_set() -> FontSet:
     dejavu = DEJAVU_DIR
     coverage: dict[str, frozenset[int] | dict[int, int]] = _Coverage()
     for name, file in _DEJAVU_FILES.items():
-        if name in _LAZY_DEJAVU:
+        if name in _LAZY_DEJAVU or name in _LAZY_BODY:
             continue
         font = _loaded(KeepingTTFont(name, str(dejavu / file)))
         pdfmetrics.registerFont(font)
@@ -279,6 +304,12 @@ def font_set() -> FontSet:
     redirected: dict[int, int] = {}
     coverage[REPLACEMENT] = redirected
     return FontSet(chain=(*_NOTO_FILES,), coverage=coverage, redirected=redirected)
+
+
+def load(name: str) -> None:
+    """Load and register ``name`` now if it is one of the fonts loaded on first use (no-op for any other name)."""
+    if name in _NOTO_FILES or name in _LAZY_DEJAVU or name in _LAZY_BODY:
+        font_set().coverage[name]
 
 
 _replacement: KeepingTTFont | None = None

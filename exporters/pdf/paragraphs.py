@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Sequence
-from typing import Literal, cast
+from typing import Literal
 
 from reportlab.lib.rl_accel import fp_str
 from reportlab.lib.styles import ParagraphStyle
@@ -35,6 +35,7 @@ from reportlab.platypus.paraparser import ParaFrag
 
 from exporters.pdf.bidi_line import BidiLine
 from exporters.pdf.encoder import Encoder, Key, Segment, WordCodes, color_of, encoder_of, fill_code, style_codes
+from exporters.pdf.fonts import load
 from exporters.pdf.reportlab_compat import paragraph_class, string_width
 from exporters.pdf.rtl import base_level, has_rtl
 from exporters.pdf.text import Piece
@@ -44,6 +45,7 @@ from schemas.errors import RenderError
 
 def markup_paragraph(text: str, style: ParagraphStyle) -> Flowable:
     """reportlab's ``Paragraph(text, style)`` of markup, from the private paragraph module (``reportlab_compat``)."""
+    load(style.fontName)  # (text in other fonts names them in ``<font>`` tags: ``text.markup`` loaded them)
     return paragraph_class()(text, style)
 
 
@@ -54,6 +56,7 @@ def paragraph(parts: list[Piece], style: ParagraphStyle, *, engine: Literal["run
     (the same look, about 2x slower)."""
     if engine == "runs":
         return RunsParagraph(parts, style, words=words)
+    load(style.fontName)
     frags: list[ParaFrag] = []
     size, default_color = style.fontSize, style.textColor
     for part in parts:
@@ -102,8 +105,13 @@ class RunsParagraph(Flowable):
         self._lines = lines  # (available width, lines) of the last wrap
         self.fast_lines = fast_lines  # False: every line through ``_line_segments`` (the same output, slower)
         # right-to-left text: each line is ordered by the bidi algorithm (``rtl``) at its paragraph's level
-        self.rtl = bases is not None or (parts is not None and any(
-            part is not None and has_rtl(part[2]) for part in parts))
+        rtl = bases is not None
+        if not rtl and parts is not None:
+            for part in parts:
+                if part is not None and has_rtl(part[2]):
+                    rtl = True
+                    break
+        self.rtl = rtl
         self._bases = bases  # paragraph level of each line (``rtl`` only)
         self.width: float = 0
         self.height: float = 0
@@ -281,7 +289,7 @@ class RunsParagraph(Flowable):
             if None in known:
                 encs = [encoder.word(word) if enc is None else enc for word, enc in zip(line, known, strict=True)]
             else:
-                encs = cast("list[WordCodes]", known)  # no None left
+                encs = known  # type: ignore[assignment]  # no None left
             segs: list[Segment] | tuple[Segment, ...]
             shrink = 0.0
             if len(line) == 1:
@@ -349,6 +357,8 @@ class RunsParagraph(Flowable):
         a ``Tight`` line only (0 for others).
         """
         segs = list(encs[0][0])
+        last_key, last = segs.pop()  # the segment being extended: its key and its codes so far
+        pending = [last]
         spaces: list[float] = []
         previous = line[0]
         for word, enc in zip(line[1:], encs[1:], strict=True):
@@ -356,7 +366,7 @@ class RunsParagraph(Flowable):
             if word.glued:
                 parts = enc[0]
             elif (spaced := enc[1]) is not None:  # ``word.space`` is known: its codes with the space are ready
-                spaces.append(cast("float", word.space_width))  # not glued, ``space`` known: a width
+                spaces.append(word.space_width)  # type: ignore[arg-type]  # not glued, ``space`` known: a width
                 parts = spaced
             else:
                 font, color = previous.pieces[-1][:2]
@@ -364,10 +374,12 @@ class RunsParagraph(Flowable):
                 spaces.append(string_width(" ", font, size))
             previous = word
             for key, data in parts:
-                if segs[-1][0] is key:
-                    segs[-1] = (key, segs[-1][1] + data)
+                if key is last_key:
+                    pending.append(data)
                 else:
-                    segs.append((key, data))
+                    segs.append((last_key, "".join(pending)))
+                    last_key, pending = key, [data]
+        segs.append((last_key, "".join(pending)))
         overflow = 0.0
         if line.__class__ is Tight:
             total = 0.0

@@ -34,17 +34,16 @@ from typing import Literal
 
 import pikepdf
 from reportlab.lib.pagesizes import A4
-from reportlab.pdfbase import pdfdoc, pdfmetrics
+from reportlab.pdfbase import pdfdoc
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
-from reportlab.platypus.doctemplate import _addGeneratedContent
 
 from exporters.pdf.capture_store import CaptureSource
-from exporters.pdf.fonts import BODY, BODY_BOLD, BODY_ITALIC, font_set, route
+from exporters.pdf.fonts import BODY, BODY_BOLD, BODY_ITALIC, font_set, request_seeds, route
 from exporters.pdf.models import CoverInfo, PdfResult, RenderOptions
-from exporters.pdf.paragraphs import RunsParagraph
 from exporters.pdf.pdfa import DocumentInfo, stamp_catalog
+from exporters.pdf.placing import place
 from exporters.pdf.reportlab_compat import check_reportlab
 from exporters.pdf.source import Source, ThreadSource
 from exporters.pdf.story import Chunk, FlowableStream, OutlineEntry, ThreadStory
@@ -140,6 +139,7 @@ class ThreadDocTemplate(BaseDocTemplate):
         self.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=self._footer)])
         self.footer_right = footer_right
         self.page_count = 0
+        self._footer_code: list[str] | None = None  # the footer's operators, drawn on the first page
 
     def beforeDocument(self) -> None:  # noqa: N802 (reportlab hook)
         # Compression is off for the document, so every stream reportlab writes takes the document's default
@@ -148,37 +148,28 @@ class ThreadDocTemplate(BaseDocTemplate):
         seed_subsets(self.canv)
 
     def handle_flowable(self, flowables: list[Flowable]) -> None:
-        """``BaseDocTemplate.handle_flowable``, shortened for a ``RunsParagraph`` that fits the frame.
-
-        For such a paragraph (no page/frame break before, not kept with the next flowable) reportlab's
-        ``handle_breakBefore`` and ``handle_keepWithNext`` do nothing, and what is left is the same
-        ``frame.add`` and bookkeeping as here. Anything else, or a paragraph that doesn't fit (``frame.add``
-        changes nothing then), goes through reportlab's own method.
-        """
-        first = flowables[0]
-        if first.__class__ is RunsParagraph:
-            style = first.style
-            if not (
-                getattr(style, "pageBreakBefore", 0) == 1 or getattr(style, "frameBreakBefore", 0) == 1
-                or getattr(style, "keepWithNext", 0)
-                or {"_skipMeNextTime", "keepWithNext", "pageBreakBefore", "frameBreakBefore"} & first.__dict__.keys()
-            ):
-                del flowables[0]
-                frame = self.frame
-                if frame.add(first, self.canv, trySplit=self.allowSplitting):
-                    self._curPageFlowableCount += 1
-                    self.afterFlowable(first)
-                    _addGeneratedContent(flowables, frame)
-                    return
-                flowables.insert(0, first)
-        super().handle_flowable(flowables)
+        """``BaseDocTemplate.handle_flowable``, shortened (``placing.place``) for the thread's own simple flowables
+        that fit the frame; anything else goes through reportlab's own method."""
+        if not place(self, flowables):
+            super().handle_flowable(flowables)
 
     def _footer(self, canv: Canvas, doc: BaseDocTemplate) -> None:
+        """The thread's label at the bottom right of every page.
+
+        Drawn on the first page; later pages get the same operators again (the page starts in the same
+        graphics state, the drawing is wrapped in ``q``/``Q`` and leaves the canvas state as it found it, and its
+        font subset codes were assigned on the first page).
+        """
         self.page_count = canv.getPageNumber()
+        if self._footer_code is not None:
+            canv._code.extend(self._footer_code)
+            return
+        start = len(canv._code)
         canv.saveState()
         canv.setFillColor(MUTED_COLOR)
         draw_text(canv, PAGE_WIDTH - MARGIN_RIGHT, FOOTER_Y, self.footer_right, FOOTER_SIZE, align_right=True)
         canv.restoreState()
+        self._footer_code = canv._code[start:]
 
 
 def footer_stream(page: pikepdf.Page, number: int, total: int) -> bytes:
@@ -226,11 +217,9 @@ def _sha256_of(path: Path) -> str:
 
 
 def seed_subsets(canv: Canvas) -> None:
-    """Give ``SUBSET_SEED`` fixed codes in this document's body font subsets (see ``merge.FontPool``)."""
-    fonts = font_set()
-    for name in (BODY, BODY_BOLD, BODY_ITALIC):
-        font = pdfmetrics.getFont(name)
-        font.splitString("".join(ch for ch in SUBSET_SEED if fonts.has(name, ord(ch))), canv._doc)
+    """Give ``SUBSET_SEED`` fixed codes in this document's body font subsets (see ``merge.FontPool``), each on the
+    font's first use in the document (``fonts.request_seeds``)."""
+    request_seeds(canv._doc, (BODY, BODY_BOLD, BODY_ITALIC), SUBSET_SEED)
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """The one place where the renderer depends on reportlab internals: version guard, fingerprints, private copies.
 
 Nothing here changes reportlab for anyone else: no attribute of a reportlab module or class is ever assigned.
-What the renderer needs beyond reportlab's public API comes from three places:
+What the renderer needs beyond reportlab's public API comes from these places:
 
 - ``paragraph_module()``: a *private copy* of ``reportlab.platypus.paragraph`` (the same source file, executed
   once more as a module of its own), whose line breaking is set to break only at U+0020 (``split``, ``_wsc``,
@@ -14,6 +14,9 @@ What the renderer needs beyond reportlab's public API comes from three places:
   ``PDFStream.format`` applies the document's ``defaultStreamFilters``: ``render.ChunkFlate`` (a subclass of
   ``PDFStreamFilterZCompress``, set on each chunk document only); the writer compresses any stream still
   unfiltered (``writer.StreamPacker``).
+- ``placing.place``: ``BaseDocTemplate.handle_flowable`` and ``Frame._add`` for the thread's own simple flowables
+  (``RunsParagraph``, ``Bookmark``, ``PageBreakUnder``), reading the frame's cursor state; anything else goes
+  through reportlab's own methods.
 
 Each adapted reportlab attribute is listed in ``ADAPTED`` with a fingerprint of the source it was written
 against; ``tests/test_pdf_isolation.py`` has one test per entry that fails on an upgrade that changes it, and
@@ -48,6 +51,12 @@ ADAPTED: dict[str, str] = {
     "reportlab.pdfbase.ttfonts.TTFont.splitString": "95205a99dcbbf1ed",
     "reportlab.pdfbase.ttfonts.TTFontFace.addSubsetObjects": "94116bc4d9d93e71",
     "reportlab.pdfbase.ttfonts.TTFontFace.makeSubset": "25b6baf377941767",
+    "reportlab.platypus.doctemplate.BaseDocTemplate.handle_flowable": "8b165b1329c03452",
+    "reportlab.platypus.doctemplate._addGeneratedContent": "66e5add9e322d2e4",
+    "reportlab.platypus.flowables.CondPageBreak.wrap": "d38a9bbf40e3ea9e",
+    "reportlab.platypus.flowables.Flowable.getSpaceAfter": "21d914c72f9c70c5",
+    "reportlab.platypus.flowables.Flowable.getSpaceBefore": "cbb440a7bc68d474",
+    "reportlab.platypus.frames.Frame._add": "3ef39bbbb80a8f7f",
     "reportlab.platypus.paragraph._shy": "2a8359087a37c592",
     "reportlab.platypus.paragraph._wsc": "02fbcdab045665ad",
     "reportlab.platypus.paragraph._wsc_end_search": "f32732ea096b8458",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from reportlab.pdfgen.canvas import Canvas
@@ -41,7 +42,7 @@ def oslo_time(moment: datetime) -> str:
 
 def _clock(moment: datetime) -> str:
     """``dd.mm.yyyy kl. HH:MM`` of ``moment`` as it is (four-digit years also before 1000, unlike strftime)."""
-    return f"{moment.day:02d}.{moment.month:02d}.{moment.year:04d} kl. {moment.hour:02d}:{moment.minute:02d}"
+    return "%02d.%02d.%04d kl. %02d:%02d" % (moment.day, moment.month, moment.year, moment.hour, moment.minute)  # noqa: UP031 (faster than five format specs)
 
 
 def runs(text: str, font: str = BODY, color: str | None = None) -> list[Piece]:
@@ -66,9 +67,9 @@ def plain(text: str, limit: int = 70) -> str:
 
 
 
-@dataclass(frozen=True)
-class OutlineEntry:
-    """Where a bookmark was drawn: outline ``level``, page number within its chunk (1-based), top y."""
+class OutlineEntry(NamedTuple):
+    """Where a bookmark was drawn: outline ``level``, page number within its chunk (1-based), top y (a named
+    tuple: one per top-level comment, made faster than a frozen dataclass)."""
 
     title: str
     level: int

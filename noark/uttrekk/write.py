@@ -28,6 +28,7 @@ from noark.validate.report import Report
 from noark.xmlutil import XSI
 from noark.xmlutil import text as xml_text
 from noark.xsd import SCHEMAS
+from schemas.findings import Finding
 from schemas.package import Manifest, sha256_file
 
 _NS = {"n": N5.ns}
@@ -57,7 +58,7 @@ class UttrekkResult:
     journalposter: int = 0
     dokumentfiler: int = 0
     endringer: int = 0
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)  # non-fatal problems of the extraction
     report: Report | None = None  # set when validated
 
 
@@ -372,9 +373,10 @@ def write_uttrekk(
     writer = _Writer(source, out_dir, plan, ctx, now)
     result = writer.write()
     if plan.journal_period is None:
-        result.warnings.append(
-            "ingen journalpost ligger i en saksmappe: loependeJournal/offentligJournal er ikke skrevet"
-        )
+        result.warnings.append(Finding(
+            rule="journal-reports-omitted", where=str(out_dir), severity="warning",
+            message="ingen journalpost ligger i en saksmappe: loependeJournal/offentligJournal er ikke skrevet",
+        ))
     copy_schemas(xsd_dir, out_dir)
     info = ExtractionInfo(antall_dokumentfiler=result.dokumentfiler, inneholder_skjermet_informasjon=writer.skjermet)
     write_addml(out_dir, writer.counts, ctx=ctx, plan=plan, info=info)
