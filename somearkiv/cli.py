@@ -422,7 +422,10 @@ def _moment(value: str, option: str) -> datetime:
         moment = datetime.fromisoformat(value.strip())
     except ValueError:
         raise _fail(f"{option} {value!r}: bruk formen ÅÅÅÅ-MM-DD eller ÅÅÅÅ-MM-DDTTT:MM") from None
-    return (moment.replace(tzinfo=ZoneInfo("Europe/Oslo")) if moment.tzinfo is None else moment).astimezone(UTC)
+    try:
+        return (moment.replace(tzinfo=ZoneInfo("Europe/Oslo")) if moment.tzinfo is None else moment).astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 at the edge of what a datetime holds
+        raise _fail(f"{option} {value!r}: utenfor gyldige datoer") from None
 
 
 def _thread(url: str | None, platform: str | None, post_id: str | None) -> ThreadRef:

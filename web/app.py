@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qs, urlencode
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from flows.flag_events import emit_flagged_async
 from pipeline.review import approve_package
@@ -63,6 +65,7 @@ WEBHOOK_PREFIX = "/webhooks/meta"
 JSON_PATHS = ("/api/", WEBHOOK_PREFIX)
 FORM_MAX_BYTES = 64 * 1024
 PAGE_SIZE = 25
+MAX_PAGE = 100_000  # 2.5 million packages; bounded so the database never sees an offset it can't hold
 
 
 class NotSignedInError(Exception):
@@ -188,11 +191,18 @@ def create_app(deps: Deps) -> FastAPI:
         return render(request, "error.html", 403, title="Skjemaet ble avvist",
                       message="Skjemaet manglet en gyldig sikkerhetsnøkkel (CSRF). Last siden på nytt og prøv igjen.")
 
-    @app.exception_handler(HTTPException)
-    async def _http(request: Request, exc: HTTPException) -> Response:
+    @app.exception_handler(StarletteHTTPException)  # also Starlette's own 404/405, not only ours
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        detail = flag_api.norwegian_detail(exc.status_code, exc.detail)
         if request.url.path.startswith(JSON_PATHS):
-            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
-        return render(request, "error.html", exc.status_code, title="Noe gikk galt", message=str(exc.detail))
+            return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
+        return render(request, "error.html", exc.status_code, title="Noe gikk galt", message=detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if request.url.path.startswith(JSON_PATHS):
+            return flag_api.validation_response(request, exc)
+        return render(request, "error.html", 400, title="Det gikk ikke", message=flag_api.validation_detail(exc))
 
     @app.exception_handler(SomearkivError)
     async def _known(request: Request, exc: SomearkivError) -> Response:
@@ -302,7 +312,7 @@ def create_app(deps: Deps) -> FastAPI:
         saksnummer: str = "",
         fra: str = "",
         til: str = "",
-        side: int = 1,
+        side: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     ) -> Response:
         chosen = PackageFilter(
             status=status if status in REVIEW_STATUS_LABELS else None,
