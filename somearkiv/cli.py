@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 
 # Keep Prefect on this machine and quiet, before anything imports it.
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from typer.core import TyperGroup
+from typer.exceptions import TyperException
 
 from pipeline.settings import Settings
 from schemas.errors import InputError, SomearkivError
@@ -31,6 +33,13 @@ if TYPE_CHECKING:
 EXIT_PROBLEMS_FOUND = 1  # the check ran and found problems
 EXIT_OPERATIONAL = 2  # bad configuration or input, unreachable bucket, missing file
 MAX_ARGUMENT_CHARS = 4096
+OS_ERRORS = {  # the common OSErrors in Norwegian (strerror is English)
+    errno.ENOENT: "finnes ikke", errno.ENOTDIR: "er ikke en mappe", errno.EISDIR: "er en mappe",
+    errno.EACCES: "ingen tilgang", errno.EPERM: "ikke tillatt", errno.ENOSPC: "disken er full",
+    errno.EROFS: "skrivebeskyttet filsystem", errno.EEXIST: "finnes allerede",
+    errno.ENAMETOOLONG: "navnet er for langt",
+    errno.ELOOP: "for mange symbolske lenker", errno.ENOTEMPTY: "mappen er ikke tom",
+}
 
 
 class _ErrorBoundary(TyperGroup):
@@ -40,12 +49,25 @@ class _ErrorBoundary(TyperGroup):
         try:
             return super().invoke(ctx)
         except SomearkivError as exc:
-            typer.echo(f"feil: {exc}", err=True)
+            typer.echo(f"feil: {_one_line(str(exc))}", err=True)
             raise typer.Exit(code=EXIT_OPERATIONAL) from None
         except OSError as exc:
             where = f": {exc.filename}" if exc.filename else ""
-            typer.echo(f"feil: {exc.strerror or exc}{where}", err=True)
+            reason = OS_ERRORS.get(exc.errno or 0) or exc.strerror or str(exc)
+            typer.echo(f"feil: {_one_line(f'{reason}{where}')}", err=True)
             raise typer.Exit(code=EXIT_OPERATIONAL) from None
+        except TyperException as exc:  # a usage error (bad option, missing file): one line, not a framed box
+            if exc.exit_code != EXIT_OPERATIONAL or type(exc).__name__ == "NoArgsIsHelpError":
+                raise
+            where = getattr(getattr(exc, "ctx", None), "command_path", None) or "somearkiv"
+            typer.echo(f"feil: ugyldig bruk av {where}: {_one_line(exc.format_message())} (se {where} --help)",
+                       err=True)
+            raise typer.Exit(code=EXIT_OPERATIONAL) from None
+
+
+def _one_line(text: str) -> str:
+    """An error message as one terminal-safe line (control characters from an input shown as escapes)."""
+    return " ".join(escape_unsafe(text).split())
 
 
 app = typer.Typer(
@@ -284,6 +306,10 @@ def pdf(
     from exporters.pdf import CoverInfo, render_capture_pdf
     from schemas.package import sha256_file
 
+    if not capture.is_file():
+        raise InputError(f"{capture}: innsamlingen må være en vanlig fil")
+    if out.exists() and (out.is_symlink() or not out.is_file()):  # never replace a folder, device or link
+        raise InputError(f"{out}: finnes allerede og er ikke en vanlig fil; velg et annet navn for --out")
     settings = Settings()
     cover = CoverInfo(
         flag_label=flag_label, case_number=case_number, journalpost_id=None, capture_sha256=sha256_file(capture)

@@ -37,11 +37,15 @@ def import_flags_file(
     db: Database, path: Path, *, parse_url: Callable[[str], ThreadRef], by: str
 ) -> ImportReport:
     """Import every flag of ``path``; the whole file being unreadable is an InputError."""
-    if path.stat().st_size > MAX_FLAGS_FILE:
+    if not path.is_file():  # a device or FIFO would be read forever
+        raise InputError(f"{path}: flaggfilen må være en vanlig fil")
+    with path.open("rb") as handle:
+        raw = handle.read(MAX_FLAGS_FILE + 1)
+    if len(raw) > MAX_FLAGS_FILE:
         raise InputError(f"{path}: flaggfilen er større enn {MAX_FLAGS_FILE // (1024 * 1024)} MB")
     try:
-        data = json.loads(path.read_bytes())
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        data = json.loads(raw)
+    except (ValueError, RecursionError) as exc:  # ValueError: also invalid UTF-8 and numbers over 4300 digits
         raise InputError(f"{path}: ikke gyldig JSON: {exc}") from None
     if not isinstance(data, list):
         raise InputError(f"{path}: forventet en JSON-liste med flagg")
