@@ -815,6 +815,8 @@ def import_(
     innsamlingsmappen fra før, overskrives ikke. Avslutter med 1 når en fil eller oppføring ikke kunne leses."""
     from somearkiv.sources_commands import run_import
 
+    if path.exists() and not (path.is_file() or path.is_dir()):  # a FIFO or device would be read forever
+        raise InputError(f"{path}: eksporten må være en vanlig fil, en zip-fil eller en mappe")
     settings = Settings()
     result = run_import(path, out or settings.capture_dir, account_key=account, accounts_file=settings.accounts_file)
     for line in result.lines:

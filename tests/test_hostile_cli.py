@@ -96,11 +96,12 @@ def _subprocess(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
                           cwd=cwd, env={**os.environ, "SOMEARKIV_DATABASE_URL": f"sqlite:///{cwd / 'wf.sqlite3'}"})
 
 
-@pytest.mark.parametrize("command", ["pdf", "import-flags"])
+@pytest.mark.parametrize("command", ["pdf", "import-flags", "import"])
 def test_a_fifo_as_input_file_is_refused_not_read_forever(tmp_path: Path, command: str) -> None:
     fifo = tmp_path / "input.json"
     os.mkfifo(fifo)
-    args = [command, str(fifo)] + (["--out", str(tmp_path / "out.pdf")] if command == "pdf" else [])
+    out = {"pdf": ["--out", str(tmp_path / "out.pdf")], "import": ["--out", str(tmp_path / "captures")]}
+    args = [command, str(fifo), *out.get(command, [])]
     if command == "import-flags":
         assert _subprocess(["db", "upgrade"], tmp_path).returncode == 0
     done = _subprocess(args, tmp_path)  # a read of the FIFO would block until the timeout
