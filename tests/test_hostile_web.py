@@ -121,3 +121,23 @@ def test_a_crisis_at_the_edge_of_the_calendar_is_refused_with_the_field(world: W
     answer = client.post("/admin/krise", data=form)
     assert answer.status_code in {200, 400}, answer.text[:300]
     assert field in answer.text and "utenfor gyldige datoer" in answer.text
+
+
+@pytest.mark.parametrize("target", ["/\\evil.example", "//evil.example", "/\t/evil.example", "/\n/evil.example",
+                                    "\\\\evil.example", "https://evil.example/", "/%5Cevil.example\\x",
+                                    "/ /evil.example", "/\u3000/evil.example"])
+def test_sign_in_never_redirects_to_another_site(world: WebWorld, target: str) -> None:
+    client = TestClient(create_app(world.deps), follow_redirects=False, raise_server_exceptions=False)
+    page = client.get("/logg-inn", params={"neste": target})
+    assert page.status_code == 200 and "evil.example" not in page.text
+    answer = client.post("/logg-inn", data={"csrf_token": csrf_of(page.text), "brukernavn": "arne",
+                                            "passord": PASSWORD, "neste": target})
+    assert answer.status_code == 303 and answer.headers["location"] == "/"
+
+
+def test_sign_in_still_returns_to_the_page_asked_for(world: WebWorld) -> None:
+    client = TestClient(create_app(world.deps), follow_redirects=False)
+    page = client.get("/logg-inn", params={"neste": "/gjennomgang"})
+    answer = client.post("/logg-inn", data={"csrf_token": csrf_of(page.text), "brukernavn": "arne",
+                                            "passord": PASSWORD, "neste": "/gjennomgang"})
+    assert answer.status_code == 303 and answer.headers["location"] == "/gjennomgang"

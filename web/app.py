@@ -89,6 +89,15 @@ async def read_form(request: Request) -> dict[str, str]:
     return {key: values[-1] for key, values in fields.items()}
 
 
+def local_target(target: str) -> str:
+    """``target`` when it is a path on this site, else ``/``. Browsers read ``/\\host`` like ``//host`` and drop
+    tabs and newlines from a URL, so those would redirect to another site after sign-in."""
+    if (not target.startswith("/") or len(target) > 2000 or target[1:2] in {"/", "\\"}
+            or any(ch.isspace() or ch == "\\" or not ch.isprintable() for ch in target)):
+        return "/"
+    return target
+
+
 def _date(value: str | None) -> date | None:
     if not value:
         return None
@@ -235,7 +244,7 @@ def create_app(deps: Deps) -> FastAPI:
 
     @app.get("/logg-inn", response_class=HTMLResponse)
     def login_page(request: Request, neste: str = "/") -> Response:
-        return render(request, "login.html", neste=neste if neste.startswith("/") else "/",
+        return render(request, "login.html", neste=local_target(neste),
                       proxy=deps.config.auth == "proxy")
 
     @app.post("/logg-inn")
@@ -243,10 +252,9 @@ def create_app(deps: Deps) -> FastAPI:
         form = await checked_form(request)
         who = check_password(deps.db, form.get("brukernavn", "").strip(), form.get("passord", ""))
         if who is None or deps.config.auth != "password":
-            return render(request, "login.html", 401, neste=form.get("neste", "/"), feil=True,
+            return render(request, "login.html", 401, neste=local_target(form.get("neste", "/")), feil=True,
                           proxy=deps.config.auth == "proxy")
-        target = form.get("neste", "/")
-        response = RedirectResponse(target if target.startswith("/") and not target.startswith("//") else "/", 303)
+        response = RedirectResponse(local_target(form.get("neste", "/")), 303)
         sessions.write(response, Sessions.new(who.username))
         return response
 
