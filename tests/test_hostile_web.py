@@ -141,3 +141,21 @@ def test_sign_in_still_returns_to_the_page_asked_for(world: WebWorld) -> None:
     answer = client.post("/logg-inn", data={"csrf_token": csrf_of(page.text), "brukernavn": "arne",
                                             "passord": PASSWORD, "neste": "/gjennomgang"})
     assert answer.status_code == 303 and answer.headers["location"] == "/gjennomgang"
+
+
+@pytest.mark.parametrize("address", ["/api/flags?case_number=%ED%A0%80", "/gjennomgang?saksnummer=%ED%A0%80",
+                                     "/gjennomgang?konto=%FF", "/pakker/%ED%A0%80", "/logg-inn?neste=/%ED%B2%80"])
+def test_an_address_that_is_not_utf8_is_refused_not_silently_replaced(world: WebWorld, address: str) -> None:
+    text = _refused(_client(world, "arne").get(address), status={400})
+    assert "ugyldige tegn" in text and "\ufffd" not in text
+
+
+def test_a_withdrawal_comment_with_a_lone_surrogate_is_refused_and_the_flag_kept(world: WebWorld) -> None:
+    client = _client(world, "tone")
+    headers = {"X-CSRF-Token": csrf_of(client.get("/flagg").text)}
+    flag = client.post("/api/flags", json={"url": "https://www.facebook.com/fjordvikkommune/posts/4455667788",
+                                           "case_number": "2026/77"}, headers=headers).json()
+    _refused(client.delete(f"/api/flags/{flag['id']}?comment=%ED%A0%80", headers=headers), status={400})
+    assert client.get(f"/api/flags/{flag['id']}").json()["status"] == flag["status"]
+    done = client.delete(f"/api/flags/{flag['id']}", params={"comment": "trukket: مرحبا \U0001f600"}, headers=headers)
+    assert done.status_code == 200 and done.json()["status"] == "withdrawn"
