@@ -159,3 +159,13 @@ def test_a_withdrawal_comment_with_a_lone_surrogate_is_refused_and_the_flag_kept
     assert client.get(f"/api/flags/{flag['id']}").json()["status"] == flag["status"]
     done = client.delete(f"/api/flags/{flag['id']}", params={"comment": "trukket: مرحبا \U0001f600"}, headers=headers)
     assert done.status_code == 200 and done.json()["status"] == "withdrawn"
+
+
+@pytest.mark.parametrize("kind", ["bogus", "JOURNAL-REQUIRED", "journal\u2011required", "\x00"])
+def test_an_unknown_flag_type_is_refused_in_norwegian_naming_the_field(world: WebWorld, kind: str) -> None:
+    client = _client(world, "tone")
+    answer = client.post("/flagg", data={"csrf_token": csrf_of(client.get("/flagg").text), "type": kind,
+                                         "url": "https://www.facebook.com/fjordvikkommune/posts/5566778899",
+                                         "saksnummer": "2026/5"})
+    assert answer.status_code == 200 and "Ikke flagget: ukjent flaggtype" in answer.text
+    assert "is not a valid" not in answer.text and "feltet type" in answer.text

@@ -41,7 +41,7 @@ from web.auth import (
 )
 from web.candidates_view import CandidateScores
 from web.delivery_view import delivery_view
-from web.kit import Deps, Kit
+from web.kit import Deps, Kit, flag_kind
 from web.overview import overview
 from web.package_view import build_view, page_image, public_noark
 from web.safe_titles import SafeTitles
@@ -289,7 +289,7 @@ def create_app(deps: Deps) -> FastAPI:
             ref: ThreadRef = parse_thread_url(form.get("url", ""))
             case = form.get("saksnummer", "").strip() or None
             view = flag_thread(deps.db, FlagRequest(
-                ref=ref, kind=FlagKind(form.get("type", FlagKind.JOURNAL_REQUIRED.value)), by=who.username,
+                ref=ref, kind=flag_kind(form.get("type", FlagKind.JOURNAL_REQUIRED.value)), by=who.username,
                 case_number=case, new_case_title=None if case else (form.get("sakstittel", "").strip() or None),
                 reason=form.get("grunn", "").strip() or None, deadline=_date(form.get("frist")), origin="web",
             ))
