@@ -3,6 +3,7 @@ hang on a FIFO, and never a device, folder or link replaced by an output file.""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -114,3 +115,21 @@ def test_an_error_message_spanning_lines_is_printed_as_one(tmp_path: Path) -> No
     broken.write_bytes(b'{"thread_id": "1", \x00}')  # the streaming JSON parser's message spans three lines
     line = _one_line_exit_2(["pdf", str(broken), "--out", str(tmp_path / "out.pdf")])
     assert "broken.json" in line
+
+
+def test_import_flags_reports_each_bad_entry_in_norwegian_and_imports_the_rest(database: str, tmp_path: Path
+                                                                                ) -> None:
+    good = {"thread_url": "https://www.facebook.com/fjordvikkommune/posts/8899001122", "kind": "archive-worthy",
+            "flagged_by": "tester", "flagged_at": "2026-03-01T12:00:00+01:00"}
+    entries = [1, None, {}, {**good, "evil": True}, {**good, "kind": "urgent"}, {**good, "flagged_at": "i går"},
+               {**good, "thread_url": 5}, good, good]
+    path = tmp_path / "flags.json"
+    path.write_text(json.dumps(entries), encoding="utf-8")
+    result = CliRunner().invoke(app, ["import-flags", str(path)])
+    assert result.exit_code == 1, result.output
+    assert "1 flagg importert, 1 fantes fra før, 7 feil" in result.stdout
+    for english in ("Field required", "Input should", "Extra inputs", "not permitted", "valid"):
+        assert english not in result.stderr, result.stderr
+    for index in range(7):
+        assert f"flags.json[{index}]" in result.stderr
+    assert "evil: ukjent felt" in result.stderr and "thread_url: mangler" in result.stderr
