@@ -133,3 +133,11 @@ def test_import_flags_reports_each_bad_entry_in_norwegian_and_imports_the_rest(d
     for index in range(7):
         assert f"flags.json[{index}]" in result.stderr
     assert "evil: ukjent felt" in result.stderr and "thread_url: mangler" in result.stderr
+
+
+def test_import_flags_refuses_a_key_given_twice(database: str, tmp_path: Path) -> None:
+    path = tmp_path / "flags.json"
+    path.write_bytes(b'[{"thread_url": "https://www.facebook.com/fjordvikkommune/posts/1", "kind": "archive-worthy",'
+                     b' "kind": "journal-required", "flagged_by": "tester", "flagged_at": "2026-03-01T12:00:00Z"}]')
+    line = _one_line_exit_2(["import-flags", str(path)])
+    assert "flags.json" in line and "'kind' står flere ganger" in line

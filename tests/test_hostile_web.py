@@ -169,3 +169,15 @@ def test_an_unknown_flag_type_is_refused_in_norwegian_naming_the_field(world: We
                                          "saksnummer": "2026/5"})
     assert answer.status_code == 200 and "Ikke flagget: ukjent flaggtype" in answer.text
     assert "is not a valid" not in answer.text and "feltet type" in answer.text
+
+
+def test_a_json_key_given_twice_is_refused_not_last_wins(world: WebWorld) -> None:
+    client = _client(world, "tone")
+    headers = {"X-CSRF-Token": csrf_of(client.get("/flagg").text), "content-type": "application/json"}
+    twice = (b'{"url": "https://www.facebook.com/fjordvikkommune/posts/1212121212", "case_number": "2026/1", '
+             b'"case_number": "2026/2"}')
+    text = _refused(client.post("/api/flags", content=twice, headers=headers), status={400})
+    assert "case_number" in text and "flere ganger" in text
+    nested = b'{"status": "exported", "comment": "a", "comment": "b"}'
+    assert "comment" in _refused(client.post("/api/flags/1/status", content=nested, headers=headers), status={400})
+    assert client.get("/api/flags").json() == []  # nothing was flagged

@@ -13,6 +13,7 @@ existing flag) or a status move that is not allowed.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date
 from http import HTTPStatus
@@ -25,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from schemas.errors import InputError, SomearkivError
 from schemas.refs import ThreadRef
+from schemas.strict_json import DuplicateKeyError, unique_keys
 from schemas.thread import FlagKind, Platform
 from sources.urls import parse_thread_url, thread_ref
 from workflow.db import Database
@@ -82,10 +84,24 @@ def current_user(x_somearkiv_user: Annotated[str | None, Header()] = None) -> st
 CurrentUser = Annotated[str, Depends(current_user)]
 
 
+async def unique_json_keys(request: Request) -> None:
+    """Refuse a JSON body naming a key twice (FastAPI would keep the last silently); other parse errors are left
+    to FastAPI's own validation."""
+    body = await request.body()
+    if not body:
+        return
+    try:
+        json.loads(body, object_pairs_hook=unique_keys)
+    except DuplicateKeyError as exc:
+        raise InputError(f"JSON-innholdet: {exc}") from None
+    except (ValueError, RecursionError):
+        return
+
+
 def router(db: Database, parse_url: Callable[[str], ThreadRef] = parse_thread_url) -> APIRouter:
     """The flag routes over ``db``; the web app mounts this router."""
     api = APIRouter(prefix="/api")
-    @api.post("/flags", status_code=201)
+    @api.post("/flags", status_code=201, dependencies=[Depends(unique_json_keys)])
     def create_flag(body: FlagIn, user: CurrentUser) -> FlagView:
         if body.url is not None and (body.platform is not None or body.post_id is not None):
             raise InputError("oppgi enten url eller platform + post_id, ikke begge")
@@ -119,7 +135,7 @@ def router(db: Database, parse_url: Callable[[str], ThreadRef] = parse_thread_ur
     def get_one(flag_id: FlagId) -> FlagView:
         return get_flag(db, flag_id)
 
-    @api.post("/flags/{flag_id}/status")
+    @api.post("/flags/{flag_id}/status", dependencies=[Depends(unique_json_keys)])
     def move_flag(flag_id: FlagId, body: StatusIn, user: CurrentUser) -> FlagView:
         if body.status is FlagStatus.WITHDRAWN:
             raise InputError("bruk DELETE /api/flags/{id} for å trekke tilbake et flagg")

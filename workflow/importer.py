@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from schemas.errors import InputError, WorkflowError
 from schemas.findings import Finding
 from schemas.refs import ThreadRef
+from schemas.strict_json import unique_keys
 from schemas.thread import Flag as FlagRecord
 from schemas.thread import FlagKind
 from workflow import audit
@@ -53,7 +54,7 @@ def import_flags_file(
     if len(raw) > MAX_FLAGS_FILE:
         raise InputError(f"{path}: flaggfilen er større enn {MAX_FLAGS_FILE // (1024 * 1024)} MB")
     try:
-        data = json.loads(raw)
+        data = json.loads(raw, object_pairs_hook=unique_keys)  # a key twice is an error, not last-wins
     except (ValueError, RecursionError) as exc:  # ValueError: also invalid UTF-8 and numbers over 4300 digits
         raise InputError(f"{path}: ikke gyldig JSON: {exc}") from None
     if not isinstance(data, list):
