@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 
 # Keep Prefect on this machine and quiet, before anything imports it.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -60,9 +61,36 @@ class _ErrorBoundary(TyperGroup):
             if exc.exit_code != EXIT_OPERATIONAL or type(exc).__name__ == "NoArgsIsHelpError":
                 raise
             where = getattr(getattr(exc, "ctx", None), "command_path", None) or "somearkiv"
-            typer.echo(f"feil: ugyldig bruk av {where}: {_one_line(exc.format_message())} (se {where} --help)",
+            typer.echo(f"feil: ugyldig bruk av {where}: {_one_line(_usage_reason(exc.format_message()))} "
+                       f"(se {where} --help)",
                        err=True)
             raise typer.Exit(code=EXIT_OPERATIONAL) from None
+
+
+USAGE_PHRASES = [  # the command-line parser's English reasons, in Norwegian (what is not listed stays as is)
+    (r"Invalid value for ('[^']*'): ", r"ugyldig verdi for \1: "),
+    (r"Invalid value: ", "ugyldig verdi: "),
+    (r"\b(?:[Ff]ile|[Dd]ir(?:ectory)?|[Pp]ath) ('[^']*') does not exist\.", r"\1 finnes ikke"),
+    (r"\b(?:[Ff]ile|[Dd]ir(?:ectory)?|[Pp]ath) ('[^']*') is a directory\.", r"\1 er en mappe, ikke en fil"),
+    (r"\b(?:[Ff]ile|[Dd]ir(?:ectory)?|[Pp]ath) ('[^']*') is a file\.", r"\1 er en fil, ikke en mappe"),
+    (r"(?:Value error, )?('[^']*') does not match the formats (.+?)\.", r"\1 har feil form (bruk \2)"),
+    (r"Input should be a valid integer[^(]*", "må være et heltall"),
+    (r"Value ('[^']*') is not a valid [^.]+\.", r"\1 er ikke en gyldig verdi"),
+    (r"No such option: (\S+)", r"ukjent valg \1"),
+    (r"No such command ('[^']*')\.", r"ukjent kommando \1"),
+    (r"Missing option ('[^']*')\.", r"mangler valget \1"),
+    (r"Missing argument ('[^']*')\.", r"mangler argumentet \1"),
+    (r"Missing parameter: (.+)", r"mangler \1"),
+    (r"Missing command\.", "mangler kommando"),
+    (r"Got unexpected extra argument(?:s|\(s\))? \((.*)\)", r"uventede ekstra argumenter (\1)"),
+    (r"Option ('[^']*') requires an argument\.", r"valget \1 trenger en verdi"),
+]
+
+
+def _usage_reason(text: str) -> str:
+    for pattern, norwegian in USAGE_PHRASES:
+        text = re.sub(pattern, norwegian, text)
+    return text
 
 
 def _one_line(text: str) -> str:

@@ -64,10 +64,22 @@ def test_a_crisis_at_the_edge_of_the_calendar_is_one_line(database: str, option:
     assert option in line and "utenfor gyldige datoer" in line
 
 
-def test_a_usage_error_is_one_norwegian_line(tmp_path: Path) -> None:
-    line = _one_line_exit_2(["validate", str(tmp_path / "finnes-ikke")])
-    assert "ugyldig bruk av" in line and "--help" in line
-    assert "ugyldig bruk av" in _one_line_exit_2(["flag", "--no-such-option"])
+@pytest.mark.parametrize("args,norwegian", [
+    (["validate", "/finnes/ikke"], "'/finnes/ikke' finnes ikke"),
+    (["import-flags", "/"], "'/' er en mappe, ikke en fil"),
+    (["flag", "--no-such-option"], "ukjent valg --no-such-option"),
+    (["unflag", "--flag", "abc"], "ugyldig verdi for '--flag': må være et heltall"),
+    (["uttrekk", "--out", "x", "--from", "2026-02-30"], "'2026-02-30' har feil form"),
+    (["approve"], "mangler argumentet"),
+    (["pdf", "x.json"], "mangler valget '--out'"),
+    (["flags", "a", "b"], "uventede ekstra argumenter (a b)"),
+    (["finnes-ikke"], "ukjent kommando 'finnes-ikke'"),
+])
+def test_a_usage_error_is_one_norwegian_line(args: list[str], norwegian: str) -> None:
+    line = _one_line_exit_2(args)
+    assert "ugyldig bruk av" in line and "--help" in line and norwegian in line, line
+    for english in ("Invalid value", "does not exist", "No such", "Missing", "Got unexpected", "Input should"):
+        assert english not in line, line
 
 
 def _capture(tmp_path: Path) -> Path:
