@@ -41,6 +41,7 @@ from storage.base import (
     ObjectVersion,
     Sink,
     SinkError,
+    parse_manifest,
 )
 from storage.config import RetentionPolicy
 from storage.fixity import finding_text, verify_package, version_problems
@@ -49,6 +50,7 @@ from storage.timestamp import Timestamper, TimestampError
 Decision = Literal["approved", "rejected"]
 Status = Literal["approved", "rejected", "pending"]
 KIND_OF: dict[str, Decision] = {"review.approved": "approved", "review.rejected": "rejected"}
+MAX_COMMENT = 10_000
 
 
 class ApprovalError(WorkflowError):
@@ -77,7 +79,7 @@ class ReviewData(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     decision: Decision
-    comment: str = Field("", max_length=10_000)
+    comment: str = Field("", max_length=MAX_COMMENT)
     manifest_sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the reviewed manifest.json")
     retention: Retention | None = None
     locked: list[LockedObject] = Field(default_factory=list, description="Exactly the versions this approval locked")
@@ -223,6 +225,9 @@ def approve_package(
     who = by.strip()
     if not who:
         raise ApprovalError(f"pakke {package_id}: oppgi hvem som har vurdert den")
+    if len(comment) > MAX_COMMENT or any("\ud800" <= ch <= "\udfff" for ch in comment):
+        raise ApprovalError(f"pakke {package_id}: kommentaren er for lang (høyst {MAX_COMMENT} tegn) eller har "
+                            "ugyldige tegn (ensomme surrogater, f.eks. fra en ødelagt tegnkoding)")
     try:
         known = sink.has_package(package_id)
     except SinkError as exc:
@@ -330,7 +335,7 @@ def pin_current_versions(sink: Sink, package_id: str) -> list[LockedObject]:
         history = sink.package_history(package_id)  # one listing for every key of the package
         manifest_version = _current(history.get(MANIFEST_NAME, []), package_id, MANIFEST_NAME)
         manifest_bytes = sink.read_bytes(package_id, MANIFEST_NAME, version=manifest_version)
-        manifest = Manifest.model_validate_json(manifest_bytes)
+        manifest = parse_manifest(package_id, manifest_bytes)
         pins = [
             LockedObject(
                 path=entry.path,

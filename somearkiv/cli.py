@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 
 # Keep Prefect on this machine and quiet, before anything imports it.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -15,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from typer.core import TyperGroup
+from typer.exceptions import TyperException
 
 from pipeline.settings import Settings
 from schemas.errors import InputError, SomearkivError
@@ -31,6 +34,13 @@ if TYPE_CHECKING:
 EXIT_PROBLEMS_FOUND = 1  # the check ran and found problems
 EXIT_OPERATIONAL = 2  # bad configuration or input, unreachable bucket, missing file
 MAX_ARGUMENT_CHARS = 4096
+OS_ERRORS = {  # the common OSErrors in Norwegian (strerror is English)
+    errno.ENOENT: "finnes ikke", errno.ENOTDIR: "er ikke en mappe", errno.EISDIR: "er en mappe",
+    errno.EACCES: "ingen tilgang", errno.EPERM: "ikke tillatt", errno.ENOSPC: "disken er full",
+    errno.EROFS: "skrivebeskyttet filsystem", errno.EEXIST: "finnes allerede",
+    errno.ENAMETOOLONG: "navnet er for langt",
+    errno.ELOOP: "for mange symbolske lenker", errno.ENOTEMPTY: "mappen er ikke tom",
+}
 
 
 class _ErrorBoundary(TyperGroup):
@@ -40,12 +50,52 @@ class _ErrorBoundary(TyperGroup):
         try:
             return super().invoke(ctx)
         except SomearkivError as exc:
-            typer.echo(f"feil: {exc}", err=True)
+            typer.echo(f"feil: {_one_line(str(exc))}", err=True)
             raise typer.Exit(code=EXIT_OPERATIONAL) from None
         except OSError as exc:
             where = f": {exc.filename}" if exc.filename else ""
-            typer.echo(f"feil: {exc.strerror or exc}{where}", err=True)
+            reason = OS_ERRORS.get(exc.errno or 0) or exc.strerror or str(exc)
+            typer.echo(f"feil: {_one_line(f'{reason}{where}')}", err=True)
             raise typer.Exit(code=EXIT_OPERATIONAL) from None
+        except TyperException as exc:  # a usage error (bad option, missing file): one line, not a framed box
+            if exc.exit_code != EXIT_OPERATIONAL or type(exc).__name__ == "NoArgsIsHelpError":
+                raise
+            where = getattr(getattr(exc, "ctx", None), "command_path", None) or "somearkiv"
+            typer.echo(f"feil: ugyldig bruk av {where}: {_one_line(_usage_reason(exc.format_message()))} "
+                       f"(se {where} --help)",
+                       err=True)
+            raise typer.Exit(code=EXIT_OPERATIONAL) from None
+
+
+USAGE_PHRASES = [  # the command-line parser's English reasons, in Norwegian (what is not listed stays as is)
+    (r"Invalid value for ('[^']*'): ", r"ugyldig verdi for \1: "),
+    (r"Invalid value: ", "ugyldig verdi: "),
+    (r"\b(?:[Ff]ile|[Dd]ir(?:ectory)?|[Pp]ath) ('[^']*') does not exist\.", r"\1 finnes ikke"),
+    (r"\b(?:[Ff]ile|[Dd]ir(?:ectory)?|[Pp]ath) ('[^']*') is a directory\.", r"\1 er en mappe, ikke en fil"),
+    (r"\b(?:[Ff]ile|[Dd]ir(?:ectory)?|[Pp]ath) ('[^']*') is a file\.", r"\1 er en fil, ikke en mappe"),
+    (r"(?:Value error, )?('[^']*') does not match the formats (.+?)\.", r"\1 har feil form (bruk \2)"),
+    (r"Input should be a valid integer[^(]*", "må være et heltall"),
+    (r"Value ('[^']*') is not a valid [^.]+\.", r"\1 er ikke en gyldig verdi"),
+    (r"No such option: (\S+)", r"ukjent valg \1"),
+    (r"No such command ('[^']*')\.", r"ukjent kommando \1"),
+    (r"Missing option ('[^']*')\.", r"mangler valget \1"),
+    (r"Missing argument ('[^']*')\.", r"mangler argumentet \1"),
+    (r"Missing parameter: (.+)", r"mangler \1"),
+    (r"Missing command\.", "mangler kommando"),
+    (r"Got unexpected extra argument(?:s|\(s\))? \((.*)\)", r"uventede ekstra argumenter (\1)"),
+    (r"Option ('[^']*') requires an argument\.", r"valget \1 trenger en verdi"),
+]
+
+
+def _usage_reason(text: str) -> str:
+    for pattern, norwegian in USAGE_PHRASES:
+        text = re.sub(pattern, norwegian, text)
+    return text
+
+
+def _one_line(text: str) -> str:
+    """An error message as one terminal-safe line (control characters from an input shown as escapes)."""
+    return " ".join(escape_unsafe(text).split())
 
 
 app = typer.Typer(
@@ -284,6 +334,10 @@ def pdf(
     from exporters.pdf import CoverInfo, render_capture_pdf
     from schemas.package import sha256_file
 
+    if not capture.is_file():
+        raise InputError(f"{capture}: innsamlingen må være en vanlig fil")
+    if out.exists() and (out.is_symlink() or not out.is_file()):  # never replace a folder, device or link
+        raise InputError(f"{out}: finnes allerede og er ikke en vanlig fil; velg et annet navn for --out")
     settings = Settings()
     cover = CoverInfo(
         flag_label=flag_label, case_number=case_number, journalpost_id=None, capture_sha256=sha256_file(capture)
@@ -435,7 +489,10 @@ def _moment(value: str, option: str) -> datetime:
         moment = datetime.fromisoformat(value.strip())
     except ValueError:
         raise _fail(f"{option} {value!r}: bruk formen ÅÅÅÅ-MM-DD eller ÅÅÅÅ-MM-DDTTT:MM") from None
-    return (moment.replace(tzinfo=ZoneInfo("Europe/Oslo")) if moment.tzinfo is None else moment).astimezone(UTC)
+    try:
+        return (moment.replace(tzinfo=ZoneInfo("Europe/Oslo")) if moment.tzinfo is None else moment).astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 at the edge of what a datetime holds
+        raise _fail(f"{option} {value!r}: utenfor gyldige datoer") from None
 
 
 def _thread(url: str | None, platform: str | None, post_id: str | None) -> ThreadRef:
@@ -856,6 +913,8 @@ def import_(
     innsamlingsmappen fra før, overskrives ikke. Avslutter med 1 når en fil eller oppføring ikke kunne leses."""
     from somearkiv.sources_commands import run_import
 
+    if path.exists() and not (path.is_file() or path.is_dir()):  # a FIFO or device would be read forever
+        raise InputError(f"{path}: eksporten må være en vanlig fil, en zip-fil eller en mappe")
     settings = Settings()
     if account is None:
         result = run_import(path, out or settings.capture_dir)

@@ -608,4 +608,5 @@ def parse_manifest(package_id: str, data: bytes) -> Manifest:
         raise SinkError(f"pakke {package_id}: ugyldig {MANIFEST_NAME}: {exc}") from exc
     if manifest.package_id != package_id:
         raise SinkError(f"pakke {package_id}: {MANIFEST_NAME} oppgir pakke {manifest.package_id}")
+    check_manifest(manifest)  # a tampered manifest must not lead a reader out of its package, nor list a file twice
     return manifest

@@ -11,10 +11,12 @@ tampering is detected by the SHA-256s recorded at approval and in the audit chai
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
 import secrets
+import stat
 from contextlib import AbstractContextManager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
@@ -149,10 +151,21 @@ class LocalSink(BaseSink):
     def _open(self, rel: str, version: str | None) -> AbstractContextManager[BinaryIO]:
         if version is not None:
             raise SinkError(f"en lokal mappe har ingen objektversjoner (ba om versjon {version!r})")
-        path = self._path(rel)
-        if path.is_symlink():
-            raise SinkError(f"{rel} er en symbolsk lenke og leses ikke")
-        return path.open("rb")
+        parts = rel.split("/")
+        for depth in range(1, len(parts)):  # a symlinked folder inside the bucket would lead reads out of it
+            if self.root.joinpath(*parts[:depth]).is_symlink():
+                raise SinkError(f"{rel}: mappen {'/'.join(parts[:depth])} er en symbolsk lenke og leses ikke")
+        try:  # O_NONBLOCK: a FIFO put in a package must not hang the reader; it is refused below
+            fd = os.open(self._path(rel), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise SinkError(f"{rel} er en symbolsk lenke og leses ikke") from None
+            raise
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise SinkError(f"{rel} er ikke en vanlig fil og leses ikke")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
 
     def _versions(self, rel: str) -> list[ObjectVersion]:
         path = self._path(rel)

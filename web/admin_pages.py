@@ -41,7 +41,10 @@ def moment(value: str, name: str) -> datetime:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         raise InputError(f"{name}: bruk formen ÅÅÅÅ-MM-DDTTT:MM") from None
-    return (parsed.replace(tzinfo=OSLO) if parsed.tzinfo is None else parsed).astimezone(UTC)
+    try:
+        return (parsed.replace(tzinfo=OSLO) if parsed.tzinfo is None else parsed).astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 at the edge of what a datetime holds
+        raise InputError(f"{name}: {text!r} er utenfor gyldige datoer") from None
 
 
 def _roles(form: dict[str, str]) -> list[str]:

@@ -11,11 +11,13 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qs, urlencode
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from flows.flag_events import emit_flagged_async
 from pipeline.rerender import RerenderConfig
@@ -41,7 +43,7 @@ from web.auth import (
 )
 from web.candidates_view import CandidateScores
 from web.delivery_view import delivery_view
-from web.kit import Deps, Kit
+from web.kit import Deps, Kit, flag_kind
 from web.overview import overview
 from web.package_view import build_view, page_image, public_noark
 from web.safe_titles import SafeTitles
@@ -66,6 +68,7 @@ WEBHOOK_PREFIX = "/webhooks/meta"
 JSON_PATHS = ("/api/", WEBHOOK_PREFIX)
 FORM_MAX_BYTES = 64 * 1024
 PAGE_SIZE = 25
+MAX_PAGE = 100_000  # 2.5 million packages; bounded so the database never sees an offset it can't hold
 
 
 class NotSignedInError(Exception):
@@ -87,6 +90,15 @@ async def read_form(request: Request) -> dict[str, str]:
     except (UnicodeDecodeError, ValueError):
         raise HTTPException(400, "skjemaet kunne ikke leses") from None
     return {key: values[-1] for key, values in fields.items()}
+
+
+def local_target(target: str) -> str:
+    """``target`` when it is a path on this site, else ``/``. Browsers read ``/\\host`` like ``//host`` and drop
+    tabs and newlines from a URL, so those would redirect to another site after sign-in."""
+    if (not target.startswith("/") or len(target) > 2000 or target[1:2] in {"/", "\\"}
+            or any(ch.isspace() or ch == "\\" or not ch.isprintable() for ch in target)):
+        return "/"
+    return target
 
 
 def _date(value: str | None) -> date | None:
@@ -191,11 +203,18 @@ def create_app(deps: Deps) -> FastAPI:
         return render(request, "error.html", 403, title="Skjemaet ble avvist",
                       message="Skjemaet manglet en gyldig sikkerhetsnøkkel (CSRF). Last siden på nytt og prøv igjen.")
 
-    @app.exception_handler(HTTPException)
-    async def _http(request: Request, exc: HTTPException) -> Response:
+    @app.exception_handler(StarletteHTTPException)  # also Starlette's own 404/405, not only ours
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        detail = flag_api.norwegian_detail(exc.status_code, exc.detail)
         if request.url.path.startswith(JSON_PATHS):
-            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
-        return render(request, "error.html", exc.status_code, title="Noe gikk galt", message=str(exc.detail))
+            return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
+        return render(request, "error.html", exc.status_code, title="Noe gikk galt", message=detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if request.url.path.startswith(JSON_PATHS):
+            return flag_api.validation_response(request, exc)
+        return render(request, "error.html", 400, title="Det gikk ikke", message=flag_api.validation_detail(exc))
 
     @app.exception_handler(SomearkivError)
     async def _known(request: Request, exc: SomearkivError) -> Response:
@@ -228,7 +247,7 @@ def create_app(deps: Deps) -> FastAPI:
 
     @app.get("/logg-inn", response_class=HTMLResponse)
     def login_page(request: Request, neste: str = "/") -> Response:
-        return render(request, "login.html", neste=neste if neste.startswith("/") else "/",
+        return render(request, "login.html", neste=local_target(neste),
                       proxy=deps.config.auth == "proxy")
 
     @app.post("/logg-inn")
@@ -236,10 +255,9 @@ def create_app(deps: Deps) -> FastAPI:
         form = await checked_form(request)
         who = check_password(deps.db, form.get("brukernavn", "").strip(), form.get("passord", ""))
         if who is None or deps.config.auth != "password":
-            return render(request, "login.html", 401, neste=form.get("neste", "/"), feil=True,
+            return render(request, "login.html", 401, neste=local_target(form.get("neste", "/")), feil=True,
                           proxy=deps.config.auth == "proxy")
-        target = form.get("neste", "/")
-        response = RedirectResponse(target if target.startswith("/") and not target.startswith("//") else "/", 303)
+        response = RedirectResponse(local_target(form.get("neste", "/")), 303)
         sessions.write(response, Sessions.new(who.username))
         return response
 
@@ -274,7 +292,7 @@ def create_app(deps: Deps) -> FastAPI:
             ref: ThreadRef = parse_thread_url(form.get("url", ""))
             case = form.get("saksnummer", "").strip() or None
             view = flag_thread(deps.db, FlagRequest(
-                ref=ref, kind=FlagKind(form.get("type", FlagKind.JOURNAL_REQUIRED.value)), by=who.username,
+                ref=ref, kind=flag_kind(form.get("type", FlagKind.JOURNAL_REQUIRED.value)), by=who.username,
                 case_number=case, new_case_title=None if case else (form.get("sakstittel", "").strip() or None),
                 reason=form.get("grunn", "").strip() or None, deadline=_date(form.get("frist")), origin="web",
             ))
@@ -305,7 +323,7 @@ def create_app(deps: Deps) -> FastAPI:
         saksnummer: str = "",
         fra: str = "",
         til: str = "",
-        side: int = 1,
+        side: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     ) -> Response:
         chosen = PackageFilter(
             status=status if status in REVIEW_STATUS_LABELS else None,

@@ -13,7 +13,7 @@ from schemas.thread import FlagKind, Platform
 from storage.base import check_package_id
 from web.auth import Person
 from web.candidates_view import CAPTURE_PATH, CandidateScores, candidates
-from web.kit import Kit
+from web.kit import Kit, flag_kind
 from web.safe_titles import SafeTitles
 from workflow.candidate_review import dismiss_candidate
 from workflow.flags import FlagExistsError, FlagRequest, flag_thread
@@ -70,7 +70,7 @@ def register(app: FastAPI, kit: Kit, scores: CandidateScores, titles: SafeTitles
             ref = ThreadRef(Platform(row.platform), manifest.thread_id, account=account or None,
                             url=capture.get("url") or None)
             case = form.get("saksnummer", "").strip() or None
-            kind = FlagKind(form.get("type", FlagKind.ARCHIVE_WORTHY.value))
+            kind = flag_kind(form.get("type", FlagKind.ARCHIVE_WORTHY.value))
             made = flag_thread(deps.db, FlagRequest(
                 ref=ref, kind=kind, by=who.username, case_number=case,
                 new_case_title=None if case or kind != FlagKind.JOURNAL_REQUIRED else titles.of(row),

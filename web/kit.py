@@ -12,6 +12,8 @@ from fastapi.responses import HTMLResponse
 from pydantic import SecretStr
 
 from noark.model import NoarkContext
+from schemas.errors import InputError
+from schemas.thread import FlagKind
 from storage.base import Sink
 from storage.config import RetentionPolicy
 from storage.timestamp import Timestamper
@@ -20,6 +22,15 @@ from web.config import WebConfig
 from workflow.db import Database
 
 WebhookSettings = tuple[SecretStr, SecretStr, Path]  # pipeline.settings.Settings.webhooks()
+
+
+def flag_kind(value: str) -> FlagKind:
+    """The flag type a form chose, or an InputError naming the field in Norwegian (not the enum's English)."""
+    try:
+        return FlagKind(value)
+    except ValueError:
+        choices = " eller ".join(kind.value for kind in FlagKind)
+        raise InputError(f"ukjent flaggtype {value[:40]!r} i feltet type: bruk {choices}") from None
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from workflow.users import require_user
 
 CASE_NUMBER = re.compile(r"^([0-9]{4})/([0-9]{1,7})$")
 FLAGGING_ROLES = (Role.EDITOR, Role.ADMIN)
+MAX_ID = 2**31 - 1  # the largest id a PostgreSQL INTEGER primary key holds
 
 
 def parse_case_number(value: str) -> tuple[int, int]:
@@ -203,7 +204,8 @@ def flag_thread(db: Database, request: FlagRequest, *, check_user: bool = True) 
 
 
 def _get(session: Session, flag_id: int) -> Flag:
-    flag = session.get(Flag, flag_id)
+    # an id no INTEGER column can hold is no flag (SQLite and PostgreSQL would fail on it, not answer None)
+    flag = session.get(Flag, flag_id) if 0 < flag_id <= MAX_ID else None
     if flag is None:
         raise FlagNotFoundError(f"flagg #{flag_id} finnes ikke")
     return flag

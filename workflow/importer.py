@@ -11,12 +11,14 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
 from schemas.errors import InputError, WorkflowError
 from schemas.findings import Finding
 from schemas.refs import ThreadRef
+from schemas.strict_json import unique_keys
 from schemas.thread import Flag as FlagRecord
 from schemas.thread import FlagKind
 from workflow import audit
@@ -24,6 +26,14 @@ from workflow.db import Database
 from workflow.flags import FlagRequest, FlagView, flag_thread
 
 MAX_FLAGS_FILE = 20 * 1024 * 1024
+# pydantic's error types in Norwegian (its messages are English); our own validators' messages are kept
+PROBLEMS = {
+    "missing": "mangler", "extra_forbidden": "ukjent felt", "string_type": "må være tekst",
+    "string_too_long": "er for lang", "string_pattern_mismatch": "har feil form", "string_unicode": "har ugyldige tegn",
+    "enum": "ukjent verdi", "literal_error": "ukjent verdi", "model_type": "må være et JSON-objekt",
+    "dict_type": "må være et JSON-objekt", "list_type": "må være en liste", "int_type": "må være et heltall",
+    "bool_type": "må være true eller false", "timezone_aware": "mangler tidssone",
+}
 
 
 @dataclass
@@ -37,11 +47,15 @@ def import_flags_file(
     db: Database, path: Path, *, parse_url: Callable[[str], ThreadRef], by: str
 ) -> ImportReport:
     """Import every flag of ``path``; the whole file being unreadable is an InputError."""
-    if path.stat().st_size > MAX_FLAGS_FILE:
+    if not path.is_file():  # a device or FIFO would be read forever
+        raise InputError(f"{path}: flaggfilen må være en vanlig fil")
+    with path.open("rb") as handle:
+        raw = handle.read(MAX_FLAGS_FILE + 1)
+    if len(raw) > MAX_FLAGS_FILE:
         raise InputError(f"{path}: flaggfilen er større enn {MAX_FLAGS_FILE // (1024 * 1024)} MB")
     try:
-        data = json.loads(path.read_bytes())
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        data = json.loads(raw, object_pairs_hook=unique_keys)  # a key twice is an error, not last-wins
+    except (ValueError, RecursionError) as exc:  # ValueError: also invalid UTF-8 and numbers over 4300 digits
         raise InputError(f"{path}: ikke gyldig JSON: {exc}") from None
     if not isinstance(data, list):
         raise InputError(f"{path}: forventet en JSON-liste med flagg")
@@ -57,7 +71,7 @@ def import_flags_file(
             ), check_user=False)
             report.created.append(view)
         except ValidationError as exc:
-            fields = "; ".join(f"{'.'.join(map(str, e['loc'])) or '(rot)'}: {e['msg']}" for e in exc.errors())
+            fields = "; ".join(f"{'.'.join(map(str, e['loc'])) or '(rot)'}: {_norwegian(e)}" for e in exc.errors())
             report.findings.append(Finding("flagg-ugyldig", fields, where))
         except WorkflowError as exc:
             report.existing.append(str(exc))
@@ -70,3 +84,15 @@ def import_flags_file(
             "errors": len([f for f in report.findings if f.severity == "error"]),
         })
     return report
+
+
+def _norwegian(error: Any) -> str:
+    """One pydantic error in Norwegian: our validators' own text, else the error type's phrase."""
+    kind = str(error.get("type", ""))
+    if kind == "value_error":
+        return str(error.get("msg", "")).removeprefix("Value error, ")
+    if kind in PROBLEMS:
+        return PROBLEMS[kind]
+    if "date" in kind or "time" in kind:
+        return "ugyldig dato eller tidspunkt (bruk ISO 8601, f.eks. 2026-03-15T12:00:00+01:00)"
+    return "ugyldig verdi"
