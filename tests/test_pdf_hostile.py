@@ -77,3 +77,40 @@ def test_the_cover_shows_how_complete_the_capture_is(tmp_path: Path) -> None:
     text = " ".join(poppler_text(out).split())
     assert "Fullstendighet" in text and "9 av 12 kommentarer plattformen oppgir" in text
     assert "mangler: skjult (2), API-grense" in text
+
+
+@pytest.mark.parametrize("target", ["folder", "fifo", "symlink", "symlinked-work"])
+def test_the_output_never_replaces_anything_but_a_file(tmp_path: Path, target: str) -> None:
+    """``out`` naming a folder, a FIFO or a symlink (to a file elsewhere) is refused before anything is
+    written; what it named is left as it was."""
+    import os
+
+    from schemas.errors import RenderError
+
+    capture = tmp_path / "thread.json"
+    capture.write_bytes(capture_bytes(make_thread([comment(1, "Hei")])))
+    out, elsewhere = tmp_path / "out.pdf", tmp_path / "elsewhere.txt"
+    elsewhere.write_text("urørt")
+    if target == "folder":
+        out.mkdir()
+    elif target == "fifo":
+        os.mkfifo(out)
+    elif target == "symlink":
+        out.symlink_to(elsewhere)
+    else:
+        (tmp_path / "out.pdf.pdfa.tmp").symlink_to(elsewhere)
+    with pytest.raises(RenderError, match="ikke en vanlig fil"):
+        render_capture_pdf(capture, out, cover=COVER, media_dir=None)
+    assert elsewhere.read_text() == "urørt"
+    assert out.is_dir() if target == "folder" else True
+    if target == "symlink":
+        assert out.is_symlink()
+
+
+def test_an_earlier_document_is_replaced(tmp_path: Path) -> None:
+    capture = tmp_path / "thread.json"
+    capture.write_bytes(capture_bytes(make_thread([comment(1, "Hei")])))
+    out = tmp_path / "out.pdf"
+    out.write_bytes(b"old")
+    render_capture_pdf(capture, out, cover=COVER, media_dir=None)
+    assert out.read_bytes().startswith(b"%PDF-")

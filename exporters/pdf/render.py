@@ -23,6 +23,7 @@ import multiprocessing
 import os
 import pickle
 import shutil
+import stat
 import threading
 import zlib
 from collections.abc import Callable, Iterator
@@ -334,6 +335,26 @@ def render_capture_pdf(
                    media_dir=media_dir, pdfa_part=pdfa_part, options=options or RenderOptions())
 
 
+def _check_target(out_path: Path) -> None:
+    """Refuse an ``out_path`` that exists and is not a regular file (a device, folder, FIFO or symlink): the
+    finished document replaces it, which must never replace anything but an earlier document."""
+    for path in (out_path, out_path.with_name(out_path.name + ".chunks.tmp"),
+                 out_path.with_name(out_path.name + ".pdfa.tmp")):
+        try:
+            mode = os.lstat(path).st_mode
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise RenderError(f"PDF: kan ikke skrive til {path}: {exc.strerror}") from exc
+        if path == out_path and stat.S_ISREG(mode):
+            continue
+        if path != out_path and stat.S_ISDIR(mode) and not os.path.islink(path):
+            continue  # a work folder left by a killed render: removed and made again
+        if path != out_path and stat.S_ISREG(mode):
+            continue
+        raise RenderError(f"PDF: {path} finnes og er ikke en vanlig fil; velg et annet filnavn")
+
+
 def _render(
     open_source: Callable[[Path], Source],
     out_path: Path,
@@ -347,6 +368,7 @@ def _render(
     check_reportlab()
     font_set()
     out_path = Path(out_path)
+    _check_target(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     work = out_path.with_name(out_path.name + ".chunks.tmp")
     stamped = out_path.with_name(out_path.name + ".pdfa.tmp")
