@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from schemas.errors import CaptureError
+from schemas.field_errors import field_problems
 from schemas.text import escape_unsafe
 from schemas.thread import Flag, Thread
 from sources.files import read_inside
@@ -40,9 +41,7 @@ MAX_FLAGS = 100_000
 
 def _format_errors(source: str, exc: ValidationError) -> str:
     lines = [f"{source}: ugyldig trådinnsamling ({exc.error_count()} feil)"]
-    for err in exc.errors(include_input=False):
-        field = ".".join(str(p) for p in err["loc"]) or "(rot)"
-        lines.append(f"  {field}: {err['msg']}")
+    lines += [f"  {line}" for line in field_problems(exc)]
     return "\n".join(lines)
 
 

@@ -11,11 +11,11 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
 from schemas.errors import InputError, WorkflowError
+from schemas.field_errors import field_problems
 from schemas.findings import Finding
 from schemas.refs import ThreadRef
 from schemas.strict_json import unique_keys
@@ -26,16 +26,6 @@ from workflow.db import Database
 from workflow.flags import FlagRequest, FlagView, flag_thread
 
 MAX_FLAGS_FILE = 20 * 1024 * 1024
-# pydantic's error types in Norwegian (its messages are English); our own validators' messages are kept
-PROBLEMS = {
-    "missing": "mangler", "extra_forbidden": "ukjent felt", "string_type": "må være tekst",
-    "string_too_long": "er for lang", "string_pattern_mismatch": "har feil form", "string_unicode": "har ugyldige tegn",
-    "enum": "ukjent verdi", "literal_error": "ukjent verdi", "model_type": "må være et JSON-objekt",
-    "dict_type": "må være et JSON-objekt", "list_type": "må være en liste", "int_type": "må være et heltall",
-    "bool_type": "må være true eller false", "timezone_aware": "mangler tidssone",
-}
-
-
 @dataclass
 class ImportReport:
     created: list[FlagView] = field(default_factory=list)
@@ -71,7 +61,7 @@ def import_flags_file(
             ), check_user=False)
             report.created.append(view)
         except ValidationError as exc:
-            fields = "; ".join(f"{'.'.join(map(str, e['loc'])) or '(rot)'}: {_norwegian(e)}" for e in exc.errors())
+            fields = "; ".join(field_problems(exc))
             report.findings.append(Finding("flagg-ugyldig", fields, where))
         except WorkflowError as exc:
             report.existing.append(str(exc))
@@ -86,13 +76,3 @@ def import_flags_file(
     return report
 
 
-def _norwegian(error: Any) -> str:
-    """One pydantic error in Norwegian: our validators' own text, else the error type's phrase."""
-    kind = str(error.get("type", ""))
-    if kind == "value_error":
-        return str(error.get("msg", "")).removeprefix("Value error, ")
-    if kind in PROBLEMS:
-        return PROBLEMS[kind]
-    if "date" in kind or "time" in kind:
-        return "ugyldig dato eller tidspunkt (bruk ISO 8601, f.eks. 2026-03-15T12:00:00+01:00)"
-    return "ugyldig verdi"

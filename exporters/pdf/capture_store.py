@@ -30,6 +30,7 @@ from pydantic import ValidationError
 
 from exporters.pdf.source import Comment, Removed, author_name, label
 from schemas.errors import CaptureError
+from schemas.field_errors import field_problems
 from schemas.thread import Item, Thread, comment_tree_problem
 
 SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")  # a quick test before the exact one
@@ -133,8 +134,7 @@ def _skip(events: Iterator[tuple[str, Any]]) -> None:
 
 
 def _field_lines(exc: ValidationError, prefix: str) -> list[str]:
-    return [f"  {'.'.join([prefix, *(str(p) for p in err['loc'])]).strip('.') or '(rot)'}: {err['msg']}"
-            for err in exc.errors()]
+    return [f"  {line}" for line in field_problems(exc, prefix)]
 
 
 class _Loader:
@@ -153,7 +153,8 @@ class _Loader:
         if isinstance(exc, UnicodeDecodeError):
             error = _UndecodableError if self.backend.backend_name != "python" else CaptureError
             return error(f"{self.path}: ikke gyldig UTF-8: {exc}")
-        return CaptureError(f"{self.path}: ikke gyldig JSON: {exc or 'uventet slutt'}")
+        first = (str(exc).strip().splitlines() or ["uventet slutt"])[0]  # the parser's own first line (English)
+        return CaptureError(f"{self.path}: ikke gyldig JSON ({first})")
 
     def run(self) -> Thread:
         header = self._header()
