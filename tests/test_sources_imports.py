@@ -116,3 +116,32 @@ def test_imported_threads_go_into_the_capture_folder_without_overwriting(tmp_pat
     again.threads = x_only
     assert write_threads(again, root) == []
     assert sum("ikke overskrevet" in reason for _, reason in again.skipped) == 2
+
+
+def test_unreadable_files_are_reported_not_counted_as_other_kinds(tmp_path: Path) -> None:
+    """A file no parser takes is "another kind of file" only when it can be read at all: deep nesting, invalid
+    UTF-8, NUL bytes and numbers Python will not read are reported (the CLI exits 1), a BOM is no problem."""
+    root = tmp_path / "export"
+    root.mkdir()
+    (root / "deep.json").write_bytes(b"[" * 100_000 + b"]" * 100_000)
+    (root / "latin1.json").write_bytes('{"navn": "Bjørn"}'.encode("latin-1"))
+    (root / "nul.csv").write_bytes(b"a,b\x00,c\n")
+    (root / "huge.json").write_bytes(b'{"n": ' + b"9" * 5000 + b"}")
+    (root / "profile_information.json").write_text('{"profile": {"name": "Kari"}}')  # another kind: fine
+    (root / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0 not read")
+    thread = make_thread()
+    (root / "thread.json").write_bytes(b"\xef\xbb\xbf" + capture_bytes(thread))  # saved by a Windows editor
+    report = import_path(root, ACCOUNT)
+    assert report.threads == [thread]
+    reasons = dict(report.skipped)
+    assert set(reasons) == {"deep.json", "latin1.json", "nul.csv", "huge.json"}
+    assert all(reason.startswith("ikke lesbar") for reason in reasons.values())
+    assert "for dypt" in reasons["deep.json"] and "UTF-8" in reasons["latin1.json"]
+    assert "2 filer i eksporten er ikke kommentarer" in report.summary()
+
+
+def test_a_single_file_of_no_known_format_is_reported(tmp_path: Path) -> None:
+    lone = tmp_path / "notes.json"
+    lone.write_text('{"not": "an export"}')
+    assert [reason for _, reason in import_path(lone, ACCOUNT).skipped] == [
+        "ukjent format: ikke en eksport somearkiv leser"]

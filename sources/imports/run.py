@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+import json
 import re
 import zipfile
 from collections.abc import Callable, Iterator
@@ -43,6 +45,27 @@ def parser_for(name: str, head: bytes) -> Parser | None:
         return formats.x_tweets
     if base.endswith(".csv") and base in ("comments.csv", "kommentarer.csv", "reacties.csv"):
         return formats.youtube_comments
+    return None
+
+
+def _unreadable(name: str, raw: bytes) -> str | None:
+    """Why a file no parser took cannot be read at all (not UTF-8, not JSON), or None: it is just another kind
+    of file in the export. Only text formats an export of ours would use are checked (.json, .js, .csv)."""
+    suffix = PurePosixPath(name).suffix.lower()
+    if suffix not in {".json", ".js", ".csv"}:
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"ikke lesbar: ikke gyldig UTF-8 (byte {exc.start})"
+    if "\x00" in text:
+        return "ikke lesbar: inneholder NUL-tegn"
+    if suffix == ".json":
+        try:
+            json.loads(text)
+        except (ValueError, RecursionError) as exc:
+            reason = "for dypt nøstet" if isinstance(exc, RecursionError) else str(exc).splitlines()[0][:120]
+            return f"ikke lesbar: ikke gyldig JSON ({reason})"
     return None
 
 
@@ -88,10 +111,15 @@ def import_path(path: Path, account: Account | None = None) -> ImportReport:
                 report.skipped.append((name, f"større enn {MAX_FILE_BYTES >> 20} MB"))
                 continue
             try:
-                raw = read()
+                raw = read().removeprefix(codecs.BOM_UTF8)  # a BOM is not part of the text (Windows editors add it)
                 parser = parser_for(name, raw[:4096])
                 if parser is None:
-                    ignored += 1
+                    problem = _unreadable(name, raw) or (None if archive or path.is_dir() else
+                                                          "ukjent format: ikke en eksport somearkiv leser")
+                    if problem:
+                        report.skipped.append((name, problem))
+                    else:
+                        ignored += 1
                     continue
                 report.files.append(name)
                 parser(raw, name, owner, report)
