@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from schemas.errors import CaptureError
 from schemas.field_errors import field_problems
+from schemas.strict_json import DuplicateKeyError, unique_keys
 from schemas.text import escape_unsafe
 from schemas.thread import Flag, Thread
 from sources.files import read_inside
@@ -45,32 +46,16 @@ def _format_errors(source: str, exc: ValidationError) -> str:
     return "\n".join(lines)
 
 
-class _DuplicateKeyError(ValueError):
-    """A JSON object with a key twice: ``json.loads`` would silently keep only the last value."""
-
-
-def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
-    data = dict(pairs)
-    if len(data) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise _DuplicateKeyError(key)
-            seen.add(key)
-    return data
-
-
 def _load_json(raw: bytes | str, source: str) -> Any:
     """JSON with unique keys; every way it can fail is a CaptureError naming ``source``."""
     try:
-        return json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else raw, object_pairs_hook=_unique_keys)
+        return json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else raw, object_pairs_hook=unique_keys)
     except json.JSONDecodeError as exc:
         raise CaptureError(f"{source}: ikke gyldig JSON: {exc}") from exc
     except UnicodeDecodeError as exc:
         raise CaptureError(f"{source}: ikke gyldig UTF-8 (byte {exc.start})") from exc
-    except _DuplicateKeyError as exc:
-        key = escape_unsafe(exc.args[0])
-        raise CaptureError(f"{source}: nøkkelen {key!r} står flere ganger i samme objekt") from exc
+    except DuplicateKeyError as exc:
+        raise CaptureError(f"{source}: {exc}") from exc
     except RecursionError as exc:
         raise CaptureError(f"{source}: JSON-en er nestet for dypt til å leses") from exc
 
