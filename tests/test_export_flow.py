@@ -107,6 +107,7 @@ def test_a_broken_capture_fails_alone_and_is_named(tmp_path: Path) -> None:
 
 
 def test_a_thread_that_fails_to_render_fails_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOMEARKIV_EXPORT_WORKERS", "0")  # build in this process, where the patch is
     victim = load_catalog(SAMPLES).flagged[0]
     real_render = package_module.render_thread_pdf
 
