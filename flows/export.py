@@ -186,7 +186,9 @@ def _export(
             for number, part in enumerate(batch.batches(jobs), 1):
                 if deadline.passed:
                     break
-                task = export_batch_task.with_options(task_run_name=f"export-batch-{number}")
+                task = export_batch_task.with_options(  # the timeout stops a build in the run's own process
+                    task_run_name=f"export-batch-{number}", timeout_seconds=max(deadline.remaining(), 0.001)
+                )
                 state = task(BatchWork(number, exporter, part), return_state=True)
                 if state.is_failed() or state.is_crashed():  # a bug in the batch itself: its threads fail
                     reason = _error_text(state, deadline)

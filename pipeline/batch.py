@@ -138,8 +138,8 @@ class _InlineExecutor(cf.Executor):
         future: cf.Future[_T] = cf.Future()
         try:
             future.set_result(fn(*args, **kwargs))
-        except BaseException as exc:  # handed to the caller through the future, as a pool would
-            future.set_exception(exc)
+        except Exception as exc:  # handed to the caller through the future, as a pool would
+            future.set_exception(exc)  # (a BaseException such as a timeout's interrupt goes straight up)
         return future
 
 
@@ -276,7 +276,7 @@ class BatchExporter:
 
     def _submit(self, waiting: deque[tuple[BuildJob, bool]], builds: dict[cf.Future[Built], _Flight]) -> None:
         """Keep the workers busy (one job queued beyond them); a suspect runs alone."""
-        limit = max(self.batch.workers, 1) + 1
+        limit = self.batch.workers + 1 if self.batch.workers > 0 else 1
         while waiting and len(builds) < limit and not any(f.suspect for f in builds.values()):
             job, suspect = waiting[0]
             if suspect and builds:
