@@ -227,3 +227,19 @@ def test_threads_are_orchestrated_in_batches(tmp_path: Path, monkeypatch: pytest
         tasks = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[
             state.state_details.flow_run_id])))
     assert sorted(t.name for t in tasks) == ["export-batch-1", "export-batch-2", "export-batch-3"]
+
+
+def test_the_cli_shows_a_progress_bar_on_a_terminal(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from somearkiv.cli import app
+
+    source = write_catalog(tmp_path / "captures", {"a.json": other_thread("a"), "b.json": other_thread("b")})
+    args = ["export", "--source", str(source), "--bucket", str(tmp_path / "bucket")]
+    shown = CliRunner().invoke(app, args, env={"FORCE_COLOR": "1", "TTY_INTERACTIVE": "1"})
+    assert shown.exit_code == 0, shown.output
+    assert "Eksporterer tråder" in shown.output and "2/2" in shown.output
+    assert "2 pakke(r) skrevet, 0 uendret, 0 feilet." in shown.output
+    piped = CliRunner().invoke(app, args, env={"FORCE_COLOR": None, "TTY_COMPATIBLE": None})
+    assert piped.exit_code == 0 and "Eksporterer tråder" not in piped.output
+    assert "0 pakke(r) skrevet, 2 uendret, 0 feilet." in piped.output
