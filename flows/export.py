@@ -177,7 +177,7 @@ def _export(
     failures = [(r.key, escape_unsafe(r.reason)) for r in refused]
     if not threads:
         failures = [(path.name, escape_unsafe(error)) for path, error in catalog.broken] + failures
-    jobs = [BuildJob(item.key, item.thread, item.flag) for item in chosen]
+    jobs = [BuildJob(item.key, item.flag, path=item.path) for item in chosen]
     progress = _Progress(len(jobs), logger)
     setup_base = BuildSetup(bucket_url, s3, catalog.media_dir, config, datetime.now(UTC))
     with private_staging(config.work_dir) as staging:
@@ -231,7 +231,7 @@ def export_threads(
     deadline = Deadline(config.run_deadline_minutes)
     db = _open_database(settings)
     try:
-        catalog = load_catalog(Path(source_dir) if source_dir else settings.samples_dir)
+        catalog = load_catalog(Path(source_dir) if source_dir else settings.samples_dir, keep_comments=False)
         selection = select_for_export(catalog, db, datetime.now(OSLO).date(), threads)
         run = _export(catalog, selection, threads, bucket_url, s3, config, deadline, settings.batch(),
                       settings.timestamps())

@@ -3,8 +3,9 @@
 A :class:`BatchExporter` belongs to one export run. It keeps a pool of worker *processes* (``spawn``: a fresh
 interpreter each, nothing inherited from the run's threads) for the CPU-bound part (PDF/A, Noark XML,
 validation: :func:`pipeline.export.stage_thread`) and a few *threads* that put finished packages into the
-bucket while the processes build the next ones. Each worker gets the parsed thread (pickled, never parsed
-again) and opens the bucket once per process. A package's bytes depend only on the thread, the flag, the
+bucket while the processes build the next ones. Each worker opens the bucket once per process. A job names its
+capture file and the worker parses it (the run's catalog validated it and kept only its header), so the run's
+memory does not grow with the threads' sizes. A package's bytes depend only on the thread, the flag, the
 configuration and the run's ``exported_at``, never on which worker built it or how many there are.
 
 One thread never stops the others: an exception in a worker is that thread's failure (with its reason); a
@@ -36,9 +37,11 @@ from typing import Any, Literal, TypeVar
 from exporters.package import BuiltPackage
 from pipeline.batch_config import BatchConfig
 from pipeline.export import Deadline, ExportConfig, ExportResult, stage_thread, upload_package, written_result
-from schemas.errors import SomearkivError
+from schemas.errors import CaptureError, InputError, SomearkivError
+from schemas.package import thread_key
 from schemas.text import escape_unsafe
 from schemas.thread import Flag, Thread
+from sources.capture import load_thread
 from storage.base import Sink
 from storage.config import S3Config, TimestampConfig
 from storage.factory import open_sink
@@ -62,11 +65,25 @@ class BuildSetup:
 
 @dataclass(frozen=True)
 class BuildJob:
-    """One thread to build: its key (for reports and logs) and the thread parsed by the catalog."""
+    """One thread to build: its key (for reports and logs), its flag, and the capture: its file (``path``, read
+    and parsed by the worker: the run keeps no comments in memory) or the parsed ``thread`` itself."""
 
     key: str
-    thread: Thread
     flag: Flag | None
+    path: Path | None = None
+    thread: Thread | None = None
+
+    def load(self) -> Thread:
+        """The thread to build: parsed from ``path`` when given (it must still be the thread ``key`` names)."""
+        if self.path is None:
+            if self.thread is None:
+                raise InputError(f"{self.key}: verken innsamlingsfil eller tråd å bygge")
+            return self.thread
+        thread = load_thread(self.path)
+        if thread_key(thread.platform, thread.thread_id) != self.key:
+            raise CaptureError(f"{self.path}: innsamlingen er byttet ut under kjøringen (er nå "
+                               f"{escape_unsafe(thread_key(thread.platform, thread.thread_id))}, ikke {self.key})")
+        return thread
 
 
 @dataclass(frozen=True)
@@ -123,7 +140,7 @@ def build_job(setup: BuildSetup, job: BuildJob) -> Built:
     began = time.perf_counter()
     try:
         outcome = stage_thread(
-            job.thread, job.flag, sink=_worker_sink(setup), media_dir=setup.media_dir, config=setup.config,
+            job.load(), job.flag, sink=_worker_sink(setup), media_dir=setup.media_dir, config=setup.config,
             exported_at=setup.exported_at,
         )
     except Exception as exc:  # one thread's failure, reported with its reason
