@@ -131,3 +131,15 @@ def test_a_capture_swapped_during_the_run_fails_alone_and_the_catalog_keeps_head
         outcomes = {o.key: o for o in exporter.run(jobs)}
     assert outcomes[first.key].status == "failed" and "byttet ut under kjøringen" in (outcomes[first.key].error or "")
     assert outcomes[second.key].status == "written"
+
+
+def test_the_worker_count_defaults_to_the_cores_and_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pydantic import ValidationError
+
+    assert Settings().batch().workers == (os.cpu_count() or 1)
+    monkeypatch.setenv("SOMEARKIV_EXPORT_WORKERS", "0")
+    assert Settings().batch().workers == 0
+    for bad in ("-1", "257", "to"):
+        monkeypatch.setenv("SOMEARKIV_EXPORT_WORKERS", bad)
+        with pytest.raises(ValidationError):
+            Settings()
