@@ -213,6 +213,23 @@ HEADER = ("| threads | comments | workers | flow s | threads/s | comments/s | of
           "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
 
 
+def expectation(figures: list[dict[str, Any]], low: int, high: int) -> str:
+    """What the sizes not run here would take, at the largest measured size's comments/s."""
+    if not figures:
+        return ""
+    largest = max(figures, key=lambda f: int(f["threads"]))
+    rate = int(largest["comments"]) / float(largest["flow_s"])
+    measured = {int(f["threads"]) for f in figures}
+    lines = []
+    for threads in (1_000, 10_000):
+        if threads not in measured:
+            comments = sum(comment_counts(threads, low, high))
+            lines.append(f"- {threads:,} threads ({comments:,} comments, not run here): about "
+                         f"{comments / rate / 60:,.0f} min at the {largest['threads']:,}-thread rate of "
+                         f"{rate:,.0f} comments/s.")
+    return "\n".join(lines)
+
+
 def start_moto() -> tuple[subprocess.Popen[str], str]:
     """A moto S3 server in a process of its own on a free port of 127.0.0.1 (so it doesn't share this one's GIL)."""
     code = ("import logging, sys, time\n"
@@ -245,7 +262,8 @@ def main() -> None:
         print("RESULT " + json.dumps(figures), flush=True)
         return
     moto, endpoint = start_moto()
-    rows = []
+    rows: list[str] = []
+    figures: list[dict[str, Any]] = []
     print(f"{machine()}; load average {load()} at the start")
     print(HEADER, flush=True)
     try:
@@ -258,11 +276,14 @@ def main() -> None:
             if done.returncode != 0 or not lines:
                 sys.stderr.write(done.stdout[-4000:] + done.stderr[-4000:])
                 raise SystemExit(f"size {threads} failed (exit {done.returncode})")
-            rows.append(row(json.loads(lines[-1][len("RESULT "):])))
+            figures.append(json.loads(lines[-1][len("RESULT "):]))
+            rows.append(row(figures[-1]))
             print(rows[-1], flush=True)
     finally:
         moto.kill()
         moto.wait()
+    notes = expectation(figures, args.min_comments, args.max_comments)
+    print(notes)
     args.results.write_text(
         "# bench/export.py — latest results\n\n"
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}.\n"
@@ -273,7 +294,7 @@ def main() -> None:
         "process (catalog, orchestration, uploads) and the largest worker process, each size in a fresh process. "
         "`of which server start` = starting the temporary Prefect server (none with PREFECT_API_URL set). "
         "`load` = the machine's load average before → after the flow.\n\n"
-        + HEADER + "\n" + "\n".join(rows) + "\n",
+        + HEADER + "\n" + "\n".join(rows) + "\n\n" + notes + "\n",
         encoding="utf-8",
     )
     print(f"\nwritten to {args.results}")

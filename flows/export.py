@@ -7,17 +7,26 @@ A run takes its flags from the workflow database (``pipeline.flagged``: every pe
 thread has a capture in the capture folder, and exported flags whose høringsfrist has not passed, re-exported
 as a new package version only when the capture changed) and from the folder's ``flags.json``; each exported
 database flag becomes ``exported``. Without a usable database (not created yet) only ``flags.json`` is read,
-with a warning. A run reads the catalog once (each capture parsed once), stages packages in a folder of its own, and
-stops starting work at its deadline (``SOMEARKIV_RUN_DEADLINE_MINUTES``): each task gets the time left as
-its timeout, and threads not reached are reported as not exported. One thread's failure never stops the
-others, and the run always ends with its per-thread summary (the ``export-summary`` artifact). Input that
-stops the whole run (no ``threads/``, an unreadable ``flags.json``, an unknown ``--thread``) ends the flow
-run in a Failed state whose message is that one line, without a traceback.
+with a warning. A run reads the catalog once (headers only: each capture is validated there and parsed again by
+the worker that builds it), stages packages in a folder of its own, and works in batches: one Prefect task
+(``export-batch-<n>``) per ``SOMEARKIV_EXPORT_BATCH_SIZE`` threads, whose packages are built on
+``SOMEARKIV_EXPORT_WORKERS`` processes and uploaded by a few threads while the next ones build
+(``pipeline.batch``). It stops starting work at its deadline (``SOMEARKIV_RUN_DEADLINE_MINUTES``): threads not
+done are reported as not exported. One thread's failure never stops the others.
+
+Operators see: the ``export-progress`` artifact (a progress bar in the Prefect UI) and the CLI's progress bar
+while it runs; one log line per thread with key=value fields (also as the record's ``extra``: thread key,
+status, package id, bytes, seconds, error class; never a title, a text or a reason, which may quote personal
+data); at the end the ``export-summary`` artifact (per thread: written, unchanged or failed with its reason;
+bytes; seconds). A run where some thread failed ends as a Completed state named "Completed with failures"
+(its message: how many). Input that stops the whole run (no ``threads/``, an unreadable ``flags.json``, an
+unknown ``--thread``) ends the flow run in a Failed state whose message is that one line, without a traceback.
 """
 
 from __future__ import annotations
 
-import time
+import contextvars
+import threading
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -74,24 +83,31 @@ class BatchWork:
 
 class _Progress:
     """Collects the threads' outcomes as they finish, logs each (thread key and package id only: titles and
-    texts may hold personal data), and shows how far the run is: the ``export-progress`` artifact (updated
-    at most every few seconds) and the CLI's progress bar (``pipeline.batch.progress_listener``)."""
+    texts may hold personal data), and shows how far the run is: the CLI's progress bar
+    (``pipeline.batch.progress_listener``) at once, and the ``export-progress`` artifact from a thread of its
+    own every few seconds, so the loop that feeds the workers never waits for the Prefect API."""
 
     def __init__(self, total: int, logger: Any) -> None:
         self.total = total
         self.outcomes: dict[str, ThreadOutcome] = {}
         self._logger = logger
-        self._artifact: UUID | None = None
-        self._shown = 0.0
+        self._changed = threading.Event()
+        self._closed = threading.Event()
+        self._shower: threading.Thread | None = None
         if total:
+            notify_progress(0, total)
             try:
                 created = create_progress_artifact(
                     0.0, key="export-progress", description=f"Eksport til arkiv: {total} tråder"
                 )
-                self._artifact = created if isinstance(created, UUID) else None
             except Exception as exc:  # progress is a courtesy: never stops the run
                 logger.warning("fremdriften vises ikke i Prefect: %s", type(exc).__name__)
-            notify_progress(0, total)
+            else:
+                if isinstance(created, UUID):
+                    context = contextvars.copy_context()  # the run's Prefect settings and client
+                    self._shower = threading.Thread(target=context.run, args=(self._show, created), daemon=True,
+                                                    name="somearkiv-progress")
+                    self._shower.start()
 
     def thread_done(self, outcome: ThreadOutcome) -> None:
         self.outcomes[outcome.key] = outcome
@@ -103,14 +119,32 @@ class _Progress:
         }
         text = " ".join(f"{k}={v}" for k, v in fields.items() if v is not None)
         (self._logger.warning if outcome.status == "failed" else self._logger.info)(text, extra=fields)
-        done = len(self.outcomes)
-        notify_progress(done, self.total)
-        if self._artifact is not None and (done == self.total or time.monotonic() - self._shown >= PROGRESS_EVERY_S):
-            self._shown = time.monotonic()
-            try:
-                update_progress_artifact(self._artifact, 100.0 * done / self.total)
-            except Exception as exc:  # as above
-                self._logger.warning("fremdriften ble ikke oppdatert: %s", type(exc).__name__)
+        notify_progress(len(self.outcomes), self.total)
+        self._changed.set()
+
+    def close(self) -> None:
+        """Show the final figure and stop the artifact thread."""
+        self._closed.set()
+        self._changed.set()
+        if self._shower is not None:
+            self._shower.join(timeout=30)
+
+    def _show(self, artifact: UUID) -> None:
+        shown = -1
+        while True:
+            self._changed.wait()
+            closing = self._closed.is_set()
+            self._changed.clear()
+            done = len(self.outcomes)
+            if done != shown:
+                try:
+                    update_progress_artifact(artifact, 100.0 * done / self.total)
+                    shown = done
+                except Exception as exc:  # as above
+                    self._logger.warning("fremdriften ble ikke oppdatert: %s", type(exc).__name__)
+            if closing:
+                return
+            self._closed.wait(PROGRESS_EVERY_S)
 
 
 def _index_packages(settings: Settings, bucket_url: str, s3: S3Config) -> None:
@@ -180,24 +214,28 @@ def _export(
     jobs = [BuildJob(item.key, item.flag, path=item.path) for item in chosen]
     progress = _Progress(len(jobs), logger)
     setup_base = BuildSetup(bucket_url, s3, catalog.media_dir, config, datetime.now(UTC))
-    with private_staging(config.work_dir) as staging:
-        setup = replace(setup_base, config=replace(config, work_dir=staging))
-        with BatchExporter(setup, batch, deadline, timestamps=timestamps, on_done=progress.thread_done) as exporter:
-            for number, part in enumerate(batch.batches(jobs), 1):
-                if deadline.passed:
-                    break
-                task = export_batch_task.with_options(  # the timeout stops a build in the run's own process
-                    task_run_name=f"export-batch-{number}", timeout_seconds=max(deadline.remaining(), 0.001)
-                )
-                state = task(BatchWork(number, exporter, part), return_state=True)
-                if state.is_failed() or state.is_crashed():  # a bug in the batch itself: its threads fail
-                    reason = _error_text(state, deadline)
-                    for job in part:
-                        if job.key not in progress.outcomes:
-                            progress.thread_done(ThreadOutcome(job.key, "failed", 0.0, error=reason))
-    for job in jobs:
-        if job.key not in progress.outcomes:  # not reached before the deadline
-            progress.thread_done(ThreadOutcome(job.key, "failed", 0.0, error=deadline.reason()))
+    try:
+        with private_staging(config.work_dir) as staging:
+            setup = replace(setup_base, config=replace(config, work_dir=staging))
+            with BatchExporter(setup, batch, deadline, timestamps=timestamps,
+                               on_done=progress.thread_done) as exporter:
+                for number, part in enumerate(batch.batches(jobs), 1):
+                    if deadline.passed:
+                        break
+                    task = export_batch_task.with_options(  # the timeout stops a build in the run's own process
+                        task_run_name=f"export-batch-{number}", timeout_seconds=max(deadline.remaining(), 0.001)
+                    )
+                    state = task(BatchWork(number, exporter, part), return_state=True)
+                    if state.is_failed() or state.is_crashed():  # a bug in the batch itself: its threads fail
+                        reason = _error_text(state, deadline)
+                        for job in part:
+                            if job.key not in progress.outcomes:
+                                progress.thread_done(ThreadOutcome(job.key, "failed", 0.0, error=reason))
+        for job in jobs:
+            if job.key not in progress.outcomes:  # not reached before the deadline
+                progress.thread_done(ThreadOutcome(job.key, "failed", 0.0, error=deadline.reason()))
+    finally:
+        progress.close()
     ordered = [progress.outcomes[job.key] for job in jobs]
     return ExportRun(
         results=[o.result for o in ordered if o.result is not None],

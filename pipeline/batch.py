@@ -292,8 +292,9 @@ class BatchExporter:
         return outcomes
 
     def _submit(self, waiting: deque[tuple[BuildJob, bool]], builds: dict[cf.Future[Built], _Flight]) -> None:
-        """Keep the workers busy (one job queued beyond them); a suspect runs alone."""
-        limit = self.batch.workers + 1 if self.batch.workers > 0 else 1
+        """Keep the workers busy (as many jobs queued as there are workers, so a worker never waits for this
+        loop); a suspect runs alone."""
+        limit = 2 * self.batch.workers if self.batch.workers > 0 else 1
         while waiting and len(builds) < limit and not any(f.suspect for f in builds.values()):
             job, suspect = waiting[0]
             if suspect and builds:
