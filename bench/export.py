@@ -1,14 +1,19 @@
 """End-to-end export throughput: threads of mixed sizes through the real export flow into S3 (moto, local).
 
-For each run size it builds a capture folder of N flagged threads (10 to 5,000 comments, log-uniform, each
-post with an image), then
-  1. runs the `export-threads` flow (a temporary local Prefect server) into an Object Lock bucket on a moto
-     S3 server on 127.0.0.1, and
-  2. does the same work as plain function calls (catalog, stage_thread, upload_package) in this process,
-and prints threads/s, comments/s, the share of wall time that is orchestration (flow − plain) / flow, and the
-peak RSS. The table is also written to bench/RESULTS.md with the machine it ran on. Not a test: figures.
+For each run size (each in a fresh process, so its memory peaks are its own) it builds a capture folder of N
+flagged threads (10 to 5,000 comments, log-uniform, each post with an image), then
+  1. runs the `export-threads` flow as `somearkiv export` does (a temporary local Prefect server; batches of
+     SOMEARKIV_EXPORT_BATCH_SIZE threads, SOMEARKIV_EXPORT_WORKERS build processes, overlapped uploads) into
+     an Object Lock bucket on a moto S3 server (a process of its own on 127.0.0.1), and
+  2. does the same work as plain function calls (catalog, pipeline.batch on the same worker processes) in
+     the same process, without Prefect (skip with --no-plain),
+and prints threads/s, comments/s, the share of wall time that is orchestration (flow − plain) / flow, the
+Prefect server's start-up, the peak RSS of the flow process and of the largest worker, and the machine's load.
+The table is also written to bench/RESULTS.md with the machine it ran on, with the time the sizes not run
+would take at the measured rate. Not a test: figures.
 
-    ./dev bench export --threads 100          # 1,000 and 10,000 take long on 2 cores; say so explicitly
+    ./dev bench export --threads 100          # 1,000 takes most of an hour on 2 busy cores, 10,000 hours
+    python bench/export.py --threads 100,1000 --max-comments 100 --no-plain   # memory flat in the threads?
 """
 
 from __future__ import annotations
@@ -202,9 +207,11 @@ def one_size(threads: int, low: int, high: int, endpoint: str, plain: bool) -> d
 
 def row(r: dict[str, Any]) -> str:
     flow_s, plain_s = float(r["flow_s"]), float(r["plain_s"])
-    share = f"{max(0.0, (flow_s - plain_s) / flow_s):.0%}" if plain_s == plain_s else "–"
+    measured = plain_s == plain_s  # NaN: --no-plain
+    share = f"{max(0.0, (flow_s - plain_s) / flow_s):.0%}" if measured else "–"
+    plain = f"{plain_s:.1f}" if measured else "–"
     return (f"| {r['threads']:,} | {r['comments']:,} | {r['workers']} | {flow_s:.1f} | {r['threads'] / flow_s:.2f} "
-            f"| {r['comments'] / flow_s:,.0f} | {r['server_s']:.1f} | {plain_s:.1f} | {share} | {r['failed']} "
+            f"| {r['comments'] / flow_s:,.0f} | {r['server_s']:.1f} | {plain} | {share} | {r['failed']} "
             f"| {r['flow_rss_mb']:.0f} MB | {r['worker_rss_mb']:.0f} MB | {r['load']} |")
 
 
