@@ -7,48 +7,50 @@ A run takes its flags from the workflow database (``pipeline.flagged``: every pe
 thread has a capture in the capture folder, and exported flags whose høringsfrist has not passed, re-exported
 as a new package version only when the capture changed) and from the folder's ``flags.json``; each exported
 database flag becomes ``exported``. Without a usable database (not created yet) only ``flags.json`` is read,
-with a warning. A run reads the catalog once (each capture parsed once), stages packages in a folder of its own, and
-stops starting work at its deadline (``SOMEARKIV_RUN_DEADLINE_MINUTES``): each task gets the time left as
-its timeout, and threads not reached are reported as not exported. One thread's failure never stops the
-others, and the run always ends with its per-thread summary (the ``export-summary`` artifact). Input that
-stops the whole run (no ``threads/``, an unreadable ``flags.json``, an unknown ``--thread``) ends the flow
-run in a Failed state whose message is that one line, without a traceback.
+with a warning. A run reads the catalog once (headers only: each capture is validated there and parsed again by
+the worker that builds it), stages packages in a folder of its own, and works in batches: one Prefect task
+(``export-batch-<n>``) per ``SOMEARKIV_EXPORT_BATCH_SIZE`` threads, whose packages are built on
+``SOMEARKIV_EXPORT_WORKERS`` processes and uploaded by a few threads while the next ones build
+(``pipeline.batch``). It stops starting work at its deadline (``SOMEARKIV_RUN_DEADLINE_MINUTES``): threads not
+done are reported as not exported. One thread's failure never stops the others.
+
+Operators see: the ``export-progress`` artifact (a progress bar in the Prefect UI) and the CLI's progress bar
+while it runs; one log line per thread with key=value fields (also as the record's ``extra``: thread key,
+status, package id, bytes, seconds, error class; never a title, a text or a reason, which may quote personal
+data); at the end the ``export-summary`` artifact (per thread: written, unchanged or failed with its reason;
+bytes; seconds). A run where some thread failed ends as a Completed state named "Completed with failures"
+(its message: how many). Input that stops the whole run (no ``threads/``, an unreadable ``flags.json``, an
+unknown ``--thread``) ends the flow run in a Failed state whose message is that one line, without a traceback.
 """
 
 from __future__ import annotations
 
+import contextvars
+import threading
+from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_markdown_artifact, create_progress_artifact, update_progress_artifact
 from prefect.cache_policies import NONE
 from prefect.client.schemas.objects import State
 from prefect.runtime import flow_run
-from prefect.states import Failed
+from prefect.states import Completed, Failed
 
-from exporters.package import BuiltPackage
-from pipeline.export import (
-    Deadline,
-    ExportConfig,
-    ExportResult,
-    ExportRun,
-    private_staging,
-    stage_thread,
-    summary_markdown,
-    upload_package,
-    written_result,
-)
+from pipeline.batch import BatchExporter, BuildJob, BuildSetup, ThreadOutcome, notify_progress
+from pipeline.batch_config import BatchConfig
+from pipeline.export import Deadline, ExportConfig, ExportRun, private_staging, summary_markdown
 from pipeline.flagged import ExportSelection, record_exports, select_for_export
 from pipeline.package_index import sync_index
 from pipeline.settings import Settings
 from schemas.errors import SomearkivError
 from schemas.text import escape_unsafe
-from schemas.thread import Flag, Thread
 from sources.folder import Catalog, load_catalog
 from storage.config import S3Config, TimestampConfig
 from storage.factory import open_sink
@@ -57,28 +59,96 @@ from workflow.claims import ClaimRegistry, run_holder
 from workflow.db import Database, current_revision, make_engine
 
 OSLO = ZoneInfo("Europe/Oslo")  # høringsfrist is a date in Norway
+WITH_FAILURES = "Completed with failures"  # the final state's name when some thread failed
+PROGRESS_EVERY_S = 2.0  # at most one progress-artifact update per this many seconds
 
 
-@task(name="build-package", cache_policy=NONE)
-def build_package_task(
-    thread: Thread, flag: Flag, media_dir: Path | None, bucket: str, s3: S3Config, config: ExportConfig,
-    exported_at: datetime, claims: ClaimRegistry | None = None,
-) -> BuiltPackage | ExportResult:
-    """Render the PDF/A and Noark XML of one thread into a staged package (or: unchanged in the bucket)."""
-    return stage_thread(
-        thread, flag, sink=open_sink(bucket, s3), media_dir=media_dir, config=config, exported_at=exported_at,
-        claims=claims,
-    )
+@task(name="export-batch", cache_policy=NONE)
+def export_batch_task(work: BatchWork) -> int:
+    """Build one batch of threads on the worker processes and upload them while the next ones build; each
+    thread's outcome goes to the run's progress as it finishes. Returns how many threads finished."""
+    return len(work.exporter.run(work.jobs))
 
 
-@task(name="upload-package", retries=3, retry_delay_seconds=[1, 2, 4], cache_policy=NONE)
-def upload_package_task(
-    built: BuiltPackage, bucket: str, s3: S3Config, timestamps: TimestampConfig | None = None,
-    claims: ClaimRegistry | None = None,
-) -> ExportResult:
-    """Put the staged package into the bucket, manifest last (retried: this is network I/O); with a TSA the
-    manifest gets its RFC 3161 token as it is stored."""
-    return written_result(built, upload_package(built, open_sink(bucket, s3, timestamps), claims))
+class BatchWork:
+    """One batch as the task's parameter: a plain object, so Prefect doesn't walk every thread and comment
+    (it traverses collections, dataclasses and models in task parameters)."""
+
+    __slots__ = ("exporter", "jobs", "number")
+
+    def __init__(self, number: int, exporter: BatchExporter, jobs: Sequence[BuildJob]) -> None:
+        self.number = number
+        self.exporter = exporter
+        self.jobs = jobs
+
+    def __repr__(self) -> str:
+        return f"BatchWork(batch {self.number}, {len(self.jobs)} threads)"
+
+
+class _Progress:
+    """Collects the threads' outcomes as they finish, logs each (thread key and package id only: titles and
+    texts may hold personal data), and shows how far the run is: the CLI's progress bar
+    (``pipeline.batch.progress_listener``) at once, and the ``export-progress`` artifact from a thread of its
+    own every few seconds, so the loop that feeds the workers never waits for the Prefect API."""
+
+    def __init__(self, total: int, logger: Any) -> None:
+        self.total = total
+        self.outcomes: dict[str, ThreadOutcome] = {}
+        self._logger = logger
+        self._changed = threading.Event()
+        self._closed = threading.Event()
+        self._shower: threading.Thread | None = None
+        if total:
+            notify_progress(0, total)
+            try:
+                created = create_progress_artifact(
+                    0.0, key="export-progress", description=f"Eksport til arkiv: {total} tråder"
+                )
+            except Exception as exc:  # progress is a courtesy: never stops the run
+                logger.warning("fremdriften vises ikke i Prefect: %s", type(exc).__name__)
+            else:
+                if isinstance(created, UUID):
+                    context = contextvars.copy_context()  # the run's Prefect settings and client
+                    self._shower = threading.Thread(target=context.run, args=(self._show, created), daemon=True,
+                                                    name="somearkiv-progress")
+                    self._shower.start()
+
+    def thread_done(self, outcome: ThreadOutcome) -> None:
+        self.outcomes[outcome.key] = outcome
+        result = outcome.result
+        fields = {
+            "event": "export.thread", "thread_key": outcome.key, "status": outcome.status,
+            "package_id": result.package_id if result else None, "bytes": result.bytes if result else None,
+            "seconds": round(outcome.seconds, 3), "error_type": outcome.error_type,
+        }
+        text = " ".join(f"{k}={v}" for k, v in fields.items() if v is not None)
+        (self._logger.warning if outcome.status == "failed" else self._logger.info)(text, extra=fields)
+        notify_progress(len(self.outcomes), self.total)
+        self._changed.set()
+
+    def close(self) -> None:
+        """Show the final figure and stop the artifact thread."""
+        self._closed.set()
+        self._changed.set()
+        if self._shower is not None:
+            self._shower.join(timeout=30)
+
+    def _show(self, artifact: UUID) -> None:
+        shown = -1
+        while True:
+            self._changed.wait()
+            closing = self._closed.is_set()
+            self._changed.clear()
+            done = len(self.outcomes)
+            if done != shown:
+                try:
+                    update_progress_artifact(artifact, 100.0 * done / self.total)
+                    shown = done
+                except Exception as exc:  # as above
+                    self._logger.warning("fremdriften ble ikke oppdatert: %s", type(exc).__name__)
+            if closing:
+                return
+            self._closed.wait(PROGRESS_EVERY_S)
 
 
 def _index_packages(settings: Settings, bucket_url: str, s3: S3Config) -> None:
@@ -142,47 +212,55 @@ def _open_database(settings: Settings) -> Database | None:
 
 def _export(
     catalog: Catalog, selection: ExportSelection, threads: list[str] | None, bucket_url: str, s3: S3Config,
-    config: ExportConfig, deadline: Deadline, timestamps: TimestampConfig | None = None,
+    config: ExportConfig, deadline: Deadline, batch: BatchConfig, timestamps: TimestampConfig | None = None,
     claims: ClaimRegistry | None = None,
 ) -> ExportRun:
-    """Build and upload each chosen thread in turn, each task bounded by the time left."""
+    """Build and upload the chosen threads, one orchestrated task per batch, until the deadline."""
+    logger = get_run_logger()
     chosen, refused = selection.chosen, selection.refused
     failures = [(r.key, escape_unsafe(r.reason)) for r in refused]
     if not threads:
         failures = [(path.name, escape_unsafe(error)) for path, error in catalog.broken] + failures
-    results: list[ExportResult] = []
-    exported_at = datetime.now(UTC)
+    jobs = [BuildJob(item.key, item.flag, path=item.path) for item in chosen]
+    progress = _Progress(len(jobs), logger)
+    setup_base = BuildSetup(bucket_url, s3, catalog.media_dir, config, datetime.now(UTC), claims)
+    try:
+        with private_staging(config.work_dir) as staging:
+            setup = replace(setup_base, config=replace(config, work_dir=staging))
+            with BatchExporter(setup, batch, deadline, timestamps=timestamps,
+                               on_done=progress.thread_done) as exporter:
+                for number, part in enumerate(batch.batches(jobs), 1):
+                    if deadline.passed:
+                        break
+                    task = export_batch_task.with_options(  # the timeout stops a build in the run's own process
+                        task_run_name=f"export-batch-{number}", timeout_seconds=max(deadline.remaining(), 0.001)
+                    )
+                    state = task(BatchWork(number, exporter, part), return_state=True)
+                    if state.is_failed() or state.is_crashed():  # a bug in the batch itself: its threads fail
+                        reason = _error_text(state, deadline)
+                        for job in part:
+                            if job.key not in progress.outcomes:
+                                progress.thread_done(ThreadOutcome(job.key, "failed", 0.0, error=reason))
+        for job in jobs:
+            if job.key not in progress.outcomes:  # not reached before the deadline
+                progress.thread_done(ThreadOutcome(job.key, "failed", 0.0, error=deadline.reason()))
+    finally:
+        progress.close()
+    ordered = [progress.outcomes[job.key] for job in jobs]
+    return ExportRun(
+        results=[o.result for o in ordered if o.result is not None],
+        failures=failures + [(o.key, o.error or "ukjent feil") for o in ordered if o.status == "failed"],
+        durations={o.key: o.seconds for o in ordered},
+    )
 
-    def no_retry_after_deadline(*_: Any) -> bool:
-        return not deadline.passed
 
-    with private_staging(config.work_dir) as staging:
-        run_config = replace(config, work_dir=staging)
-        for item in chosen:
-            if deadline.passed:
-                failures.append((item.key, deadline.reason()))
-                continue
-            build = build_package_task.with_options(timeout_seconds=deadline.remaining())
-            state = build(
-                item.thread, item.flag, catalog.media_dir, bucket_url, s3, run_config, exported_at, claims,
-                return_state=True,
-            )
-            if state.is_failed() or state.is_crashed():
-                failures.append((item.key, _error_text(state, deadline)))
-                continue
-            built = state.result()
-            if isinstance(built, ExportResult):
-                results.append(built)
-                continue
-            upload = upload_package_task.with_options(
-                timeout_seconds=max(deadline.remaining(), 0.001), retry_condition_fn=no_retry_after_deadline
-            )
-            uploaded = upload(built, bucket_url, s3, timestamps, claims, return_state=True)
-            if uploaded.is_failed() or uploaded.is_crashed():
-                failures.append((item.key, _error_text(uploaded, deadline)))
-            else:
-                results.append(uploaded.result())
-    return ExportRun(results=results, failures=failures)
+def _final(run: ExportRun) -> ExportRun | State[Any]:
+    """The run itself when every thread went well; with failures a Completed state named "Completed with
+    failures" (not all-green in the UI, while the run and its deployment did their job for the others)."""
+    if run.ok:
+        return run
+    total = len(run.results) + len(run.failures)
+    return Completed(data=run, name=WITH_FAILURES, message=f"{len(run.failures)} av {total} tråder feilet")
 
 
 @flow(name="export-threads", log_prints=True)
@@ -203,13 +281,14 @@ def export_threads(
     if db is not None:  # each account's arkivdel/series from the accounts registry
         config = replace(config, noark_targets=noark_targets(db))
     try:
-        catalog = load_catalog(Path(source_dir) if source_dir else settings.samples_dir)
+        catalog = load_catalog(Path(source_dir) if source_dir else settings.samples_dir, keep_comments=False)
         selection = select_for_export(catalog, db, datetime.now(OSLO).date(), threads)
         claims = _claims(settings, db)
         with claims.kept_alive() if claims is not None else nullcontext():
-            run = _export(catalog, selection, threads, bucket_url, s3, config, deadline, settings.timestamps(), claims)
+            run = _export(catalog, selection, threads, bucket_url, s3, config, deadline, settings.batch(),
+                          settings.timestamps(), claims)
         if db is not None:
-            run = ExportRun(results=run.results, failures=run.failures + record_exports(db, selection, run.results))
+            run = replace(run, failures=run.failures + record_exports(db, selection, run.results))
     except SomearkivError as exc:  # input that stops the whole run: one line, no traceback
         message = escape_unsafe(str(exc))
         logger.info("eksporten stoppet: %s", message)  # the Failed state carries it; the CLI prints it once
@@ -221,14 +300,15 @@ def export_threads(
     finally:
         if db is not None:
             db.dispose()
-    for key, message in run.failures:
-        logger.error("tråd %s feilet: %s", key, message)
+    if run.failures:  # the reasons are in the summary artifact: they may quote a title or a text
+        logger.error("event=export.failures failed=%d", len(run.failures),
+                     extra={"event": "export.failures", "failed": len(run.failures)})
     if any(result.status == "written" for result in run.results):
         _index_packages(settings, bucket_url, s3)
     create_markdown_artifact(
         key="export-summary", markdown=summary_markdown(run, bucket_url), description="Eksportoppsummering"
     )
-    return run
+    return _final(run)
 
 
 @flow(name="export-thread")
@@ -238,4 +318,5 @@ def export_thread(
     """On-demand export of one flagged thread: ``thread_id`` is the flag's thread key (``instagram-DFk2bZsNq7x``,
     what the ``somearkiv.thread.flagged`` event carries), the capture's key (``facebook-123``) or its id."""
     get_run_logger().info("eksport på forespørsel: %s (%s)", escape_unsafe(thread_id), reason)
-    return export_threads(bucket=bucket, source_dir=source_dir, threads=[thread_id])
+    run = export_threads(bucket=bucket, source_dir=source_dir, threads=[thread_id])
+    return _final(run) if isinstance(run, ExportRun) else run

@@ -58,10 +58,12 @@ class ExportResult:
 
 @dataclass(frozen=True)
 class ExportRun:
-    """The outcome of one export run: what was exported and which threads failed (key, error)."""
+    """The outcome of one export run: what was exported, which threads failed (key, error) and how long each
+    thread took (seconds by thread key, when known)."""
 
     results: list[ExportResult]
     failures: list[tuple[str, str]]
+    durations: dict[str, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -285,22 +287,32 @@ def summary_lines(run: ExportRun, bucket_url: str) -> list[tuple[str, bool]]:
     return lines
 
 
+def _seconds(run: ExportRun, key: str) -> str:
+    seconds = run.durations.get(key)
+    return "" if seconds is None else f"{seconds:.1f}"
+
+
 def summary_markdown(run: ExportRun, bucket_url: str) -> str:
-    """The run summary as Markdown (the Prefect artifact), every text escaped."""
+    """The run summary as Markdown (the Prefect artifact): the counts, then one row per thread (exported,
+    unchanged or failed with its reason; bytes; seconds), every text escaped."""
+    written = sum(1 for r in run.results if r.status == "written")
     lines = [
         "# Eksport til arkiv",
         "",
         f"Bøtte: `{_cell(bucket_url)}`",
         "",
-        "| Tråd | Pakke | Status | Kommentarer | Sider | Byte |",
-        "|---|---|---|---|---|---|",
+        f"**{written} skrevet, {len(run.results) - written} uendret, {len(run.failures)} feilet** "
+        f"({sum(r.bytes or 0 for r in run.results)} byte)",
+        "",
+        "| Tråd | Pakke | Status | Kommentarer | Sider | Byte | Sekunder |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in run.results:
         lines.append(
             f"| {_cell(r.title)} | `{_cell(r.package_id)}` | {'skrevet' if r.status == 'written' else 'uendret'} "
-            f"| {r.comments} | {r.pages or ''} | {r.bytes or ''} |"
+            f"| {r.comments} | {r.pages or ''} | {r.bytes or ''} | {_seconds(run, r.thread_key)} |"
         )
     for key, message in run.failures:
         first = (message.splitlines() or [""])[0]
-        lines.append(f"| {_cell(key)} | – | **feilet**: {_cell(first[:200])} | | | |")
+        lines.append(f"| {_cell(key)} | – | **feilet**: {_cell(first[:200])} | | | | {_seconds(run, key)} |")
     return "\n".join(lines) + "\n"

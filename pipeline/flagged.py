@@ -97,7 +97,7 @@ def _captures(catalog: Catalog) -> list[_Capture]:
     parsed = [(item.path, item.thread) for item in catalog.flagged]
     for path in catalog.unflagged:
         try:
-            parsed.append((path, load_thread(path)))
+            parsed.append((path, load_thread(path).model_copy(update={"comments": []})))  # pairing needs the header
         except CaptureError:  # read once already by the catalog; a file changed since is simply skipped
             continue
     return [_Capture(path, thread, thread_key(thread.platform, thread.thread_id), _url_key(thread.url))

@@ -24,6 +24,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from delivery.config import FiksConfig
 from noark.model import DEFAULT_SAKSANSVARLIG, NoarkContext
+from pipeline.batch_config import BatchConfig, default_workers
 from privacy.screen import ScreeningConfig
 from schemas.errors import ConfigError
 from schemas.thread import Platform
@@ -57,6 +58,17 @@ class Settings(BaseSettings):
     run_deadline_minutes: float = Field(
         360, gt=0, le=10080,
         description="Overall deadline of one export run; threads not done by then are reported as not exported",
+    )
+    export_workers: int | None = Field(
+        None, ge=0, le=256,
+        description="Processes that build packages in parallel; unset: one per core (`os.cpu_count()`); "
+        "`0`: in the run's own process",
+    )
+    export_batch_size: int = Field(
+        100, ge=1, le=100_000, description="Threads per orchestrated export task (one Prefect task per batch)"
+    )
+    export_upload_threads: int = Field(
+        4, ge=1, le=64, description="Threads that upload finished packages while the next ones are built"
     )
 
     s3_endpoint_url: str | None = Field(
@@ -250,6 +262,12 @@ class Settings(BaseSettings):
         return TimestampConfig(
             url=self.tsa_url, ca_file=self.tsa_ca_file, tsa_cert_file=self.tsa_cert_file, timeout_s=self.tsa_timeout_s
         )
+
+    def batch(self) -> BatchConfig:
+        """How an export run spreads its work over processes, batches and upload threads."""
+        workers = default_workers() if self.export_workers is None else self.export_workers
+        return BatchConfig(workers=workers, batch_size=self.export_batch_size,
+                           upload_threads=self.export_upload_threads)
 
     def retention(self) -> RetentionPolicy:
         return RetentionPolicy(mode=self.object_lock_mode, days=self.object_lock_days)

@@ -11,6 +11,8 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -111,6 +113,29 @@ BucketOption = Annotated[
 ]
 
 
+@contextmanager
+def _progress_bar() -> Iterator[None]:
+    """A progress bar on stderr while the export runs, on a terminal only (pipes and logs stay clean)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from pipeline.batch import progress_listener
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield
+        return
+    columns = (TextColumn("Eksporterer tråder"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("eksport", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        with progress_listener(update):
+            yield
+
+
 def _run_export(bucket: str | None, source: Path | None, threads: list[str] | None) -> None:
     """Run the export flow (on a temporary Prefect server that ends with this process) and print its summary."""
     from flows.export import export_threads
@@ -126,7 +151,7 @@ def _run_export(bucket: str | None, source: Path | None, threads: list[str] | No
     if source is not None and not (source / "threads").is_dir():
         raise InputError(f"{source}: mangler mappen threads/ (--source skal være en innsamlingsmappe)")
     bucket_url = open_sink(bucket or settings.bucket, settings.s3()).url
-    with temporary_prefect_server():
+    with temporary_prefect_server(), _progress_bar():
         state = export_threads(
             bucket=bucket_url, source_dir=str(source) if source else None, threads=threads or None, return_state=True
         )

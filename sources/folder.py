@@ -102,8 +102,12 @@ def _flags_by_url(entries: list[FlagEntry], source: str) -> tuple[dict[str, Flag
     return flags, bad, loose
 
 
-def load_catalog(root: Path) -> Catalog:
+def load_catalog(root: Path, *, keep_comments: bool = True) -> Catalog:
     """Read ``root``, parse every capture once and pair each thread with its flag.
+
+    ``keep_comments=False`` keeps each thread's header only (post, account, URL: what pairing needs) and drops
+    its comments as soon as the capture is validated, so a catalog of any size fits in memory; whoever builds
+    a package then reads the capture again from ``path``.
 
     A capture that can't be read is listed in ``broken`` (the others go on); a flag whose thread URL matches
     no capture is ``refused`` unless some capture is broken (it may be that one). ``flags.json`` as a whole
@@ -120,7 +124,8 @@ def load_catalog(root: Path) -> Catalog:
     broken: list[tuple[Path, str]] = []
     for path in sorted(threads_dir.glob("*.json")):
         try:
-            parsed.append((path, load_thread(path)))
+            thread = load_thread(path)
+            parsed.append((path, thread if keep_comments else thread.model_copy(update={"comments": []})))
         except CaptureError as exc:
             broken.append((path, str(exc)))
     refused = [Refused(key=f"flags.json[{i}]", thread_id=None, reason=reason) for i, reason in enumerate(loose)]

@@ -33,6 +33,7 @@ from storage.base import (
     SinkError,
     StoredObject,
     check_package_id,
+    is_package_id_of,
 )
 
 log = logging.getLogger(__name__)
@@ -250,6 +251,16 @@ class LocalSink(BaseSink):
     def _package_dir(self, package_id: str) -> Path:
         check_package_id(package_id)
         return self.root / package_id
+
+    def latest_package_for(self, thread_key: str) -> Manifest | None:
+        """As :meth:`BaseSink.latest_package_for`, looking only at the folders named ``<thread_key>-<hash>``
+        (no manifest check on every other package of the bucket, once per exported thread)."""
+        if not self.root.is_dir():
+            return None
+        ids = sorted(child.name for child in self.root.iterdir()
+                     if is_package_id_of(child.name, thread_key) and (child / MANIFEST_NAME).is_file())
+        manifests = [m for package_id in ids if (m := self.read_manifest(package_id)).thread_key == thread_key]
+        return max(manifests, key=lambda m: (m.created_at, m.package_id), default=None)
 
     def list_packages(self) -> list[str]:
         if not self.root.is_dir():

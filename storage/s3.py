@@ -39,6 +39,7 @@ from storage.base import (
     ProgressCallback,
     SinkError,
     StoredObject,
+    is_package_id_of,
     sha256_stream,
 )
 from storage.config import redact_url, scrub_userinfo, strip_userinfo
@@ -664,6 +665,20 @@ class S3Sink(BaseSink):
                 f"bøtte {self.bucket} har ikke Object Lock; godkjenning krever en låsbar bøtte "
                 "(opprett den med somearkiv create-bucket)"
             )
+
+    def latest_package_for(self, thread_key: str) -> Manifest | None:
+        """As :meth:`BaseSink.latest_package_for`, listing only ``<prefix>/<thread_key>-`` (a package id is
+        ``<thread_key>-<hash>``): one thread's packages, not the whole bucket once per exported thread."""
+        ids: set[str] = set()
+        with _s3_errors(f"opplisting av {self.url}"):
+            paginator = self.client.get_paginator("list_objects_v2")
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=f"{self._root}{thread_key}-"):
+                for item in page.get("Contents", []):
+                    package_id, _, rest = item["Key"][len(self._root) :].partition("/")
+                    if rest == MANIFEST_NAME and is_package_id_of(package_id, thread_key):
+                        ids.add(package_id)
+        manifests = [m for package_id in sorted(ids) if (m := self.read_manifest(package_id)).thread_key == thread_key]
+        return max(manifests, key=lambda m: (m.created_at, m.package_id), default=None)
 
     def list_packages(self) -> list[str]:
         ids: set[str] = set()

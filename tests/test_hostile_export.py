@@ -110,6 +110,7 @@ def test_staging_is_private_to_a_run(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 def test_the_run_deadline_reports_the_rest_as_not_exported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOMEARKIV_RUN_DEADLINE_MINUTES", "0.05")  # 3 s
+    monkeypatch.setenv("SOMEARKIV_EXPORT_WORKERS", "0")  # build in this process, where the patch is
 
     def hang(*_args, **_kwargs):
         end = time.monotonic() + 120

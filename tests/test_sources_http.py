@@ -154,3 +154,21 @@ def test_a_scope_error_names_the_account_and_the_thread() -> None:
     message = str(info.value)
     assert message.startswith(f"Facebook, konto Eksempel kommune (100064123456789), tråd {POST}")
     assert "pages_read_engagement" in message and message.count("Facebook, konto") == 1
+
+
+def test_a_query_token_reaches_the_platform_but_no_log_line(caplog: pytest.LogCaptureFixture) -> None:
+    """Graph and YouTube keys go in the query; httpx logs every request URL at INFO. The token is added on the
+    wire only, so neither httpx's log (even at DEBUG) nor the evidence holds it — while the platform gets it."""
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    with replay_server() as server:
+        server.add(f"/v25.0/{POST}", fixture("facebook/post.json"))
+        server.add(f"/v25.0/{POST}/comments", fixture("facebook/comments_p1.json"))
+        server.add(f"/v25.0/{POST}/comments", fixture("facebook/comments_p2.json"), query={"after": "QVFIUnh5ejEyMzQ1"})
+        fetched = FacebookConnector(config_for(server.url, Sleeps()), credential(), account()).fetch_thread(REF)
+        hits = server.hits(f"/v25.0/{POST}")
+    assert hits and all(h.query.get("access_token") == TOKEN for h in hits)  # the platform got it
+    assert "HTTP Request: GET" in caplog.text  # httpx did log the requests
+    assert TOKEN not in caplog.text
+    assert fetched.exchanges and all(TOKEN not in e.url for e in fetched.exchanges)

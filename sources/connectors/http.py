@@ -103,6 +103,25 @@ def retry_after_seconds(headers: httpx.Headers, now: float) -> float | None:
     return None
 
 
+class QueryTokenTransport(httpx.BaseTransport):
+    """Adds the token as a query parameter on the wire only (platforms that take ``access_token=``/``key=``).
+
+    The request httpx logs (``HTTP Request: GET <url>`` at INFO) and that the evidence records is the one
+    without the token: the token is added to a copy here, so no log line or record can carry it.
+    """
+
+    def __init__(self, inner: httpx.BaseTransport, param: str, token: str) -> None:
+        self._inner, self._param, self._token = inner, param, token
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        wire = httpx.Request(request.method, request.url.copy_add_param(self._param, self._token),
+                             headers=request.headers, stream=request.stream, extensions=request.extensions)
+        return self._inner.handle_request(wire)
+
+    def close(self) -> None:
+        self._inner.close()
+
+
 class ApiClient:
     """An httpx client for one platform and one account, recording every exchange as evidence."""
 
@@ -136,7 +155,18 @@ class ApiClient:
         if credential is not None and token_header is not None:
             name, template = token_header
             all_headers[name] = template.format(token=credential.token.get_secret_value())
-        self._client = httpx.Client(headers=all_headers, timeout=timeout_s, follow_redirects=False)
+        transport: httpx.BaseTransport | None = None
+        if credential is not None and token_param:
+            transport = QueryTokenTransport(httpx.HTTPTransport(), token_param, credential.token.get_secret_value())
+        self._client = httpx.Client(headers=all_headers, timeout=timeout_s, follow_redirects=False,
+                                    transport=transport)
+
+    def recorded_url(self, request: httpx.Request) -> str:
+        """The request's URL as the evidence keeps it: as sent, with every secret (the query token too) REDACTED."""
+        url = request.url
+        if self._token_param and self.credential is not None:
+            url = url.copy_add_param(self._token_param, REDACTED)
+        return redact_url(str(url))
 
     @property
     def account(self) -> str:
@@ -186,9 +216,7 @@ class ApiClient:
     def get_json(self, path: str, params: Mapping[str, str | int] | None = None, *, what: str) -> Any:
         """GET ``path`` (relative to the base URL) and return the parsed JSON, after the platform's checks."""
         query = {k: str(v) for k, v in (params or {}).items()}
-        if self._token_param and self.credential is not None:
-            query[self._token_param] = self.credential.token.get_secret_value()
-        url = self.base_url + path
+        url = self.base_url + path  # the token (``token_param``) is added on the wire: QueryTokenTransport
         last_reason = ""
         for attempt in range(1, self.retry.max_attempts + 1):
             response = self._send(url, query, what)
@@ -219,7 +247,7 @@ class ApiClient:
         t0 = time.monotonic()
         request = self._client.build_request("GET", url, params=query)
         secrets = [self.credential.token.get_secret_value()] if self.credential else []
-        recorded_url = redact_url(str(request.url))
+        recorded_url = self.recorded_url(request)
         request_headers = {k: v for k, v in request.headers.items() if k.lower() in KEPT_REQUEST_HEADERS}
         try:
             raw = self._client.send(request, stream=True)

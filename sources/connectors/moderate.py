@@ -38,7 +38,6 @@ from sources.connectors.http import (
     Verdict,
     error_text,
     redact_body,
-    redact_url,
 )
 
 Action = Literal["hide", "delete"]
@@ -95,15 +94,13 @@ class _ActionClient(ApiClient):
 
     def call(self, method: str, path: str, *, params: dict[str, str] | None = None, body: Any = None,
              what: str) -> Any:
-        query = dict(params or {})
-        if self._token_param and self.credential is not None:
-            query[self._token_param] = self.credential.token.get_secret_value()
+        query = dict(params or {})  # the token (``token_param``) is added on the wire: QueryTokenTransport
         secrets = [self.credential.token.get_secret_value()] if self.credential else []
         content = json.dumps(body).encode() if body is not None else None
         headers = {"Content-Type": "application/json"} if content is not None else None
         request = self._client.build_request(method, self.base_url + path, params=query, content=content,
                                              headers=headers)
-        recorded_url = redact_url(str(request.url))
+        recorded_url = self.recorded_url(request)
         request_headers = {k: v for k, v in request.headers.items() if k.lower() in KEPT_REQUEST_HEADERS}
         started = datetime.now(UTC)
         t0 = time.monotonic()
