@@ -180,3 +180,17 @@ def workflow_db(seeded_url: str) -> Iterator[Database]:
         yield db
     finally:
         db.dispose()
+
+
+@pytest.fixture
+def sqlite_db(sqlite_template: Path, tmp_path: Path) -> Iterator[Database]:
+    """A copy of the seeded SQLite template only (tests that need no PostgreSQL run)."""
+    from workflow.db import Database
+
+    path = tmp_path / "workflow.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    db = Database(f"sqlite:///{path}")
+    try:
+        yield db
+    finally:
+        db.dispose()

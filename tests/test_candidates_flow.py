@@ -5,7 +5,6 @@ malformed answers) or hostile post texts never stop the other accounts."""
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,17 +44,6 @@ def registry_data() -> dict[str, object]:
 
 def lookup(reference: str) -> str | None:
     return TOKEN if reference == "env:TOKEN" else None
-
-
-@pytest.fixture
-def sqlite_db(sqlite_template: Path, tmp_path: Path) -> Iterator[Database]:
-    path = tmp_path / "workflow.sqlite3"
-    shutil.copyfile(sqlite_template, path)
-    db = Database(f"sqlite:///{path}")
-    try:
-        yield db
-    finally:
-        db.dispose()
 
 
 @pytest.fixture

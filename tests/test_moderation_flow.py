@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,17 +58,6 @@ def registry() -> AccountRegistry:
 
 def lookup(reference: str) -> str | None:
     return TOKEN if reference == "env:TOKEN" else None
-
-
-@pytest.fixture
-def sqlite_db(sqlite_template: Path, tmp_path: Path) -> Iterator[Database]:
-    path = tmp_path / "workflow.sqlite3"
-    shutil.copyfile(sqlite_template, path)
-    db = Database(f"sqlite:///{path}")
-    try:
-        yield db
-    finally:
-        db.dispose()
 
 
 @pytest.fixture

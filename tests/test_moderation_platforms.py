@@ -17,7 +17,7 @@ from sources.evidence import read_evidence
 from tests.replay.helpers import TOKEN, Sleeps, account, config_for, credential
 from tests.replay.methods import MethodReplayServer, method_replay_server
 from tests.replay.server import Reply, fixture, fixture_data
-from tests.test_moderation_flow import FB_COMMENT, FB_POST, FB_URL, lookup, server, setup, sqlite_db  # noqa: F401
+from tests.test_moderation_flow import FB_COMMENT, FB_POST, FB_URL, lookup, server, setup  # noqa: F401
 from workflow.db import Database
 from workflow.moderation import list_moderation
 
@@ -73,7 +73,7 @@ def test_youtube_forbidden_is_a_failed_record_with_the_evidence(sqlite_db: Datab
     assert outcome.screenshot.is_file()
 
 
-def test_network_failure_during_the_action_is_recorded_as_uncertain(sqlite_db: Database,  # noqa: F811
+def test_network_failure_during_the_action_is_recorded_as_uncertain(sqlite_db: Database,
                                                                     server: MethodReplayServer,  # noqa: F811
                                                                     tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
@@ -94,7 +94,7 @@ def test_network_failure_during_the_action_is_recorded_as_uncertain(sqlite_db: D
     assert calls == ["called"] and not outcome.done and "uvisst" in (outcome.record.error or "")
 
 
-def test_evidence_that_cannot_be_stored_stops_before_the_platform(sqlite_db: Database,  # noqa: F811
+def test_evidence_that_cannot_be_stored_stops_before_the_platform(sqlite_db: Database,
                                                                   server: MethodReplayServer,  # noqa: F811
                                                                   tmp_path: Path) -> None:
     server.add_action("DELETE", f"/v25.0/{FB_COMMENT}", fixture("facebook/moderation_ok.json"))
@@ -130,7 +130,7 @@ def test_hostile_comment_through_the_whole_moderation(sqlite_db: Database, serve
     assert comment.removal is not None and comment.removal.state == "hidden"
 
 
-def test_unknown_comment_id_with_thread_url_changes_nothing(sqlite_db: Database,  # noqa: F811
+def test_unknown_comment_id_with_thread_url_changes_nothing(sqlite_db: Database,
                                                             server: MethodReplayServer,  # noqa: F811
                                                             tmp_path: Path) -> None:
     config, log = setup(server, tmp_path)
