@@ -6,9 +6,11 @@ Layout (the bundled ``samples/`` uses it, and so can any folder of captures)::
     flags.json       a JSON list of Flag, matched to threads by URL
     media/           files that Media.path values are relative to
 
-Each capture is parsed once, here; the export works on the parsed threads. Bad input is reported per item
-and the rest goes on: an unreadable capture is ``broken`` (named by file), a flagged thread that can't be
-exported as flagged is ``refused`` (two flags for it, two captures of it, a bad flag entry naming it).
+Each capture is parsed and validated here; with ``keep_comments=False`` (the batched export) only the
+headers are kept and each build worker parses its own capture again, so the run's memory stays flat. Bad
+input is reported per item and the rest goes on: an unreadable capture is ``broken`` (named by file), a
+flagged thread that can't be exported as flagged is ``refused`` (two flags for it, two captures of it, a bad
+flag entry naming it).
 """
 
 from __future__ import annotations
